@@ -1,0 +1,60 @@
+// What an invoke caller gets when the handler fails: Electron's message, plus what Electron loses
+// on the way (the original error's name, code and own enumerable fields).
+import { cloneValue } from './serialization.js'
+
+/** A handler's failure reduced to plain, cloneable data, so it can cross a thread or be stored. */
+export interface InvokeFailure {
+  /** `String(err)`, as Electron puts it in the message. */
+  text: string
+  name?: string
+  code?: unknown
+  /** The original's own enumerable fields that could be cloned (message and stack excluded). */
+  fields?: Record<string, unknown>
+}
+
+/** Reduces whatever a handler threw (an Error or any value) to an InvokeFailure. */
+export function toInvokeFailure(err: unknown): InvokeFailure {
+  const failure: InvokeFailure = { text: safeString(err) }
+  if (typeof err === 'object' && err !== null) {
+    const { name, code } = err as { name?: unknown; code?: unknown }
+    if (typeof name === 'string') failure.name = name
+    if (code !== undefined) failure.code = safeClone(code)
+    const fields: Record<string, unknown> = {}
+    let any = false
+    for (const key of Object.keys(err)) {
+      if (key === 'message' || key === 'stack' || key === 'name' || key === 'code') continue
+      const value = safeClone((err as Record<string, unknown>)[key])
+      if (value !== undefined) {
+        fields[key] = value
+        any = true
+      }
+    }
+    if (any) failure.fields = fields
+  }
+  return failure
+}
+
+/** The Error an invoke promise rejects with: Electron's text, the original's name, code and fields. */
+export function invokeRejection(channel: string, failure: InvokeFailure): Error {
+  const error = new Error(`Error invoking remote method '${channel}': ${failure.text}`)
+  if (failure.fields) Object.assign(error, failure.fields)
+  if (failure.name !== undefined) Object.defineProperty(error, 'name', { value: failure.name, enumerable: false, writable: true, configurable: true })
+  if (failure.code !== undefined) (error as Error & { code?: unknown }).code = failure.code
+  return error
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
+function safeClone(value: unknown): unknown {
+  try {
+    return cloneValue(value)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,87 @@
+// ipcRenderer: a renderer's side of IPC. One implementation for every kind of renderer; what
+// carries the messages (a function call in-process, a MessagePort from a worker) is a transport.
+import { EventEmitter } from 'node:events'
+import { ChannelNotAllowedError, ContextReleasedError } from '../errors.js'
+import { assertChannel } from './validation.js'
+
+/** What carries one renderer's messages to the main side. Arguments arrive unvalidated and uncloned. */
+export interface RendererTransport {
+  send(channel: string, args: unknown[]): void
+  sendSync(channel: string, args: unknown[]): unknown
+  invoke(channel: string, args: unknown[]): Promise<unknown>
+}
+
+export interface IpcRendererOptions {
+  id: string
+  allow?: readonly string[] | undefined
+  /** A renderer-side listener threw. */
+  onListenerError: (error: unknown, channel: string) => void
+}
+
+export class IpcRendererImpl extends EventEmitter {
+  readonly #transport: RendererTransport
+  readonly #id: string
+  readonly #allow: ReadonlySet<string> | undefined
+  readonly #onListenerError: (error: unknown, channel: string) => void
+  #released = false
+
+  constructor(transport: RendererTransport, options: IpcRendererOptions) {
+    super()
+    this.#transport = transport
+    this.#id = options.id
+    this.#allow = options.allow ? new Set(options.allow) : undefined
+    this.#onListenerError = options.onListenerError
+  }
+
+  send(channel: string, ...args: unknown[]): void {
+    this.#check(channel)
+    this.#transport.send(channel, args)
+  }
+
+  sendSync(channel: string, ...args: unknown[]): unknown {
+    this.#check(channel)
+    return this.#transport.sendSync(channel, args)
+  }
+
+  invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+    // Never throws: every failure, a bad channel included, rejects.
+    try {
+      this.#check(channel)
+      return this.#transport.invoke(channel, args)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Hands a message from the main side to this renderer's listeners. */
+  dispatch(channel: string, args: readonly unknown[]): void {
+    if (this.#released) return
+    // EventEmitter throws on an unheard 'error'; for IPC it is just a channel nobody listens to.
+    if (channel === 'error' && this.listenerCount('error') === 0) return
+    const listeners = this.rawListeners(channel) as Array<(...a: unknown[]) => unknown>
+    if (listeners.length === 0) return
+    const event = { sender: this, ports: [] as readonly unknown[] }
+    for (const listener of listeners) {
+      try {
+        listener.call(this, event, ...args)
+      } catch (error) {
+        this.#onListenerError(error, channel)
+      }
+    }
+  }
+
+  /** Marks the context released: every method throws from now on. */
+  release(): void {
+    this.#released = true
+  }
+
+  get released(): boolean {
+    return this.#released
+  }
+
+  #check(channel: unknown): asserts channel is string {
+    if (this.#released) throw new ContextReleasedError()
+    assertChannel(channel)
+    if (this.#allow && !this.#allow.has(channel)) throw new ChannelNotAllowedError(channel, this.#id)
+  }
+}

@@ -1,0 +1,128 @@
+// An in-process renderer endpoint: an ipcRenderer whose messages reach ipcMain by function call,
+// queued so that they arrive asynchronously and in order, as over Electron's pipe.
+import { randomUUID } from 'node:crypto'
+import type { InspectionEvent } from 'xstate'
+import { startRendererActor } from '../actors/rendererMachine.js'
+import type { RendererActor } from '../actors/rendererMachine.js'
+import { InvokeTimeoutError, SyncReplyError } from '../errors.js'
+import { DeferredQueue } from './deferredQueue.js'
+import { invokeRejection, toInvokeFailure } from './invokeErrors.js'
+import { IpcRendererImpl } from './ipcRenderer.js'
+import type { RendererTransport } from './ipcRenderer.js'
+import type { InvokeResult, Router } from './router.js'
+import { cloneArgs, cloneValue } from './serialization.js'
+import type { Renderer, WebContents } from './types.js'
+import { WebContentsImpl } from './webContents.js'
+
+export interface RendererContext {
+  router: Router
+  invokeTimeoutMs: number | undefined
+  inspect: ((event: InspectionEvent) => void) | undefined
+  onListenerError: (error: unknown, channel: string) => void
+  /** Lets durable channels take a webContents.send; true when taken. */
+  sendDurable: (rendererId: string, channel: string, args: unknown[]) => boolean
+  onClosed: (renderer: InProcessRenderer) => void
+}
+
+export class InProcessRenderer implements Renderer {
+  readonly id: string
+  readonly ipcRenderer: IpcRendererImpl
+  readonly webContents: WebContents
+  readonly #actor: RendererActor
+  readonly #toMain = new DeferredQueue()
+  readonly #toRenderer = new DeferredQueue()
+  readonly #context: RendererContext
+
+  constructor(options: { id?: string | undefined; allow?: readonly string[] | undefined }, context: RendererContext) {
+    this.id = options.id ?? randomUUID()
+    this.#context = context
+    this.ipcRenderer = new IpcRendererImpl(this.#transport(), { id: this.id, allow: options.allow, onListenerError: context.onListenerError })
+    this.webContents = new WebContentsImpl(this.id, {
+      send: (channel, args) => {
+        if (context.sendDurable(this.id, channel, args)) return
+        if (this.ipcRenderer.released) return
+        const copy = cloneArgs(args)
+        this.#toRenderer.push(() => this.#actor.send({ type: 'message', channel, args: copy }))
+      },
+      isDestroyed: () => this.ipcRenderer.released,
+    })
+    this.#actor = startRendererActor(
+      { id: this.id, dispatch: (channel, args) => this.ipcRenderer.dispatch(channel, args), onClosed: () => context.onClosed(this) },
+      context.inspect,
+    )
+  }
+
+  /** Delivers a message on the main-to-renderer path without cloning (durable inbox deliveries decode a fresh copy). */
+  deliverOwned(channel: string, args: unknown[]): void {
+    this.#toRenderer.push(() => this.#actor.send({ type: 'message', channel, args }))
+  }
+
+  get closed(): boolean {
+    return this.ipcRenderer.released
+  }
+
+  close(): void {
+    if (this.ipcRenderer.released) return
+    this.ipcRenderer.release()
+    this.#toMain.clear()
+    this.#toRenderer.clear()
+    this.#actor.send({ type: 'close' })
+  }
+
+  #transport(): RendererTransport {
+    const { router, invokeTimeoutMs } = this.#context
+    return {
+      send: (channel, args) => {
+        const copy = cloneArgs(args)
+        this.#toMain.push(() => router.send(this.webContents, channel, copy))
+      },
+      sendSync: (channel, args) => {
+        const copy = cloneArgs(args)
+        // Everything sent before this call reaches the main side before it.
+        this.#toMain.flush()
+        let assigned = false
+        let value: unknown
+        const reached = router.sendSync(this.webContents, channel, copy, (v) => {
+          assigned = true
+          value = v
+        })
+        if (reached === 0) throw new SyncReplyError('ERR_IPC_NO_SYNC_LISTENER', `No listener for synchronous message on channel '${channel}'`)
+        if (!assigned) {
+          throw new SyncReplyError(
+            'ERR_IPC_SYNC_NOT_ASSIGNED',
+            `No listener of channel '${channel}' assigned event.returnValue synchronously; an in-process renderer cannot wait for it (assign it before any await, or use invoke)`,
+          )
+        }
+        return cloneValue(value, 'returnValue')
+      },
+      invoke: (channel, args) => {
+        const copy = cloneArgs(args)
+        return new Promise<unknown>((resolve, reject) => {
+          let done = false
+          let timer: NodeJS.Timeout | undefined
+          if (invokeTimeoutMs !== undefined) {
+            timer = setTimeout(() => {
+              done = true
+              reject(new InvokeTimeoutError(channel, invokeTimeoutMs))
+            }, invokeTimeoutMs)
+          }
+          const settle = (result: InvokeResult): void => {
+            // The reply travels the main-to-renderer path, behind messages the handler sent first.
+            this.#toRenderer.push(() => {
+              if (done) return
+              done = true
+              if (timer) clearTimeout(timer)
+              if (!result.ok) return reject(invokeRejection(channel, result.failure))
+              try {
+                resolve(cloneValue(result.value, 'result'))
+              } catch (error) {
+                reject(invokeRejection(channel, toInvokeFailure(error)))
+              }
+            })
+          }
+          this.#toMain.push(() => router.invoke(this.webContents, channel, copy, settle))
+        })
+      },
+    }
+  }
+}

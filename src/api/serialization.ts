@@ -1,0 +1,157 @@
+// How arguments cross between renderers and the main side: the structured clone algorithm, all
+// arguments of one message cloned together, with a precise error when something cannot be copied.
+import v8 from 'node:v8'
+import { CloneError } from '../errors.js'
+
+/**
+ * Copies the arguments of one message as Electron's IPC would. All arguments are cloned in one
+ * go, so references shared between them (and cycles) survive. Throws CloneError naming the path
+ * of the first value that cannot be cloned (`args[1].user.save`).
+ */
+export function cloneArgs(args: readonly unknown[]): unknown[] {
+  // Primitives are copied by value anyway: skipping the clone keeps small messages cheap.
+  let allPrimitive = true
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]
+    if (typeof value === 'object' ? value !== null : typeof value === 'function' || typeof value === 'symbol') {
+      allPrimitive = false
+      break
+    }
+  }
+  if (allPrimitive) return args.slice()
+  assertCloneable(args, 'args')
+  try {
+    return structuredClone(args) as unknown[]
+  } catch (err) {
+    throw cloneFailure(args, 'args', err)
+  }
+}
+
+/** Clones one value (a return value, an invoke result). */
+export function cloneValue(value: unknown, label = 'value'): unknown {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'function' || typeof value === 'symbol') throw cloneFailure(value, label, undefined)
+    return value
+  }
+  assertCloneable(value, label)
+  try {
+    return structuredClone(value)
+  } catch (err) {
+    throw cloneFailure(value, label, err)
+  }
+}
+
+/** Serializes arguments for storage (durable channels): the same rules as cloneArgs. */
+export function encodeArgs(args: readonly unknown[]): Uint8Array {
+  assertCloneable(args, 'args')
+  try {
+    return v8.serialize(args)
+  } catch (err) {
+    throw cloneFailure(args, 'args', err)
+  }
+}
+
+/** Reverses encodeArgs. */
+export function decodeArgs(bytes: Uint8Array): unknown[] {
+  return v8.deserialize(bytes) as unknown[]
+}
+
+/** Serializes one value for storage (a job's result). */
+export function encodeValue(value: unknown): Uint8Array {
+  assertCloneable(value, 'value')
+  try {
+    return v8.serialize(value)
+  } catch (err) {
+    throw cloneFailure(value, 'value', err)
+  }
+}
+
+export function decodeValue(bytes: Uint8Array): unknown {
+  return v8.deserialize(bytes)
+}
+
+// structuredClone shares a SharedArrayBuffer instead of refusing it; Electron refuses it, so we
+// look for one (and get the path of any other offender) before cloning. Typed arrays are leaves.
+function assertCloneable(root: unknown, rootLabel: string): void {
+  const found = findUncloneable(root, rootLabel)
+  if (found) throw new CloneError(found.path, found.detail)
+}
+
+function cloneFailure(root: unknown, rootLabel: string, cause: unknown): CloneError {
+  const found = findUncloneable(root, rootLabel, true)
+  const detail = found?.detail ?? (cause instanceof Error ? cause.message : String(cause))
+  return new CloneError(found?.path ?? rootLabel, detail, cause)
+}
+
+interface Offender {
+  path: string
+  detail: string
+}
+
+function findUncloneable(root: unknown, rootLabel: string, strict = false): Offender | undefined {
+  const seen = new Set<object>()
+  const visit = (value: unknown, path: string): Offender | undefined => {
+    const kind = typeof value
+    if (kind === 'function') return { path, detail: `${describeFunction(value as Function)} is a function` }
+    if (kind === 'symbol') return { path, detail: `${String(value)} is a symbol` }
+    if (kind !== 'object' || value === null) return undefined
+    const obj = value as object
+    if (seen.has(obj)) return undefined
+    seen.add(obj)
+    if (obj instanceof SharedArrayBuffer) return { path, detail: 'SharedArrayBuffer cannot be sent' }
+    if (ArrayBuffer.isView(obj)) {
+      return obj.buffer instanceof SharedArrayBuffer ? { path, detail: 'a view of a SharedArrayBuffer cannot be sent' } : undefined
+    }
+    if (obj instanceof ArrayBuffer || obj instanceof Date || obj instanceof RegExp) return undefined
+    if (strict) {
+      if (obj instanceof Promise) return { path, detail: 'a Promise cannot be cloned' }
+      if (obj instanceof WeakMap || obj instanceof WeakSet || obj instanceof WeakRef) return { path, detail: `a ${obj.constructor.name} cannot be cloned` }
+    }
+    if (obj instanceof Map) {
+      let i = 0
+      for (const [k, v] of obj) {
+        const hit = visit(k, `${path}.<key ${i}>`) ?? visit(v, `${path}.get(${keyLabel(k, i)})`)
+        if (hit) return hit
+        i++
+      }
+      return undefined
+    }
+    if (obj instanceof Set) {
+      let i = 0
+      for (const v of obj) {
+        const hit = visit(v, `${path}.<item ${i}>`)
+        if (hit) return hit
+        i++
+      }
+      return undefined
+    }
+    if (Array.isArray(obj)) {
+      for (let i = 0; i < obj.length; i++) {
+        const hit = visit(obj[i], `${path}[${i}]`)
+        if (hit) return hit
+      }
+      return undefined
+    }
+    for (const key of Object.keys(obj)) {
+      const hit = visit((obj as Record<string, unknown>)[key], `${path}${propertyPath(key)}`)
+      if (hit) return hit
+    }
+    if (strict && Object.getPrototypeOf(obj) !== Object.prototype && !(obj instanceof Error)) {
+      return { path, detail: `#<${obj.constructor?.name ?? 'Object'}> could not be cloned` }
+    }
+    return undefined
+  }
+  return visit(root, rootLabel)
+}
+
+function describeFunction(fn: Function): string {
+  return fn.name ? `${fn.name}()` : 'an anonymous function'
+}
+
+function keyLabel(key: unknown, index: number): string {
+  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'number' ? String(key) : `<key ${index}>`
+}
+
+function propertyPath(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`
+}

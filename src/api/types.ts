@@ -1,0 +1,126 @@
+// The public interfaces of durable-ipc, declared before they are implemented. Names follow
+// Electron's (IpcMain, IpcMainEvent, IpcRenderer, WebContents) so that code moves across unchanged.
+import type { EventEmitter } from 'node:events'
+
+/** One channel of a typed channel map: its argument tuple and, for invoke, its result. */
+export interface ChannelSpec {
+  args: readonly unknown[]
+  result?: unknown
+}
+
+/**
+ * A map from channel name to its spec, given to `createBroker<Channels>()` to check every call.
+ *
+ * @example
+ * type Channels = { add: { args: [a: number, b: number]; result: number }; log: { args: [string] } }
+ * const broker = createBroker<Channels>()
+ * await win.ipcRenderer.invoke('add', 1, 2) // number
+ */
+export type ChannelMap = { [channel: string]: ChannelSpec }
+
+/**
+ * The map an untyped broker uses: any channel, any arguments. `any` is deliberate here, as in
+ * Electron's own typings: untyped listeners such as `(event, n: number) => {}` must be accepted.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type UntypedChannels = { [channel: string]: { args: any[]; result: any } }
+
+export type ChannelName<C extends ChannelMap> = keyof C & string
+export type ArgsOf<C extends ChannelMap, K extends keyof C> = C[K] extends { args: infer A extends readonly unknown[] } ? A : unknown[]
+export type ResultOf<C extends ChannelMap, K extends keyof C> = C[K] extends { result: infer R } ? R : unknown
+
+/** The event a main-side listener gets for `send` and `sendSync`. */
+export interface IpcMainEvent {
+  /** Set it to answer a `sendSync`; the first assignment wins. Reading it gives undefined. */
+  returnValue: unknown
+  /** The renderer that sent the message. */
+  sender: WebContents
+  /** Sends to the renderer that sent the message (same as `sender.send`). */
+  reply(channel: string, ...args: unknown[]): void
+  processId: number
+  frameId: number
+  ports: readonly unknown[]
+  /** For durable channels: which delivery attempt this is, 1 for the first. Transient: 1. */
+  attempt: number
+  /** For durable channels: the stored message id. */
+  messageId?: number
+}
+
+/** The event a handler gets for `invoke`. */
+export interface IpcMainInvokeEvent {
+  sender: WebContents
+  processId: number
+  frameId: number
+  ports: readonly unknown[]
+  attempt: number
+  messageId?: number
+}
+
+/** The event a renderer-side listener gets. */
+export interface IpcRendererEvent<C extends ChannelMap = UntypedChannels> {
+  sender: IpcRenderer<C>
+  ports: readonly unknown[]
+}
+
+export type IpcMainListener<A extends readonly unknown[]> = (event: IpcMainEvent, ...args: A) => unknown
+export type IpcMainHandler<A extends readonly unknown[], R> = (event: IpcMainInvokeEvent, ...args: A) => R | Promise<R>
+export type IpcRendererListener<C extends ChannelMap, A extends readonly unknown[]> = (event: IpcRendererEvent<C>, ...args: A) => unknown
+
+/** The main side. An EventEmitter whose event names are channels, plus invoke handlers. */
+export interface IpcMain<C extends ChannelMap = UntypedChannels> extends EventEmitter {
+  on<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  addListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  once<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  prependListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  prependOnceListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  off<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  removeListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  /** Registers the one handler of `channel` for `invoke`. */
+  handle<K extends ChannelName<C>>(channel: K, handler: IpcMainHandler<ArgsOf<C, K>, ResultOf<C, K>>): void
+  /** Like handle, removed before its first call. */
+  handleOnce<K extends ChannelName<C>>(channel: K, handler: IpcMainHandler<ArgsOf<C, K>, ResultOf<C, K>>): void
+  removeHandler(channel: ChannelName<C>): void
+}
+
+/** A renderer's side of IPC, as in Electron. */
+export interface IpcRenderer<C extends ChannelMap = UntypedChannels> extends EventEmitter {
+  send<K extends ChannelName<C>>(channel: K, ...args: ArgsOf<C, K>): void
+  sendSync<K extends ChannelName<C>>(channel: K, ...args: ArgsOf<C, K>): ResultOf<C, K>
+  invoke<K extends ChannelName<C>>(channel: K, ...args: ArgsOf<C, K>): Promise<ResultOf<C, K>>
+  on<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
+  addListener<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
+  once<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
+  prependListener<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
+  prependOnceListener<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
+  off<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
+  removeListener<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
+}
+
+/** The main side's handle on one renderer. */
+export interface WebContents<C extends ChannelMap = UntypedChannels> {
+  readonly id: string
+  /** Sends to this renderer's `ipcRenderer` listeners; a no-op once the renderer is closed. */
+  send<K extends ChannelName<C>>(channel: K, ...args: ArgsOf<C, K>): void
+  isDestroyed(): boolean
+}
+
+export interface RendererOptions {
+  /** The renderer's identity, generated when omitted. A durable inbox belongs to an id. */
+  id?: string
+  /** Channels this renderer may send, sendSync and invoke on; all when omitted. */
+  allow?: readonly string[]
+}
+
+/** An in-process renderer endpoint. */
+export interface Renderer<C extends ChannelMap = UntypedChannels> {
+  readonly id: string
+  readonly ipcRenderer: IpcRenderer<C>
+  readonly webContents: WebContents<C>
+  /** Releases the renderer: its ipcRenderer methods throw from now on. */
+  close(): void
+}
+
+export interface BrokerOptions {
+  /** Rejects an invoke that has not settled after this many ms. Default: never, as Electron. */
+  invokeTimeoutMs?: number
+}

@@ -1,0 +1,156 @@
+// The typed errors of durable-ipc: one base class with a string `code`, one subclass per failure a
+// user can hit. A leaf module, so every layer (api, actors, store) can throw them without importing
+// upward.
+
+const brand = Symbol.for('durable-ipc.error')
+
+/**
+ * Base class of every error durable-ipc throws or rejects with. Check `code`, not the message.
+ *
+ * Some errors must also be a `TypeError` (Electron throws TypeError for a bad channel name), so
+ * `instanceof DurableIpcError` recognises every durable-ipc error by a brand, whatever its
+ * built-in parent.
+ *
+ * @example
+ * try { ipcRenderer.send('', 1) } catch (err) {
+ *   if (err instanceof DurableIpcError) console.log(err.code) // 'ERR_IPC_INVALID_CHANNEL'
+ * }
+ */
+export class DurableIpcError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    markError(this)
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [brand]?: true })[brand] === true
+  }
+}
+Object.defineProperty(DurableIpcError.prototype, 'name', { value: 'DurableIpcError', writable: true, configurable: true })
+
+function markError(err: Error): void {
+  Object.defineProperty(err, brand, { value: true })
+}
+
+/** A durable-ipc error that is also a `TypeError`: bad input of the wrong type. */
+export class DurableIpcTypeError extends TypeError {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.code = code
+    markError(this)
+  }
+}
+
+function named<T extends abstract new (...args: never[]) => Error>(cls: T, name: string): T {
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true })
+  return cls
+}
+
+/** A channel name that is not a non-empty string. Code `ERR_IPC_INVALID_CHANNEL`. */
+export class InvalidChannelError extends DurableIpcTypeError {
+  constructor(channel: unknown) {
+    super('ERR_IPC_INVALID_CHANNEL', `Expected channel to be a non-empty string, but found ${describe(channel)}`)
+  }
+}
+named(InvalidChannelError, 'TypeError')
+
+/** An argument of the wrong type or shape (a handler that is not a function, a bad option). */
+export class InvalidArgumentError extends DurableIpcTypeError {
+  constructor(message: string) {
+    super('ERR_INVALID_ARGUMENT', message)
+  }
+}
+named(InvalidArgumentError, 'TypeError')
+
+/** Arguments the structured clone algorithm cannot copy. Code `ERR_IPC_CLONE`. */
+export class CloneError extends DurableIpcError {
+  /** Where the offending value sits, e.g. `args[1].user.save`. */
+  readonly path: string
+  constructor(path: string, detail: string, cause?: unknown) {
+    super('ERR_IPC_CLONE', `An object could not be cloned. ${detail} at ${path}`, { cause })
+    this.path = path
+  }
+}
+named(CloneError, 'DataCloneError')
+
+/** An ipcRenderer method called after its renderer was closed. Code `ERR_IPC_CONTEXT_RELEASED`. */
+export class ContextReleasedError extends DurableIpcError {
+  constructor() {
+    super('ERR_IPC_CONTEXT_RELEASED', 'IPC method called after context was released')
+  }
+}
+named(ContextReleasedError, 'ContextReleasedError')
+
+/** `sendSync` got no `returnValue`: no listener, none assigned in time, or the peer went away. */
+export class SyncReplyError extends DurableIpcError {
+  constructor(code: 'ERR_IPC_NO_SYNC_LISTENER' | 'ERR_IPC_SYNC_NOT_ASSIGNED' | 'ERR_IPC_SYNC_TIMEOUT' | 'ERR_IPC_SYNC_ABORTED', message: string) {
+    super(code, message)
+  }
+}
+named(SyncReplyError, 'SyncReplyError')
+
+/** An `invoke` that did not settle within `invokeTimeoutMs`. Code `ERR_IPC_INVOKE_TIMEOUT`. */
+export class InvokeTimeoutError extends DurableIpcError {
+  constructor(channel: string, timeoutMs: number) {
+    super('ERR_IPC_INVOKE_TIMEOUT', `Error invoking remote method '${channel}': timed out after ${timeoutMs} ms`)
+  }
+}
+named(InvokeTimeoutError, 'InvokeTimeoutError')
+
+/** A renderer used a channel outside its `allow` list. Code `ERR_IPC_CHANNEL_NOT_ALLOWED`. */
+export class ChannelNotAllowedError extends DurableIpcError {
+  readonly channel: string
+  constructor(channel: string, rendererId: string) {
+    super('ERR_IPC_CHANNEL_NOT_ALLOWED', `Renderer '${rendererId}' is not allowed to use channel '${channel}'`)
+    this.channel = channel
+  }
+}
+named(ChannelNotAllowedError, 'ChannelNotAllowedError')
+
+/** A call on a broker that is closing or closed. Code `ERR_BROKER_CLOSED`. */
+export class BrokerClosedError extends DurableIpcError {
+  constructor() {
+    super('ERR_BROKER_CLOSED', 'The broker is closed')
+  }
+}
+named(BrokerClosedError, 'BrokerClosedError')
+
+/** A durable operation on a channel that was never declared durable. Code `ERR_UNKNOWN_CHANNEL`. */
+export class UnknownChannelError extends DurableIpcError {
+  constructor(channel: string) {
+    super('ERR_UNKNOWN_CHANNEL', `Channel '${channel}' is not a declared durable channel`)
+  }
+}
+named(UnknownChannelError, 'UnknownChannelError')
+
+/** A payload over the channel's `maxMessageBytes`. Code `ERR_MESSAGE_TOO_LARGE`. Nothing was stored. */
+export class MessageTooLargeError extends DurableIpcError {
+  constructor(channel: string, bytes: number, max: number) {
+    super('ERR_MESSAGE_TOO_LARGE', `Message on '${channel}' is ${bytes} bytes, over maxMessageBytes ${max}`)
+  }
+}
+named(MessageTooLargeError, 'MessageTooLargeError')
+
+/** A queue already at the channel's `maxDepth`. Code `ERR_QUEUE_FULL`. Nothing was stored. */
+export class QueueFullError extends DurableIpcError {
+  constructor(channel: string, max: number) {
+    super('ERR_QUEUE_FULL', `Channel '${channel}' holds ${max} messages, its maxDepth`)
+  }
+}
+named(QueueFullError, 'QueueFullError')
+
+/**
+ * A failure of the database underneath: codes `ERR_STORE_NOT_A_DATABASE`, `ERR_STORE_NEWER_SCHEMA`,
+ * `ERR_STORE_FULL`, `ERR_STORE_BUSY`, `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE`. The SQLite
+ * error, when there is one, is the `cause`.
+ */
+export class StoreError extends DurableIpcError {}
+named(StoreError, 'StoreError')
+
+function describe(value: unknown): string {
+  if (value === '') return 'an empty string'
+  if (value === null) return 'null'
+  return `type '${typeof value}'`
+}

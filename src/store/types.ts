@@ -1,0 +1,149 @@
+// The store's contract: plain data in, plain data out. One implementation today (SQLite, in
+// sqliteStore.ts); a PostgreSQL store behind the same interface is how brokers on several
+// machines will share durable channels later. No actors and no Electron names here.
+
+/** Settings of one durable channel, as persisted. */
+export interface ChannelConfig {
+  maxAttempts: number
+  backoffInitialMs: number
+  backoffMaxMs: number
+  concurrency: number
+  leaseMs: number
+  /** null: no limit. */
+  maxMessageBytes: number | null
+  /** null: no limit. Counts messages waiting or in flight for one subscription. */
+  maxDepth: number | null
+}
+
+/** What kind of message a row is: a plain message, or a stored invoke request (a job). */
+export type MessageKind = 'message' | 'invoke'
+
+export interface PublishInput {
+  channel: string
+  /**
+   * The subscription the message is for: `main` for the channel's main-side subscription,
+   * `renderer:<id>` for a renderer's durable inbox. A publish without one goes to every
+   * subscription of the channel whose name does not start with `renderer:`.
+   */
+  subscription?: string
+  payload: Uint8Array
+  kind: MessageKind
+  /** Idempotency key: while a message with this key is pending on the subscription, no second one is stored. */
+  key?: string | null
+  /** Epoch ms; not claimable before then. */
+  visibleAt: number
+  now: number
+}
+
+export interface PublishResult {
+  /** The message id (the existing message's id when duplicate). */
+  id: number
+  duplicate: boolean
+}
+
+export interface ClaimedMessage {
+  id: number
+  channel: string
+  subscription: string
+  kind: MessageKind
+  payload: Uint8Array
+  /** This attempt's number, 1 for the first delivery (claims count attempts). */
+  attempt: number
+  createdAt: number
+}
+
+export interface FailInput {
+  id: number
+  owner: string
+  /** The error as text: message and stack. */
+  error: string
+  /** Epoch ms of the next attempt, or null to dead-letter the message now. */
+  retryAt: number | null
+  now: number
+}
+
+export interface DeadLetterRow {
+  id: number
+  channel: string
+  subscription: string
+  kind: MessageKind
+  payload: Uint8Array
+  attempts: number
+  lastError: string
+  createdAt: number
+  failedAt: number
+}
+
+export interface JobResultRow {
+  id: number
+  ok: boolean
+  /** Serialized result value (ok) or serialized error (not ok). */
+  payload: Uint8Array
+  completedAt: number
+}
+
+export interface SubscriptionStats {
+  channel: string
+  subscription: string
+  /** Visible now, not leased. */
+  ready: number
+  /** Not visible yet (delayMs / back-off), not leased. */
+  delayed: number
+  inFlight: number
+  dead: number
+  /** Epoch ms of the oldest waiting (ready or delayed) message, null when none. */
+  oldestCreatedAt: number | null
+}
+
+export interface StoreOpenOptions {
+  /** A file path or ':memory:'. Ignored when `database` is given. */
+  path?: string
+  /** An already open better-sqlite3 Database owned by the application (the outbox). */
+  database?: unknown
+  /** 'normal' (default) survives a process crash; 'full' also a power loss. */
+  synchronous?: 'normal' | 'full'
+  busyTimeoutMs?: number
+  /** Open for reading only: never creates, migrates or alters the file (the CLI's read commands). */
+  readonly?: boolean
+}
+
+/** Durable persistence. Every method is one transaction (or one read); all are synchronous. */
+export interface Store {
+  /** Creates or updates a channel and its `main` subscription. */
+  declareChannel(name: string, config: ChannelConfig): void
+  getChannel(name: string): ChannelConfig | undefined
+  listChannels(): Array<{ name: string; config: ChannelConfig }>
+  /** Ensures a subscription row exists (e.g. `renderer:<id>` for an inbox). */
+  ensureSubscription(channel: string, subscription: string): void
+
+  /** Stores a message (one transaction, a savepoint inside an open application transaction). Enforces maxMessageBytes and maxDepth. */
+  publish(input: PublishInput): PublishResult
+  /** Leases up to `limit` visible messages of one subscription, oldest visible first, and counts the attempt. */
+  claim(channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number): ClaimedMessage[]
+  /** Acknowledges (deletes) messages leased by `owner`; returns how many were still held. */
+  ack(ids: readonly number[], owner: string): number
+  /** Acknowledges an invoke request and stores its result, in one transaction. */
+  ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void
+  /** Records a failed attempt: reschedules at retryAt, or moves the message to the dead letters. */
+  fail(input: FailInput): void
+  /** Makes every message leased by `owner` (optionally only of one subscription) visible now. */
+  release(owner: string, now: number, subscription?: string): number
+  /** Makes messages leased by owners that are provably gone (same host, pid not alive) visible now. */
+  releaseDeadOwners(now: number): number
+  /** Epoch ms at which the next message of the subscription becomes claimable; null when none waits. */
+  nextVisibleAt(channel: string, subscription: string): number | null
+
+  deadLetters(channel: string, ids?: readonly number[]): DeadLetterRow[]
+  /** Moves dead letters back to their subscription as fresh messages (attempts 0); returns how many. */
+  replay(channel: string, ids: readonly number[] | undefined, now: number): number
+  purgeDeadLetters(channel: string, ids?: readonly number[]): number
+  jobResult(id: number): JobResultRow | undefined
+
+  stats(): SubscriptionStats[]
+  /** Changes whenever another connection commits to the file: a cheap cross-process wake-up probe. */
+  dataVersion(): number
+  /** True while the application holds a transaction open on a shared handle: the broker must not write then. */
+  inTransaction(): boolean
+  /** Closes the database, unless it was handed in by the application. */
+  close(): void
+}
