@@ -8,17 +8,25 @@ export interface RendererInput {
   id: string
   /** Hands one message to the renderer's listeners. */
   dispatch: (channel: string, args: unknown[]) => void
+  /** Hands one durable message to the renderer's listeners; settles when they are done. */
+  dispatchDurable: (channel: string, args: unknown[]) => Promise<void>
   /** Called once, on the way into `closed`. */
   onClosed: () => void
 }
 
-export type RendererEvent = { type: 'message'; channel: string; args: unknown[] } | { type: 'close' }
+export type RendererEvent =
+  | { type: 'message'; channel: string; args: unknown[] }
+  | { type: 'durable'; channel: string; args: unknown[]; settle: (done: Promise<void>) => void }
+  | { type: 'close' }
 
 export const rendererMachine = setup({
   types: {} as { input: RendererInput; context: RendererInput; events: RendererEvent },
   actions: {
     dispatch: ({ context, event }) => {
       if (event.type === 'message') context.dispatch(event.channel, event.args)
+    },
+    dispatchDurable: ({ context, event }) => {
+      if (event.type === 'durable') event.settle(context.dispatchDurable(event.channel, event.args))
     },
     notifyClosed: ({ context }) => context.onClosed(),
   },
@@ -30,6 +38,7 @@ export const rendererMachine = setup({
     open: {
       on: {
         message: { actions: 'dispatch' },
+        durable: { actions: 'dispatchDurable' },
         close: { target: 'closed' },
       },
     },

@@ -3,11 +3,20 @@
 import { EventEmitter } from 'node:events'
 import type { InspectionEvent } from 'xstate'
 import { BrokerClosedError, InvalidArgumentError } from '../errors.js'
+import { openSqliteStore } from '../store/index.js'
+import type { StoreOpenOptions } from '../store/index.js'
+import type { ChannelHandle, ChannelStats } from './channelHandle.js'
+import type { DurableChannelOptions } from './channelOptions.js'
+import { DurableChannels } from './durableChannels.js'
+import type { EnqueueOptions, EnqueueResult } from './durableChannels.js'
+import type { InboxEndpoint } from './durableDelivery.js'
 import { IpcMainImpl } from './ipcMain.js'
+import type { JobResult } from './jobs.js'
 import { InProcessRenderer } from './renderer.js'
 import { Router } from './router.js'
-import type { BrokerOptions, ChannelMap, IpcMain, Renderer, RendererOptions, UntypedChannels } from './types.js'
-import { assertOptionalMs } from './validation.js'
+import type { BrokerOptions, ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, UntypedChannels, WebContents } from './types.js'
+import { assertChannel, assertOptionalMs } from './validation.js'
+import { WebContentsImpl } from './webContents.js'
 
 /**
  * The broker: one main side and its renderers.
@@ -22,11 +31,40 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
   readonly ipcMain: IpcMain<C>
   /** Creates an in-process renderer endpoint. */
   createRenderer(options?: RendererOptions): Renderer<C>
-  /** Stops delivering, closes every renderer, and releases the broker's resources. */
+  /**
+   * Declares a durable channel (or updates its options), persisted in the database; without
+   * options, returns the handle of a channel declared before (in this run or an earlier one).
+   */
+  channel(name: ChannelName<C>, options?: DurableChannelOptions): ChannelHandle
+  /** Stores a message on a durable channel from the main side; it is stored when this returns. */
+  enqueue<K extends ChannelName<C>>(channel: K, args: ArgsOf<C, K>, options?: EnqueueOptions): EnqueueResult
+  /** The stored outcome of a durable invoke (a job), by its message id. */
+  jobResult(id: number): JobResult | undefined
+  /** Per durable channel: queue counts. Per transient channel with listeners: their number. */
+  stats(): BrokerStats
+  /** Stops delivering, waits for deliveries in flight (up to closeTimeoutMs), closes renderers and the database. */
   close(): Promise<void>
 }
 
+export interface BrokerStats {
+  durable: Record<string, ChannelStats & { delivered: number; failed: number }>
+  transient: Record<string, { listeners: number; handler: boolean }>
+}
+
 export interface FullBrokerOptions extends BrokerOptions {
+  /** The SQLite file of durable channels. Omitted (and no `database`): an in-memory database. */
+  path?: string
+  /**
+   * The application's own open better-sqlite3 Database: durable sends made inside its
+   * transactions commit or roll back with them (the outbox). The broker never closes it.
+   */
+  database?: unknown
+  /** 'normal' (default): survives a process crash. 'full': also a power loss, slower. */
+  synchronous?: 'normal' | 'full'
+  /** How long a write waits for another process's lock before failing with ERR_STORE_BUSY. Default 5000. */
+  busyTimeoutMs?: number
+  /** How long close() waits for deliveries in flight. Default 10000. */
+  closeTimeoutMs?: number
   /** Passed to every actor the broker starts (XState's inspection API). */
   inspect?: ((event: InspectionEvent) => void) | undefined
 }
@@ -36,6 +74,8 @@ class BrokerImpl extends EventEmitter {
   readonly #router: Router
   readonly #renderers = new Map<string, InProcessRenderer>()
   readonly #options: FullBrokerOptions
+  readonly #durable: DurableChannels
+  readonly #counts = new Map<string, { delivered: number; failed: number }>()
   #closed = false
 
   constructor(options: FullBrokerOptions) {
@@ -44,8 +84,78 @@ class BrokerImpl extends EventEmitter {
     this.ipcMain = new IpcMainImpl({
       inspect: options.inspect,
       onListenerError: (error, channel) => this.reportError(error, channel),
+      onListenersChanged: (channel) => this.#durable.receiversChanged(channel),
     })
     this.#router = new Router(this.ipcMain)
+    const storeOptions: StoreOpenOptions = {}
+    if (options.path !== undefined) storeOptions.path = options.path
+    if (options.database !== undefined) storeOptions.database = options.database
+    if (options.synchronous !== undefined) storeOptions.synchronous = options.synchronous
+    if (options.busyTimeoutMs !== undefined) storeOptions.busyTimeoutMs = options.busyTimeoutMs
+    // A file or handle opens (and migrates) now, so a bad one fails createBroker itself; the
+    // in-memory default opens on first use, so a broker with transient channels only needs no SQLite.
+    this.#durable = new DurableChannels(
+      () => openSqliteStore(storeOptions),
+      {
+        ipcMain: this.ipcMain,
+        inspect: options.inspect,
+        reportError: (error, channel) => this.reportError(error, channel),
+        endpoint: (id) => this.endpoint(id),
+        webContentsFor: (id) => this.#webContentsFor(id),
+        trace: (what, message) => {
+          if (what === 'deliver') return
+          let counts = this.#counts.get(message.channel)
+          if (!counts) this.#counts.set(message.channel, (counts = { delivered: 0, failed: 0 }))
+          if (what === 'ack') counts.delivered++
+          else counts.failed++
+        },
+      },
+      options.path !== undefined || options.database !== undefined,
+    )
+    const durable = this.#durable
+    this.#router.durable = {
+      isDurable: (channel) => durable.isDurable(channel),
+      send: (sender, channel, args) => void durable.publish(sender.id, channel, args),
+      invoke: (sender, channel, args) => durable.invoke(sender.id, channel, args),
+    }
+  }
+
+  channel(name: string, options?: DurableChannelOptions): ChannelHandle {
+    if (this.#closed) throw new BrokerClosedError()
+    return this.#durable.channel(name, options)
+  }
+
+  enqueue(channel: string, args: unknown[], options?: EnqueueOptions): EnqueueResult {
+    if (this.#closed) throw new BrokerClosedError()
+    assertChannel(channel)
+    if (!Array.isArray(args)) throw new InvalidArgumentError('Expected args to be an array of arguments')
+    if (!this.#durable.isDurable(channel)) this.#durable.channel(channel) // throws UnknownChannelError unless declared before
+    return this.#durable.publish(null, channel, args, options)
+  }
+
+  jobResult(id: number): JobResult | undefined {
+    if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
+    return this.#durable.jobResult(id)
+  }
+
+  stats(): BrokerStats {
+    const stats: BrokerStats = { durable: {}, transient: {} }
+    if (this.#durable.opened) {
+      for (const { name } of this.#durable.store.listChannels()) {
+        const counts = this.#counts.get(name) ?? { delivered: 0, failed: 0 }
+        stats.durable[name] = { ...this.#durable.channel(name).stats(), ...counts }
+      }
+    }
+    for (const name of this.ipcMain.eventNames()) {
+      if (typeof name !== 'string' || this.#durable.isDurable(name)) continue
+      stats.transient[name] = { listeners: this.ipcMain.listenerCount(name), handler: this.ipcMain.hasHandler(name) }
+    }
+    return stats
+  }
+
+  /** The live renderer with this id, as durable inboxes see it. */
+  endpoint(id: string): InboxEndpoint | undefined {
+    return this.#renderers.get(id)
   }
 
   createRenderer(options: RendererOptions = {}): InProcessRenderer {
@@ -64,9 +174,12 @@ class BrokerImpl extends EventEmitter {
       invokeTimeoutMs: this.#options.invokeTimeoutMs,
       inspect: this.#options.inspect,
       onListenerError: (error, channel) => this.reportError(error, channel),
-      sendDurable: () => false,
+      sendDurable: (id, channel, args) => this.#sendDurable(id, channel, args),
+      onListenersChanged: (id, channel) => this.#durable.inboxChanged(id, channel),
       onClosed: (r) => {
-        if (this.#renderers.get(r.id) === r) this.#renderers.delete(r.id)
+        if (this.#renderers.get(r.id) !== r) return
+        this.#renderers.delete(r.id)
+        this.#durable.rendererGone(r.id)
       },
     })
     this.#renderers.set(renderer.id, renderer)
@@ -76,8 +189,30 @@ class BrokerImpl extends EventEmitter {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    // Durable deliveries first: their listeners (and renderers) must still be there to finish.
+    await this.#durable.close(this.#options.closeTimeoutMs ?? 10_000)
     for (const renderer of [...this.#renderers.values()]) renderer.close()
     this.ipcMain.stopActors()
+  }
+
+  #sendDurable(rendererId: string, channel: string, args: unknown[]): boolean {
+    if (!this.#durable.isDurable(channel)) return false
+    this.#durable.sendToInbox(rendererId, channel, args)
+    return true
+  }
+
+  // event.sender of a stored message: the live renderer that sent it, or a stand-in whose durable
+  // sends still reach that renderer's inbox (it may have closed, or the process restarted since).
+  #webContentsFor(id: string | null): WebContents {
+    const live = id === null ? undefined : this.#renderers.get(id)
+    if (live) return live.webContents
+    const rendererId = id ?? ''
+    return new WebContentsImpl(rendererId, {
+      send: (channel, args) => {
+        if (id !== null) this.#sendDurable(id, channel, args)
+      },
+      isDestroyed: () => true,
+    })
   }
 
   /** A listener's failure: on the broker's 'error' event, or console.error when nobody listens. */
@@ -98,5 +233,13 @@ class BrokerImpl extends EventEmitter {
 export function createBroker<C extends ChannelMap = UntypedChannels>(options: FullBrokerOptions = {}): Broker<C> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected options to be an object')
   assertOptionalMs(options.invokeTimeoutMs, 'invokeTimeoutMs')
+  assertOptionalMs(options.busyTimeoutMs, 'busyTimeoutMs')
+  assertOptionalMs(options.closeTimeoutMs, 'closeTimeoutMs')
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
+    throw new InvalidArgumentError('Expected path to be a non-empty string')
+  }
+  if (options.synchronous !== undefined && options.synchronous !== 'normal' && options.synchronous !== 'full') {
+    throw new InvalidArgumentError("Expected synchronous to be 'normal' or 'full'")
+  }
   return new BrokerImpl(options) as unknown as Broker<C>
 }

@@ -81,6 +81,7 @@ export class IpcMainImpl extends EventEmitter {
     if (!entry) return
     this.#handlers.delete(channel)
     stopSoon(entry.actor)
+    this.#hooks.onListenersChanged?.(channel)
   }
 
   /** True when `channel` has at least one listener (not counting handlers). */
@@ -140,6 +141,7 @@ export class IpcMainImpl extends EventEmitter {
       this.#hooks.inspect,
     )
     this.#handlers.set(channel, { fn: handler, actor, once })
+    this.#hooks.onListenersChanged?.(channel)
   }
 
   // Makes the actors of `channel` match its listener list: one actor per registration.

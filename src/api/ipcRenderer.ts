@@ -16,13 +16,19 @@ export interface IpcRendererOptions {
   allow?: readonly string[] | undefined
   /** A renderer-side listener threw. */
   onListenerError: (error: unknown, channel: string) => void
+  /** The listeners of a channel changed (durable inboxes deliver only to a listening renderer). */
+  onListenersChanged?: ((channel: string) => void) | undefined
 }
+
+// Node's own listener type, so the overrides stay assignable to the typed public interface.
+type Listener = Parameters<EventEmitter['on']>[1]
 
 export class IpcRendererImpl extends EventEmitter {
   readonly #transport: RendererTransport
   readonly #id: string
   readonly #allow: ReadonlySet<string> | undefined
   readonly #onListenerError: (error: unknown, channel: string) => void
+  readonly #onListenersChanged: ((channel: string) => void) | undefined
   #released = false
 
   constructor(transport: RendererTransport, options: IpcRendererOptions) {
@@ -31,6 +37,39 @@ export class IpcRendererImpl extends EventEmitter {
     this.#id = options.id
     this.#allow = options.allow ? new Set(options.allow) : undefined
     this.#onListenerError = options.onListenerError
+    this.#onListenersChanged = options.onListenersChanged
+  }
+
+  // once/prependOnceListener go through on/prependListener, off through removeListener.
+  override addListener(channel: string | symbol, listener: Listener): this {
+    super.addListener(channel, listener)
+    return this.#changed(channel)
+  }
+  override on(channel: string | symbol, listener: Listener): this {
+    return this.addListener(channel, listener)
+  }
+  override prependListener(channel: string | symbol, listener: Listener): this {
+    super.prependListener(channel, listener)
+    return this.#changed(channel)
+  }
+  override removeListener(channel: string | symbol, listener: Listener): this {
+    super.removeListener(channel, listener)
+    return this.#changed(channel)
+  }
+  override off(channel: string | symbol, listener: Listener): this {
+    return this.removeListener(channel, listener)
+  }
+  override removeAllListeners(channel?: string | symbol): this {
+    const channels = channel === undefined ? this.eventNames() : [channel]
+    if (channel === undefined) super.removeAllListeners()
+    else super.removeAllListeners(channel)
+    for (const ch of channels) this.#changed(ch)
+    return this
+  }
+
+  #changed(channel: string | symbol): this {
+    if (typeof channel === 'string') this.#onListenersChanged?.(channel)
+    return this
   }
 
   send(channel: string, ...args: unknown[]): void {
@@ -58,7 +97,7 @@ export class IpcRendererImpl extends EventEmitter {
     if (this.#released) return
     // EventEmitter throws on an unheard 'error'; for IPC it is just a channel nobody listens to.
     if (channel === 'error' && this.listenerCount('error') === 0) return
-    const listeners = this.rawListeners(channel) as Array<(...a: unknown[]) => unknown>
+    const listeners = this.rawListeners(channel) as Listener[]
     if (listeners.length === 0) return
     const event = { sender: this, ports: [] as readonly unknown[] }
     for (const listener of listeners) {
@@ -68,6 +107,24 @@ export class IpcRendererImpl extends EventEmitter {
         this.#onListenerError(error, channel)
       }
     }
+  }
+
+  /**
+   * Hands a durable message to this renderer's listeners: resolves when every listener returned (or
+   * its promise resolved), rejects with the first failure.
+   */
+  dispatchDurable(channel: string, args: readonly unknown[]): Promise<void> {
+    const listeners = this.rawListeners(channel) as Listener[]
+    const event = { sender: this, ports: [] as readonly unknown[] }
+    const pending: unknown[] = []
+    for (const listener of listeners) {
+      try {
+        pending.push(listener.call(this, event, ...args))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+    return Promise.all(pending).then(() => undefined)
   }
 
   /** Marks the context released: every method throws from now on. */

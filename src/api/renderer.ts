@@ -4,8 +4,10 @@ import { randomUUID } from 'node:crypto'
 import type { InspectionEvent } from 'xstate'
 import { startRendererActor } from '../actors/rendererMachine.js'
 import type { RendererActor } from '../actors/rendererMachine.js'
-import { InvokeTimeoutError, SyncReplyError } from '../errors.js'
+import { ContextReleasedError, InvokeTimeoutError, SyncReplyError } from '../errors.js'
 import { DeferredQueue } from './deferredQueue.js'
+import { DeliveryAborted } from './durableDelivery.js'
+import type { InboxEndpoint } from './durableDelivery.js'
 import { invokeRejection, toInvokeFailure } from './invokeErrors.js'
 import { IpcRendererImpl } from './ipcRenderer.js'
 import type { RendererTransport } from './ipcRenderer.js'
@@ -21,10 +23,11 @@ export interface RendererContext {
   onListenerError: (error: unknown, channel: string) => void
   /** Lets durable channels take a webContents.send; true when taken. */
   sendDurable: (rendererId: string, channel: string, args: unknown[]) => boolean
+  onListenersChanged: (rendererId: string, channel: string) => void
   onClosed: (renderer: InProcessRenderer) => void
 }
 
-export class InProcessRenderer implements Renderer {
+export class InProcessRenderer implements Renderer, InboxEndpoint {
   readonly id: string
   readonly ipcRenderer: IpcRendererImpl
   readonly webContents: WebContents
@@ -32,11 +35,18 @@ export class InProcessRenderer implements Renderer {
   readonly #toMain = new DeferredQueue()
   readonly #toRenderer = new DeferredQueue()
   readonly #context: RendererContext
+  /** Rejecters of invokes and durable deliveries not settled yet: a close settles them. */
+  readonly #pending = new Set<(error: Error) => void>()
 
   constructor(options: { id?: string | undefined; allow?: readonly string[] | undefined }, context: RendererContext) {
     this.id = options.id ?? randomUUID()
     this.#context = context
-    this.ipcRenderer = new IpcRendererImpl(this.#transport(), { id: this.id, allow: options.allow, onListenerError: context.onListenerError })
+    this.ipcRenderer = new IpcRendererImpl(this.#transport(), {
+      id: this.id,
+      allow: options.allow,
+      onListenerError: context.onListenerError,
+      onListenersChanged: (channel) => context.onListenersChanged(this.id, channel),
+    })
     this.webContents = new WebContentsImpl(this.id, {
       send: (channel, args) => {
         if (context.sendDurable(this.id, channel, args)) return
@@ -47,14 +57,27 @@ export class InProcessRenderer implements Renderer {
       isDestroyed: () => this.ipcRenderer.released,
     })
     this.#actor = startRendererActor(
-      { id: this.id, dispatch: (channel, args) => this.ipcRenderer.dispatch(channel, args), onClosed: () => context.onClosed(this) },
+      {
+        id: this.id,
+        dispatch: (channel, args) => this.ipcRenderer.dispatch(channel, args),
+        dispatchDurable: (channel, args) => this.ipcRenderer.dispatchDurable(channel, args),
+        onClosed: () => context.onClosed(this),
+      },
       context.inspect,
     )
   }
 
-  /** Delivers a message on the main-to-renderer path without cloning (durable inbox deliveries decode a fresh copy). */
-  deliverOwned(channel: string, args: unknown[]): void {
-    this.#toRenderer.push(() => this.#actor.send({ type: 'message', channel, args }))
+  listensTo(channel: string): boolean {
+    return !this.ipcRenderer.released && this.ipcRenderer.listenerCount(channel) > 0
+  }
+
+  deliverDurable(channel: string, args: unknown[]): Promise<void> {
+    if (this.ipcRenderer.released) return Promise.reject(new DeliveryAborted('The renderer closed'))
+    return this.#track<void>((resolve, reject) => {
+      this.#toRenderer.push(() =>
+        this.#actor.send({ type: 'durable', channel, args, settle: (done) => done.then(resolve, reject) }),
+      )
+    }, () => new DeliveryAborted('The renderer closed'))
   }
 
   get closed(): boolean {
@@ -66,13 +89,35 @@ export class InProcessRenderer implements Renderer {
     this.ipcRenderer.release()
     this.#toMain.clear()
     this.#toRenderer.clear()
+    for (const reject of [...this.#pending]) reject(new ContextReleasedError())
+    this.#pending.clear()
     this.#actor.send({ type: 'close' })
+  }
+
+  // A promise that a close settles too: with `onClose()`'s error, or ContextReleasedError.
+  #track<T>(executor: (resolve: (value: T) => void, reject: (error: unknown) => void) => void, onClose?: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const cancel = (error: Error): void => reject(onClose ? onClose() : error)
+      this.#pending.add(cancel)
+      executor(
+        (value) => {
+          this.#pending.delete(cancel)
+          resolve(value)
+        },
+        (error) => {
+          this.#pending.delete(cancel)
+          reject(error)
+        },
+      )
+    })
   }
 
   #transport(): RendererTransport {
     const { router, invokeTimeoutMs } = this.#context
     return {
       send: (channel, args) => {
+        // Durable: stored before send returns. Transient: delivered in a moment, in order.
+        if (router.sendDurable(this.webContents, channel, args)) return
         const copy = cloneArgs(args)
         this.#toMain.push(() => router.send(this.webContents, channel, copy))
       },
@@ -96,8 +141,10 @@ export class InProcessRenderer implements Renderer {
         return cloneValue(value, 'returnValue')
       },
       invoke: (channel, args) => {
+        const durable = router.invokeDurable(this.webContents, channel, args)
+        if (durable) return this.#track((resolve, reject) => durable.then(resolve, reject))
         const copy = cloneArgs(args)
-        return new Promise<unknown>((resolve, reject) => {
+        return this.#track<unknown>((resolve, reject) => {
           let done = false
           let timer: NodeJS.Timeout | undefined
           if (invokeTimeoutMs !== undefined) {

@@ -9,10 +9,13 @@ import type { WebContents } from './types.js'
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure }
 
-/** Where durable channels hook in: a channel this claims is not delivered as a transient one. */
+/** Where durable channels hook in: a channel this claims is stored, not delivered as a transient one. */
 export interface DurableRouting {
-  send(sender: WebContents, channel: string, args: unknown[]): boolean
-  invoke(sender: WebContents, channel: string, args: unknown[], settle: (result: InvokeResult) => void): boolean
+  isDurable(channel: string): boolean
+  /** Stores a send (synchronously: stored before send returns). */
+  send(sender: WebContents, channel: string, args: readonly unknown[]): void
+  /** Stores an invoke request; the promise settles from its stored outcome. */
+  invoke(sender: WebContents, channel: string, args: readonly unknown[]): Promise<unknown>
 }
 
 export class Router {
@@ -23,9 +26,20 @@ export class Router {
     this.#ipcMain = ipcMain
   }
 
-  /** A `send` from a renderer; `args` are already the receiver's copy. */
+  /** Stores a send on a durable channel, before returning; false for a transient channel. */
+  sendDurable(sender: WebContents, channel: string, args: readonly unknown[]): boolean {
+    if (!this.durable?.isDurable(channel)) return false
+    this.durable.send(sender, channel, args)
+    return true
+  }
+
+  /** Stores an invoke on a durable channel; undefined for a transient channel. */
+  invokeDurable(sender: WebContents, channel: string, args: readonly unknown[]): Promise<unknown> | undefined {
+    return this.durable?.isDurable(channel) ? this.durable.invoke(sender, channel, args) : undefined
+  }
+
+  /** A `send` from a renderer on a transient channel; `args` are already the receiver's copy. */
   send(sender: WebContents, channel: string, args: unknown[]): void {
-    if (this.durable?.send(sender, channel, args)) return
     this.#ipcMain.deliver(channel, new MainEvent(sender, process.pid), args)
   }
 
@@ -35,7 +49,6 @@ export class Router {
   }
 
   invoke(sender: WebContents, channel: string, args: unknown[], settle: (result: InvokeResult) => void): void {
-    if (this.durable?.invoke(sender, channel, args, settle)) return
     const event = new InvokeEvent(sender, process.pid)
     const found = this.#ipcMain.invokeHandler(channel, event, args, (outcome: CallOutcome) => {
       settle(outcome.ok ? outcome : { ok: false, failure: toInvokeFailure(outcome.error) })

@@ -45,7 +45,7 @@ export function cloneValue(value: unknown, label = 'value'): unknown {
 export function encodeArgs(args: readonly unknown[]): Uint8Array {
   assertCloneable(args, 'args')
   try {
-    return v8.serialize(args)
+    return serialize(args)
   } catch (err) {
     throw cloneFailure(args, 'args', err)
   }
@@ -53,26 +53,62 @@ export function encodeArgs(args: readonly unknown[]): Uint8Array {
 
 /** Reverses encodeArgs. */
 export function decodeArgs(bytes: Uint8Array): unknown[] {
-  return v8.deserialize(bytes) as unknown[]
+  return deserialize(bytes) as unknown[]
+}
+
+/** A stored message: its arguments and the id of the renderer that sent it (null: the main side). */
+export interface Envelope {
+  sender: string | null
+  args: unknown[]
+}
+
+/** Serializes a durable message with its sender, checked as cloneArgs checks. */
+export function encodeEnvelope(sender: string | null, args: readonly unknown[]): Uint8Array {
+  assertCloneable(args, 'args')
+  try {
+    return serialize([sender, args])
+  } catch (err) {
+    throw cloneFailure(args, 'args', err)
+  }
+}
+
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  const [sender, args] = deserialize(bytes) as [string | null, unknown[]]
+  return { sender, args }
 }
 
 /** Serializes one value for storage (a job's result). */
 export function encodeValue(value: unknown): Uint8Array {
   assertCloneable(value, 'value')
   try {
-    return v8.serialize(value)
+    return serialize(value)
   } catch (err) {
     throw cloneFailure(value, 'value', err)
   }
 }
 
 export function decodeValue(bytes: Uint8Array): unknown {
-  return v8.deserialize(bytes)
+  return deserialize(bytes)
+}
+
+// The plain V8 serializer (not Node's DefaultSerializer) treats typed arrays as the structured
+// clone algorithm does: a Buffer comes back a Uint8Array, as it would over IPC.
+function serialize(value: unknown): Buffer {
+  const serializer = new v8.Serializer()
+  serializer.writeHeader()
+  serializer.writeValue(value)
+  return serializer.releaseBuffer()
+}
+
+function deserialize(bytes: Uint8Array): unknown {
+  const deserializer = new v8.Deserializer(bytes as Buffer)
+  deserializer.readHeader()
+  return deserializer.readValue()
 }
 
 // structuredClone shares a SharedArrayBuffer instead of refusing it; Electron refuses it, so we
 // look for one (and get the path of any other offender) before cloning. Typed arrays are leaves.
-function assertCloneable(root: unknown, rootLabel: string): void {
+export function assertCloneable(root: unknown, rootLabel: string): void {
   const found = findUncloneable(root, rootLabel)
   if (found) throw new CloneError(found.path, found.detail)
 }
@@ -102,7 +138,9 @@ function findUncloneable(root: unknown, rootLabel: string, strict = false): Offe
     if (ArrayBuffer.isView(obj)) {
       return obj.buffer instanceof SharedArrayBuffer ? { path, detail: 'a view of a SharedArrayBuffer cannot be sent' } : undefined
     }
-    if (obj instanceof ArrayBuffer || obj instanceof Date || obj instanceof RegExp) return undefined
+    // An Error crosses as its name, message and stack only: its other fields are not copied, so
+    // whatever they hold cannot make the clone fail.
+    if (obj instanceof ArrayBuffer || obj instanceof Date || obj instanceof RegExp || obj instanceof Error) return undefined
     if (strict) {
       if (obj instanceof Promise) return { path, detail: 'a Promise cannot be cloned' }
       if (obj instanceof WeakMap || obj instanceof WeakSet || obj instanceof WeakRef) return { path, detail: `a ${obj.constructor.name} cannot be cloned` }
@@ -125,19 +163,18 @@ function findUncloneable(root: unknown, rootLabel: string, strict = false): Offe
       }
       return undefined
     }
-    if (Array.isArray(obj)) {
+    // Arrays: indices first, then any extra named properties (the clone copies those too).
+    const isArray = Array.isArray(obj)
+    if (isArray) {
       for (let i = 0; i < obj.length; i++) {
         const hit = visit(obj[i], `${path}[${i}]`)
         if (hit) return hit
       }
-      return undefined
     }
     for (const key of Object.keys(obj)) {
+      if (isArray && /^(0|[1-9]\d*)$/.test(key)) continue
       const hit = visit((obj as Record<string, unknown>)[key], `${path}${propertyPath(key)}`)
       if (hit) return hit
-    }
-    if (strict && Object.getPrototypeOf(obj) !== Object.prototype && !(obj instanceof Error)) {
-      return { path, detail: `#<${obj.constructor?.name ?? 'Object'}> could not be cloned` }
     }
     return undefined
   }

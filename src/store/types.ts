@@ -139,7 +139,8 @@ export interface Store {
   purgeDeadLetters(channel: string, ids?: readonly number[]): number
   jobResult(id: number): JobResultRow | undefined
 
-  stats(): SubscriptionStats[]
+  /** `now` (epoch ms, default Date.now()) decides ready versus delayed and expired leases: pass the actors' clock. */
+  stats(now?: number): SubscriptionStats[]
   /** Changes whenever another connection commits to the file: a cheap cross-process wake-up probe. */
   dataVersion(): number
   /** True while the application holds a transaction open on a shared handle: the broker must not write then. */

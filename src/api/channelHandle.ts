@@ -1,0 +1,94 @@
+// The handle `broker.channel()` returns: a durable channel's queue, seen and repaired from code.
+import type { Store } from '../store/index.js'
+import { InvalidArgumentError } from '../errors.js'
+import { decodeEnvelope } from './serialization.js'
+
+/** A message that used up its attempts. */
+export interface DeadLetter {
+  id: number
+  args: unknown[]
+  attempts: number
+  /** The last attempt's error: its stack (name and message first). */
+  lastError: string
+  /** `main`, or `renderer:<id>` for a renderer's inbox. */
+  subscription: string
+  createdAt: Date
+  failedAt: Date
+}
+
+/** Counts of one durable channel (its main subscription and renderer inboxes added up). */
+export interface ChannelStats {
+  ready: number
+  delayed: number
+  inFlight: number
+  dead: number
+  /** Age in ms of the oldest waiting message; null when none waits. */
+  oldestAgeMs: number | null
+  /** Per subscription (`main`, `renderer:<id>`). */
+  subscriptions: Record<string, { ready: number; delayed: number; inFlight: number; dead: number }>
+}
+
+/**
+ * A declared durable channel.
+ *
+ * @example
+ * const jobs = broker.channel('jobs', { durable: true, maxAttempts: 3 })
+ * for (const dead of jobs.deadLetters()) console.log(dead.id, dead.lastError)
+ * jobs.replay() // all dead letters back in the queue
+ */
+export class ChannelHandle {
+  readonly name: string
+  readonly #store: Store
+  readonly #wake: () => void
+
+  constructor(name: string, store: Store, wake: () => void) {
+    this.name = name
+    this.#store = store
+    this.#wake = wake
+  }
+
+  stats(): ChannelStats {
+    const now = Date.now()
+    const total: ChannelStats = { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: {} }
+    for (const row of this.#store.stats()) {
+      if (row.channel !== this.name) continue
+      total.ready += row.ready
+      total.delayed += row.delayed
+      total.inFlight += row.inFlight
+      total.dead += row.dead
+      total.subscriptions[row.subscription] = { ready: row.ready, delayed: row.delayed, inFlight: row.inFlight, dead: row.dead }
+      if (row.oldestCreatedAt !== null) total.oldestAgeMs = Math.max(total.oldestAgeMs ?? 0, now - row.oldestCreatedAt)
+    }
+    return total
+  }
+
+  deadLetters(ids?: readonly number[]): DeadLetter[] {
+    return this.#store.deadLetters(this.name, checkIds(ids)).map((row) => ({
+      id: row.id,
+      args: decodeEnvelope(row.payload).args,
+      attempts: row.attempts,
+      lastError: row.lastError,
+      subscription: row.subscription,
+      createdAt: new Date(row.createdAt),
+      failedAt: new Date(row.failedAt),
+    }))
+  }
+
+  /** Puts dead letters (all, or those ids) back in their queue with fresh attempts. Returns how many. */
+  replay(ids?: readonly number[]): number {
+    const count = this.#store.replay(this.name, checkIds(ids), Date.now())
+    if (count > 0) this.#wake()
+    return count
+  }
+
+  /** Deletes dead letters (all, or those ids). Returns how many. */
+  purgeDeadLetters(ids?: readonly number[]): number {
+    return this.#store.purgeDeadLetters(this.name, checkIds(ids))
+  }
+}
+
+function checkIds(ids: readonly number[] | undefined): readonly number[] | undefined {
+  if (ids === undefined) return undefined
+  if (!Array.isArray(ids) || ids.some((id) => !Number.isSafeInteger(id))) throw new InvalidArgumentError('Expected ids to be an array of message ids')
+  return ids
+}

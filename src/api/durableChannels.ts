@@ -1,0 +1,246 @@
+// Durable channels: which channels are durable, how their messages are stored, and the consumer
+// actors that deliver them to ipcMain's listeners and handlers and to renderers' durable inboxes.
+import type { InspectionEvent } from 'xstate'
+import { startConsumer } from '../actors/consumerMachine.js'
+import type { ConsumerActor } from '../actors/consumerMachine.js'
+import type { ConsumerInput } from '../actors/consumerWork.js'
+import { InvalidArgumentError, UnknownChannelError } from '../errors.js'
+import { newOwnerId } from '../store/index.js'
+import type { ChannelConfig, Store } from '../store/index.js'
+import { toChannelConfig } from './channelOptions.js'
+import { ChannelHandle } from './channelHandle.js'
+import { inboxOf, MAIN } from './constants.js'
+import { deliverToInbox, deliverToMain } from './durableDelivery.js'
+import type { InboxEndpoint } from './durableDelivery.js'
+import type { IpcMainImpl } from './ipcMain.js'
+import { JobWaiters } from './jobs.js'
+import type { JobResult } from './jobs.js'
+import { encodeEnvelope } from './serialization.js'
+import type { WebContents } from './types.js'
+import { assertChannel, assertOptionalMs } from './validation.js'
+
+
+/**
+ * Options of `broker.enqueue`.
+ *
+ * @example
+ * broker.enqueue('jobs', [{ order: 42 }], { key: 'order-42', delayMs: 1000 })
+ */
+export interface EnqueueOptions {
+  /** Idempotency key: while a message with this key waits, another one is not stored. */
+  key?: string
+  /** Not delivered before this many ms from now. */
+  delayMs?: number
+  /** Not delivered before this time (a Date or epoch ms). */
+  runAt?: Date | number
+}
+
+export interface EnqueueResult {
+  /** The stored message's id (the existing one's, for a duplicate key). */
+  id: number
+  duplicate: boolean
+}
+
+export interface DurableHooks {
+  ipcMain: IpcMainImpl
+  inspect: ((event: InspectionEvent) => void) | undefined
+  reportError: (error: unknown, channel: string) => void
+  /** The live renderer with this id, if any. */
+  endpoint: (rendererId: string) => InboxEndpoint | undefined
+  /** The webContents to show as `event.sender` for a message stored by renderer `id`. */
+  webContentsFor: (rendererId: string | null) => WebContents
+  trace?: ConsumerInput['onTrace']
+}
+
+export class DurableChannels {
+  readonly #openStore: () => Store
+  readonly #hooks: DurableHooks
+  #store: Store | undefined
+  readonly #configs = new Map<string, ChannelConfig>()
+  readonly #consumers = new Map<string, ConsumerActor>()
+  readonly #jobs = new JobWaiters(() => this.store)
+  #closing = false
+
+  constructor(openStore: () => Store, hooks: DurableHooks, openNow: boolean) {
+    this.#openStore = openStore
+    this.#hooks = hooks
+    if (openNow) this.#open()
+  }
+
+  get store(): Store {
+    return this.#store ?? this.#open()
+  }
+
+  get opened(): boolean {
+    return this.#store !== undefined
+  }
+
+  isDurable(channel: string): boolean {
+    return this.#configs.has(channel)
+  }
+
+  /** Declares (or updates) a durable channel; without options, returns a declared channel's handle. */
+  channel(name: unknown, options?: unknown): ChannelHandle {
+    assertChannel(name)
+    if (options === undefined) {
+      if (!this.#configs.has(name)) {
+        const stored = this.store.getChannel(name)
+        if (!stored) throw new UnknownChannelError(name)
+        this.#configs.set(name, stored)
+      }
+    } else {
+      const config = toChannelConfig(options, this.#configs.get(name))
+      this.store.declareChannel(name, config)
+      this.#configs.set(name, config)
+      this.receiversChanged(name)
+    }
+    return new ChannelHandle(name, this.store, () => this.#wake(name, MAIN))
+  }
+
+  /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns. */
+  publish(sender: string | null, channel: string, args: readonly unknown[], options: EnqueueOptions = {}): EnqueueResult {
+    const { key, visibleAt } = this.#publishOptions(options)
+    const payload = encodeEnvelope(sender, args)
+    const now = Date.now()
+    const result = this.store.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, now })
+    if (!result.duplicate) this.#wake(channel, MAIN)
+    return result
+  }
+
+  /** A durable invoke: the request is a stored job; the promise settles from its stored outcome. */
+  invoke(sender: string, channel: string, args: readonly unknown[]): Promise<unknown> {
+    const payload = encodeEnvelope(sender, args)
+    const now = Date.now()
+    const { id } = this.store.publish({ channel, payload, kind: 'invoke', visibleAt: now, now })
+    this.#wake(channel, MAIN)
+    return this.#jobs.wait(id, channel)
+  }
+
+  /** `webContents.send` on a durable channel: into the renderer's inbox. */
+  sendToInbox(rendererId: string, channel: string, args: readonly unknown[]): void {
+    const payload = encodeEnvelope(null, args)
+    const now = Date.now()
+    this.store.publish({ channel, subscription: inboxOf(rendererId), payload, kind: 'message', visibleAt: now, now })
+    this.inboxChanged(rendererId, channel)
+  }
+
+  jobResult(id: number): JobResult | undefined {
+    return this.#jobs.result(id)
+  }
+
+  /** The main-side listeners or handler of `channel` changed: start or stop consuming. */
+  receiversChanged(channel: string): void {
+    if (!this.#configs.has(channel) || this.#closing) return
+    const { ipcMain } = this.#hooks
+    const has = ipcMain.listenerCount(channel) > 0 || ipcMain.hasHandler(channel)
+    this.#ensureConsumer(channel, MAIN, has, () => ({
+      hasReceiver: () => ipcMain.listenerCount(channel) > 0 || ipcMain.hasHandler(channel),
+      deliver: (message, done) => deliverToMain(ipcMain, this.#hooks.webContentsFor, message, done),
+      onJobSettled: (id) => this.#jobs.settled(id),
+    }))
+  }
+
+  /** Renderer `rendererId` opened, closed, or changed its listeners of `channel`. */
+  inboxChanged(rendererId: string, channel: string): void {
+    if (!this.#configs.has(channel) || this.#closing) return
+    const listening = (): boolean => this.#hooks.endpoint(rendererId)?.listensTo(channel) ?? false
+    this.#ensureConsumer(channel, inboxOf(rendererId), listening(), () => ({
+      hasReceiver: listening,
+      deliver: (message, done) => {
+        const endpoint = this.#hooks.endpoint(rendererId)
+        if (!endpoint) return done({ ok: false, aborted: true })
+        deliverToInbox(endpoint, channel, message, done)
+      },
+    }))
+  }
+
+  /** Every inbox consumer of a renderer that went away stops and hands its leases back at once. */
+  rendererGone(rendererId: string): void {
+    const suffix = `\0${inboxOf(rendererId)}`
+    for (const [key, actor] of this.#consumers) {
+      if (key.endsWith(suffix)) {
+        this.#consumers.delete(key)
+        actor.send({ type: 'stop' })
+      }
+    }
+  }
+
+  /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
+  async close(timeoutMs: number): Promise<void> {
+    this.#closing = true
+    const actors = [...this.#consumers.values()]
+    this.#consumers.clear()
+    const stopped = actors.map((actor) => new Promise<void>((resolve) => {
+      const sub = actor.subscribe({ complete: () => resolve(), error: () => resolve() })
+      if (actor.getSnapshot().status !== 'active') resolve()
+      void sub
+    }))
+    for (const actor of actors) actor.send({ type: 'stop' })
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(stopped), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
+    clearTimeout(timer)
+    for (const actor of actors) actor.stop()
+    this.#jobs.abort(new Error('The broker closed before the job settled; its result will be stored when it runs'))
+    // The store closes only a database it opened: an application's own handle stays open.
+    this.#store?.close()
+  }
+
+  #open(): Store {
+    const store = this.#openStore()
+    this.#store = store
+    for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
+    // A restart takes back at once what this host's dead processes held, instead of after the lease.
+    store.releaseDeadOwners(Date.now())
+    return store
+  }
+
+  #ensureConsumer(
+    channel: string,
+    subscription: string,
+    wanted: boolean,
+    make: () => Pick<ConsumerInput, 'hasReceiver' | 'deliver' | 'onJobSettled'>,
+  ): void {
+    const key = `${channel}\0${subscription}`
+    const existing = this.#consumers.get(key)
+    if (existing && !wanted) {
+      this.#consumers.delete(key)
+      existing.send({ type: 'stop' })
+      return
+    }
+    if (existing) {
+      existing.send({ type: 'wake' })
+      return
+    }
+    if (!wanted) return
+    const input: ConsumerInput = {
+      store: this.store,
+      channel,
+      subscription,
+      owner: newOwnerId(),
+      config: () => this.#configs.get(channel)!,
+      onError: (error) => this.#hooks.reportError(error, channel),
+      ...make(),
+    }
+    if (this.#hooks.trace) input.onTrace = this.#hooks.trace
+    this.#consumers.set(key, startConsumer(input, this.#hooks.inspect))
+  }
+
+  #wake(channel: string, subscription: string): void {
+    this.#consumers.get(`${channel}\0${subscription}`)?.send({ type: 'wake' })
+  }
+
+  #publishOptions(options: EnqueueOptions): { key: string | null; visibleAt: number | undefined } {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected enqueue options to be an object')
+    const { key, delayMs, runAt } = options
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0)) throw new InvalidArgumentError('Expected key to be a non-empty string')
+    assertOptionalMs(delayMs, 'delayMs')
+    let visibleAt: number | undefined
+    if (delayMs !== undefined) visibleAt = Date.now() + delayMs
+    if (runAt !== undefined) {
+      const at = runAt instanceof Date ? runAt.getTime() : runAt
+      if (typeof at !== 'number' || !Number.isFinite(at)) throw new InvalidArgumentError('Expected runAt to be a Date or epoch milliseconds')
+      visibleAt = Math.max(visibleAt ?? 0, at)
+    }
+    return { key: key ?? null, visibleAt }
+  }
+}

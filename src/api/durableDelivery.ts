@@ -1,0 +1,86 @@
+// How one stored message reaches its receivers: a channel's main-side listeners (acknowledged when
+// all of them returned), its invoke handler (a job, whose outcome is stored), or a renderer's inbox.
+import type { DeliveryOutcome } from '../actors/consumerWork.js'
+import type { CallOutcome } from '../actors/listenerActor.js'
+import type { ClaimedMessage } from '../store/index.js'
+import { InvokeEvent, MainEvent } from './events.js'
+import { toInvokeFailure } from './invokeErrors.js'
+import type { IpcMainImpl } from './ipcMain.js'
+import { encodeJobFailure, encodeJobSuccess } from './jobs.js'
+import { noHandler } from './router.js'
+import { decodeEnvelope } from './serialization.js'
+import type { WebContents } from './types.js'
+
+/** A live renderer as durable inboxes see it. In-process and worker renderers both offer this. */
+export interface InboxEndpoint {
+  /** True while the renderer has a listener on `channel`. */
+  listensTo(channel: string): boolean
+  /** Calls the renderer's listeners; resolves when all returned, rejects when one failed or the renderer went away. */
+  deliverDurable(channel: string, args: unknown[], meta: { messageId: number; attempt: number }): Promise<void>
+}
+
+/** Marks a delivery cut short because its renderer went away: handed on, not counted as a failure. */
+export class DeliveryAborted extends Error {
+  override name = 'DeliveryAborted'
+}
+
+export function deliverToMain(
+  ipcMain: IpcMainImpl,
+  webContentsFor: (id: string | null) => WebContents,
+  message: ClaimedMessage,
+  done: (outcome: DeliveryOutcome) => void,
+): void {
+  const { sender, args } = decodeEnvelope(message.payload)
+  const channel = message.channel
+  if (message.kind === 'invoke') {
+    const event = new InvokeEvent(webContentsFor(sender), process.pid)
+    event.attempt = message.attempt
+    event.messageId = message.id
+    const found = ipcMain.invokeHandler(channel, event, args, (outcome) => done(jobOutcome(outcome)))
+    if (!found) {
+      done({ ok: false, error: new Error(`No handler registered for '${channel}'`), result: encodeJobFailure(noHandler(channel)) })
+    }
+    return
+  }
+  const event = new MainEvent(webContentsFor(sender), process.pid)
+  event.attempt = message.attempt
+  event.messageId = message.id
+  // Acknowledged when every listener succeeded; the first failure fails the attempt.
+  let expected = -1
+  let settled = 0
+  let failure: { error: unknown } | undefined
+  const finish = (): void => {
+    if (expected < 0 || settled < expected) return
+    expected = -2 // once
+    done(failure ? { ok: false, error: failure.error } : { ok: true })
+  }
+  const reached = ipcMain.deliver(channel, event, args, (outcome: CallOutcome) => {
+    settled++
+    if (!outcome.ok && !failure) failure = { error: outcome.error }
+    finish()
+  })
+  if (reached === 0) {
+    done({ ok: false, aborted: true })
+    return
+  }
+  expected = reached
+  finish()
+}
+
+export function deliverToInbox(endpoint: InboxEndpoint, channel: string, message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void): void {
+  const { args } = decodeEnvelope(message.payload)
+  endpoint.deliverDurable(channel, args, { messageId: message.id, attempt: message.attempt }).then(
+    () => done({ ok: true }),
+    (error: unknown) => done(error instanceof DeliveryAborted ? { ok: false, aborted: true } : { ok: false, error }),
+  )
+}
+
+function jobOutcome(outcome: CallOutcome): DeliveryOutcome {
+  if (!outcome.ok) return { ok: false, error: outcome.error, result: encodeJobFailure(toInvokeFailure(outcome.error)) }
+  try {
+    return { ok: true, result: encodeJobSuccess(outcome.value) }
+  } catch (error) {
+    // An uncloneable result fails the job like a throw would, and says why.
+    return { ok: false, error, result: encodeJobFailure(toInvokeFailure(error)) }
+  }
+}

@@ -1,0 +1,65 @@
+// Dead letters (list, replay, purge) and job results: reading and clearing what failed or settled.
+
+import type { DeadLetterDbRow, Statements } from './statements.js'
+import type { DeadLetterRow, JobResultRow } from './types.js'
+
+function toDeadLetter(row: DeadLetterDbRow): DeadLetterRow {
+  return { ...row }
+}
+
+// undefined: every dead letter of the channel; an empty list selects none.
+function idsParam(ids: readonly number[]): string {
+  return JSON.stringify(ids)
+}
+
+/**
+ * The channel's dead letters, oldest first; only those with the given ids when `ids` is given.
+ *
+ * @example
+ * listDeadLetters(s, 'jobs').map((d) => d.lastError)
+ */
+export function listDeadLetters(s: Statements, channel: string, ids?: readonly number[]): DeadLetterRow[] {
+  const rows = ids === undefined ? s.deadLetters.all({ channel }) : s.deadLettersByIds.all({ channel, ids: idsParam(ids) })
+  return rows.map(toDeadLetter)
+}
+
+/**
+ * Moves dead letters back to their subscriptions as fresh messages (new ids, attempts 0, visible
+ * now, original createdAt), in their original order. Returns how many.
+ *
+ * @example
+ * replayDeadLetters(s, 'jobs', undefined, Date.now()) // all of them
+ */
+export function replayDeadLetters(s: Statements, channel: string, ids: readonly number[] | undefined, now: number): number {
+  if (ids === undefined) {
+    const replayed = s.replay.run({ channel, now }).changes
+    s.purge.run({ channel })
+    return replayed
+  }
+  const param = idsParam(ids)
+  const replayed = s.replayByIds.run({ channel, now, ids: param }).changes
+  s.purgeByIds.run({ channel, ids: param })
+  return replayed
+}
+
+/**
+ * Deletes the channel's dead letters (only those with the given ids when `ids` is given).
+ * Returns how many.
+ *
+ * @example
+ * purgeDeadLetters(s, 'jobs', [12, 13]) // 2
+ */
+export function purgeDeadLetters(s: Statements, channel: string, ids?: readonly number[]): number {
+  return ids === undefined ? s.purge.run({ channel }).changes : s.purgeByIds.run({ channel, ids: idsParam(ids) }).changes
+}
+
+/**
+ * The stored outcome of an invoke job, by its request's message id.
+ *
+ * @example
+ * jobResult(s, id)?.ok
+ */
+export function jobResult(s: Statements, id: number): JobResultRow | undefined {
+  const row = s.jobResult.get({ id })
+  return row === undefined ? undefined : { id: row.id, ok: row.ok === 1, payload: row.payload, completedAt: row.completedAt }
+}

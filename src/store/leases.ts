@@ -1,0 +1,115 @@
+// Leases: claiming messages, settling them (ack, ack with a job result, fail) and handing back the
+// leases of owners that are done or dead. Each function runs inside one store transaction.
+
+import { isOwnerGone } from './owners.js'
+import type { Statements } from './statements.js'
+import type { ClaimedMessage, FailInput } from './types.js'
+
+/**
+ * Leases up to `limit` claimable messages, oldest visible first: each gets `owner`, becomes
+ * invisible until `now + leaseMs` and counts one more attempt. An expired lease is claimable
+ * again, so a crashed claimer's messages come back by themselves.
+ *
+ * @example
+ * claim(s, 'jobs', 'main', owner, Date.now(), 30_000, 16)
+ */
+export function claim(
+  s: Statements,
+  channel: string,
+  subscription: string,
+  owner: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
+): ClaimedMessage[] {
+  // Select, then update by id: UPDATE ... RETURNING would not keep the (visible_at, id) order.
+  const rows = s.claimable.all({ channel, subscription, now, limit })
+  const leaseUntil = now + leaseMs
+  return rows.map((row) => {
+    s.lease.run({ id: row.id, owner, leaseUntil })
+    return { id: row.id, channel, subscription, kind: row.kind, payload: row.payload, attempt: row.attempts + 1, createdAt: row.createdAt }
+  })
+}
+
+/**
+ * Deletes the messages that `owner` still holds; a message whose lease passed to another owner is
+ * left to that owner. Returns how many were deleted.
+ *
+ * @example
+ * ack(s, [1, 2, 3], owner) // 3
+ */
+export function ack(s: Statements, ids: readonly number[], owner: string): number {
+  let deleted = 0
+  for (const id of ids) deleted += s.deleteLeased.run({ id, owner }).changes
+  return deleted
+}
+
+/**
+ * Acknowledges an invoke request and stores its outcome. When the lease has passed to another
+ * owner, nothing is stored: that owner's attempt will settle the job.
+ *
+ * @example
+ * ackWithResult(s, id, owner, true, serialize(value), Date.now())
+ */
+export function ackWithResult(s: Statements, id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void {
+  if (s.deleteLeased.run({ id, owner }).changes === 0) return
+  s.upsertJobResult.run({ id, ok: ok ? 1 : 0, payload, now })
+}
+
+/**
+ * Records a failed attempt of a message `owner` still holds: back in line at `retryAt`, or, when
+ * `retryAt` is null, moved to the dead letters with its error and attempt count.
+ *
+ * @example
+ * fail(s, { id, owner, error: String(err.stack), retryAt: null, now: Date.now() })
+ */
+export function fail(s: Statements, input: FailInput): void {
+  const { id, owner, error, retryAt, now } = input
+  if (retryAt !== null) {
+    s.reschedule.run({ id, owner, retryAt, error })
+    return
+  }
+  if (s.deadLetterLeased.run({ id, owner, error, now }).changes === 0) return
+  s.deleteLeased.run({ id, owner })
+}
+
+/**
+ * Makes every message leased by `owner` (optionally of one subscription) claimable now, back at
+ * its place in line (the visible_at it had before the lease), keeping its attempt count: the
+ * attempt was made. Returns how many.
+ *
+ * @example
+ * release(s, owner, Date.now()) // on shutdown
+ */
+export function release(s: Statements, owner: string, now: number, subscription?: string): number {
+  return subscription === undefined
+    ? s.releaseOwner.run({ owner, now }).changes
+    : s.releaseOwnerSubscription.run({ owner, now, subscription }).changes
+}
+
+/**
+ * Releases the leases of owners that ran on this host in a process that no longer exists, so a
+ * restart gets a crashed process's deliveries at once instead of after the lease. Returns how
+ * many messages were released.
+ *
+ * @example
+ * releaseDeadOwners(s, Date.now())
+ */
+export function releaseDeadOwners(s: Statements, now: number): number {
+  let released = 0
+  for (const owner of s.leaseOwners.all()) {
+    if (isOwnerGone(owner)) released += s.releaseOwner.run({ owner, now }).changes
+  }
+  return released
+}
+
+/**
+ * When the subscription's next message becomes claimable (a leased one when its lease expires);
+ * null when it has none.
+ *
+ * @example
+ * nextVisibleAt(s, 'jobs', 'main') // 1732530000000
+ */
+export function nextVisibleAt(s: Statements, channel: string, subscription: string): number | null {
+  return s.nextVisibleAt.get({ channel, subscription }) ?? null
+}

@@ -1,0 +1,93 @@
+// Gets the store a ready database handle: opens the file (or adopts the application's handle),
+// checks the schema version before anything writes to the file, applies the pragmas, migrates.
+
+import Database from 'better-sqlite3'
+import { InvalidArgumentError, StoreError } from '../errors.js'
+import { assertNotNewer, latestSchemaVersion, migrate, readSchemaVersion } from './migrate.js'
+import { applyPragmas, checkBusyTimeout } from './pragmas.js'
+import { translateError } from './sqliteErrors.js'
+import type { StoreOpenOptions } from './types.js'
+
+/** A handle ready for the store's statements. */
+export interface OpenedDatabase {
+  db: Database.Database
+  /** We opened it, so we close it; false for the application's own handle. */
+  owned: boolean
+  readonly: boolean
+  /** How error messages name the database, e.g. `'app.db'`. */
+  label: string
+}
+
+function isDatabaseHandle(value: unknown): value is Database.Database {
+  if (typeof value !== 'object' || value === null) return false
+  const db = value as Record<string, unknown>
+  return typeof db.prepare === 'function' && typeof db.transaction === 'function' && typeof db.pragma === 'function' && typeof db.open === 'boolean'
+}
+
+/**
+ * Opens (or adopts) the database described by `options` and readies its schema. Nothing is written
+ * to a file from a newer durable-ipc, to a non-database, or in readonly mode.
+ *
+ * @example
+ * const { db, owned } = openDatabase({ path: 'app.db' })
+ */
+export function openDatabase(options: StoreOpenOptions): OpenedDatabase {
+  const readonly = options.readonly === true
+  const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs)
+  if (options.synchronous !== undefined && options.synchronous !== 'normal' && options.synchronous !== 'full') {
+    throw new InvalidArgumentError(`Expected synchronous to be 'normal' or 'full', but found ${String(options.synchronous)}`)
+  }
+
+  let opened: OpenedDatabase
+  if (options.database !== undefined) {
+    if (!isDatabaseHandle(options.database)) {
+      throw new InvalidArgumentError('Expected database to be an open better-sqlite3 Database')
+    }
+    if (!options.database.open) throw new StoreError('ERR_STORE_CLOSED', 'The database handed to the store is closed')
+    opened = { db: options.database, owned: false, readonly: readonly || options.database.readonly, label: `'${options.database.name}'` }
+  } else {
+    const path = options.path ?? ':memory:'
+    if (readonly && (path === ':memory:' || path.trim() === '')) {
+      throw new InvalidArgumentError('An in-memory database cannot be opened readonly')
+    }
+    const label = `'${path}'`
+    try {
+      // fileMustExist in readonly mode: a read command on a mistyped path must not create a file.
+      const db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs })
+      opened = { db, owned: true, readonly, label }
+    } catch (err) {
+      throw translateError(err, `open ${label}${readonly ? ' (readonly: the file must exist)' : ''}`)
+    }
+  }
+
+  try {
+    prepareSchema(opened, options)
+  } catch (err) {
+    if (opened.owned) opened.db.close()
+    throw translateError(err, `open ${opened.label}`)
+  }
+  return opened
+}
+
+function prepareSchema(opened: OpenedDatabase, options: StoreOpenOptions): void {
+  const { db, label } = opened
+  // Read first: on a non-database this throws NOTADB before anything has written to the file.
+  const version = readSchemaVersion(db)
+  assertNotNewer(version, label)
+  applyPragmas(db, { owned: opened.owned, readonly: opened.readonly, synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs })
+  if (opened.readonly) {
+    const latest = latestSchemaVersion()
+    if (version === 0) {
+      throw new StoreError('ERR_STORE_NO_SCHEMA', `Database ${label} has no durable-ipc schema (it was never opened by a durable-ipc broker); a readonly open does not create one`)
+    }
+    if (version < latest) {
+      throw new StoreError('ERR_STORE_OLD_SCHEMA', `Database ${label} has durable-ipc schema version ${version}, older than ${latest}; open it once read-write to upgrade it`)
+    }
+    return
+  }
+  if (version < latestSchemaVersion() && db.inTransaction) {
+    // Our tables would vanish if the application rolled its transaction back.
+    throw new StoreError('ERR_STORE', `Cannot create the durable-ipc schema in ${label} inside an open transaction; open the store outside the application's transaction`)
+  }
+  migrate(db, label)
+}

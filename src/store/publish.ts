@@ -1,0 +1,55 @@
+// Storing a message: limits first, then idempotency, then one row per target subscription.
+
+import { MessageTooLargeError, QueueFullError, StoreError } from '../errors.js'
+import type { Channels } from './channels.js'
+import type { Statements } from './statements.js'
+import type { PublishInput, PublishResult } from './types.js'
+
+/**
+ * Stores one message; must run inside a transaction, so that a limit hit on the second
+ * subscription of a fan-out leaves nothing of the first behind.
+ *
+ * A publish with a `subscription` goes to that one (created if new, e.g. a renderer's inbox);
+ * without one it goes to every subscription not named `renderer:*` (today: `main`). The result is
+ * the first target's; `duplicate` only when every target already held a message with this key.
+ *
+ * @example
+ * publish(s, channels, { channel: 'jobs', payload, kind: 'message', visibleAt: now, now })
+ */
+export function publish(s: Statements, channels: Channels, input: PublishInput): PublishResult {
+  const { channel, payload, now } = input
+  const config = channels.require(channel)
+  if (config.maxMessageBytes !== null && payload.byteLength > config.maxMessageBytes) {
+    throw new MessageTooLargeError(channel, payload.byteLength, config.maxMessageBytes)
+  }
+
+  let targets: string[]
+  if (input.subscription !== undefined) {
+    s.insertSubscription.run({ channel, name: input.subscription, now })
+    targets = [input.subscription]
+  } else {
+    targets = s.fanOutSubscriptions.all({ channel })
+  }
+  if (targets.length === 0) {
+    throw new StoreError('ERR_STORE', `Channel '${channel}' has no subscription to publish to`)
+  }
+
+  const key = input.key ?? null
+  let result: PublishResult | undefined
+  let allDuplicates = true
+  for (const subscription of targets) {
+    const existing = key === null ? undefined : s.idByKey.get({ channel, subscription, key })
+    if (existing !== undefined) {
+      result ??= { id: existing, duplicate: true }
+      continue
+    }
+    allDuplicates = false
+    if (config.maxDepth !== null && (s.depth.get({ channel, subscription, max: config.maxDepth }) ?? 0) >= config.maxDepth) {
+      throw new QueueFullError(channel, config.maxDepth)
+    }
+    const info = s.insertMessage.run({ channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt })
+    result ??= { id: Number(info.lastInsertRowid), duplicate: false }
+  }
+  // result is set: targets is not empty.
+  return { id: (result as PublishResult).id, duplicate: allDuplicates }
+}

@@ -1,0 +1,118 @@
+// The SQLite Store: wires the prepared statements and operations into the Store contract, each
+// write in one IMMEDIATE transaction (a savepoint inside an application's transaction), each
+// failure as a typed error.
+
+import { StoreError } from '../errors.js'
+import { createChannels } from './channels.js'
+import { jobResult, listDeadLetters, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
+import { ack, ackWithResult, claim, fail, nextVisibleAt, release, releaseDeadOwners } from './leases.js'
+import { openDatabase } from './openDatabase.js'
+import { publish } from './publish.js'
+import { translateError } from './sqliteErrors.js'
+import { prepareStatements } from './statements.js'
+import type { Statements } from './statements.js'
+import { collectStats } from './stats.js'
+import type { Store, StoreOpenOptions } from './types.js'
+
+/**
+ * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
+ * application's own better-sqlite3 handle (`database`, the outbox) that it never closes. Applies
+ * the migrations unless `readonly`. Throws StoreError (`ERR_STORE_NOT_A_DATABASE`,
+ * `ERR_STORE_NEWER_SCHEMA`, ...) without touching a file it refuses.
+ *
+ * @example
+ * const store = openSqliteStore({ path: 'app.db' })
+ * store.declareChannel('jobs', config)
+ * store.publish({ channel: 'jobs', payload, kind: 'message', visibleAt: Date.now(), now: Date.now() })
+ * store.close()
+ */
+export function openSqliteStore(options: StoreOpenOptions = {}): Store {
+  const opened = openDatabase(options)
+  const { db, label } = opened
+  let s: Statements
+  try {
+    s = prepareStatements(db)
+  } catch (err) {
+    if (opened.owned) db.close()
+    throw translateError(err, `open ${label}`)
+  }
+  const channels = createChannels(s)
+  let closed = false
+
+  const guard = <R>(operation: string, run: () => R): R => {
+    if (closed) throw new StoreError('ERR_STORE_CLOSED', `Cannot ${operation}: the store is closed`)
+    try {
+      return run()
+    } catch (err) {
+      throw translateError(err, operation)
+    }
+  }
+
+  // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can
+  // fail with SQLITE_BUSY_SNAPSHOT at once, past the busy timeout, when another process wrote first.
+  const write = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) => {
+    const transaction = db.transaction(fn)
+    return (...args) =>
+      guard(operation, () => {
+        if (opened.readonly) throw new StoreError('ERR_STORE_READONLY', `Cannot ${operation}: the store was opened readonly`)
+        return transaction.immediate(...args) as R
+      })
+  }
+  // Several reads that must agree (stats) share one snapshot.
+  const snapshot = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) => {
+    const transaction = db.transaction(fn)
+    return (...args) => guard(operation, () => transaction.deferred(...args) as R)
+  }
+  const read = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) =>
+    (...args) => guard(operation, () => fn(...args))
+
+  return {
+    declareChannel: write('declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
+    getChannel: read('read a channel', (name: string) => channels.get(name)),
+    listChannels: read('list channels', () => channels.list()),
+    ensureSubscription: write('create a subscription', (channel: string, subscription: string) =>
+      channels.ensureSubscription(channel, subscription, Date.now()),
+    ),
+
+    publish: write('publish', (input) => publish(s, channels, input)),
+    claim: write('claim', (channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number) =>
+      limit > 0 ? claim(s, channel, subscription, owner, now, leaseMs, limit) : [],
+    ),
+    ack: write('ack', (ids: readonly number[], owner: string) => ack(s, ids, owner)),
+    ackWithResult: write('store a job result', (id: number, owner: string, ok: boolean, payload: Uint8Array, now: number) =>
+      ackWithResult(s, id, owner, ok, payload, now),
+    ),
+    fail: write('record a failed attempt', (input) => fail(s, input)),
+    release: write('release leases', (owner: string, now: number, subscription?: string) => release(s, owner, now, subscription)),
+    releaseDeadOwners: write('release dead owners', (now: number) => releaseDeadOwners(s, now)),
+    nextVisibleAt: read('read the next visible time', (channel: string, subscription: string) => nextVisibleAt(s, channel, subscription)),
+
+    deadLetters: read('list dead letters', (channel: string, ids?: readonly number[]) => listDeadLetters(s, channel, ids)),
+    replay: write('replay dead letters', (channel: string, ids: readonly number[] | undefined, now: number) =>
+      replayDeadLetters(s, channel, ids, now),
+    ),
+    purgeDeadLetters: write('purge dead letters', (channel: string, ids?: readonly number[]) => purgeDeadLetters(s, channel, ids)),
+    jobResult: read('read a job result', (id: number) => jobResult(s, id)),
+
+    stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
+    dataVersion: read('read the data version', () => s.dataVersion.get() ?? 0),
+    inTransaction: read('check for a transaction', () => db.inTransaction),
+    close() {
+      if (closed) return
+      closed = true
+      if (!opened.owned || !db.open) return
+      try {
+        // SQLite's advice for a closing connection: refresh the planner's statistics if useful.
+        // Best effort: a busy file must not stop the close.
+        if (!opened.readonly) db.pragma('optimize')
+      } catch {
+        // ignored: optimize only tunes query plans
+      }
+      try {
+        db.close()
+      } catch (err) {
+        throw translateError(err, `close ${label}`)
+      }
+    },
+  }
+}

@@ -1,0 +1,189 @@
+// Every SQL statement of the store, named and prepared once when the store opens. Callers bind
+// named parameters and never spell out SQL; lists of ids are bound as one JSON text (json_each).
+
+import type Database from 'better-sqlite3'
+import type { MessageKind } from './types.js'
+
+type Params = Record<string, unknown>
+
+/** A statement that writes; `changes` says how many rows it touched. */
+export interface Command<P> {
+  run(params: P): Database.RunResult
+}
+
+/** A statement that reads rows (or, plucked, single values). `void`: it takes no parameters. */
+export interface Query<P, R> {
+  get(params: P): R | undefined
+  all(params: P): R[]
+}
+
+export interface ClaimableRow {
+  id: number
+  kind: MessageKind
+  payload: Buffer
+  attempts: number
+  createdAt: number
+}
+
+export interface DeadLetterDbRow {
+  id: number
+  channel: string
+  subscription: string
+  kind: MessageKind
+  payload: Buffer
+  attempts: number
+  lastError: string
+  createdAt: number
+  failedAt: number
+}
+
+export interface JobResultDbRow {
+  id: number
+  ok: number
+  payload: Buffer
+  completedAt: number
+}
+
+export interface MessageCountsRow {
+  channel: string
+  subscription: string
+  ready: number
+  delayed: number
+  inFlight: number
+  oldestCreatedAt: number | null
+}
+
+const deadLetterColumns = `id, channel, subscription, kind, payload, attempts, last_error AS lastError,
+  created_at AS createdAt, failed_at AS failedAt`
+
+const sql = {
+  upsertChannel: `INSERT INTO durable_ipc_channels (name, config, created_at) VALUES (@name, @config, @now)
+    ON CONFLICT (name) DO UPDATE SET config = excluded.config`,
+  channelConfig: 'SELECT config FROM durable_ipc_channels WHERE name = @name',
+  channels: 'SELECT name, config FROM durable_ipc_channels ORDER BY name',
+  insertSubscription: `INSERT INTO durable_ipc_subscriptions (channel, name, created_at) VALUES (@channel, @name, @now)
+    ON CONFLICT DO NOTHING`,
+  fanOutSubscriptions: `SELECT name FROM durable_ipc_subscriptions
+    WHERE channel = @channel AND name NOT GLOB 'renderer:*' ORDER BY name`,
+  subscriptions: 'SELECT channel, name AS subscription FROM durable_ipc_subscriptions',
+
+  idByKey: 'SELECT id FROM durable_ipc_messages WHERE channel = @channel AND subscription = @subscription AND key = @key',
+  // LIMIT bounds the count's work to maxDepth index entries, however long the queue.
+  depth: `SELECT COUNT(*) FROM (SELECT 1 FROM durable_ipc_messages
+    WHERE channel = @channel AND subscription = @subscription LIMIT @max)`,
+  insertMessage: `INSERT INTO durable_ipc_messages (channel, subscription, kind, payload, key, created_at, visible_at)
+    VALUES (@channel, @subscription, @kind, @payload, @key, @now, @visibleAt)`,
+
+  claimable: `SELECT id, kind, payload, attempts, created_at AS createdAt FROM durable_ipc_messages
+    WHERE channel = @channel AND subscription = @subscription AND visible_at <= @now
+    ORDER BY visible_at, id LIMIT @limit`,
+  // queued_at = the old visible_at: SQLite evaluates every SET expression on the row before the update.
+  lease: `UPDATE durable_ipc_messages
+    SET lease_owner = @owner, queued_at = visible_at, visible_at = @leaseUntil, attempts = attempts + 1
+    WHERE id = @id`,
+  deleteLeased: 'DELETE FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner',
+  reschedule: `UPDATE durable_ipc_messages SET visible_at = @retryAt, lease_owner = NULL, last_error = @error
+    WHERE id = @id AND lease_owner = @owner`,
+  deadLetterLeased: `INSERT INTO durable_ipc_dead_letters
+      (id, channel, subscription, kind, payload, attempts, last_error, created_at, failed_at)
+    SELECT id, channel, subscription, kind, payload, attempts, @error, created_at, @now
+    FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner`,
+  // Back to its place in line (queued_at), or now if another process's clock put that ahead of ours.
+  releaseOwner: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now)
+    WHERE lease_owner = @owner`,
+  releaseOwnerSubscription: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now)
+    WHERE lease_owner = @owner AND subscription = @subscription`,
+  leaseOwners: 'SELECT DISTINCT lease_owner FROM durable_ipc_messages WHERE lease_owner IS NOT NULL',
+  nextVisibleAt: `SELECT visible_at FROM durable_ipc_messages
+    WHERE channel = @channel AND subscription = @subscription ORDER BY visible_at LIMIT 1`,
+
+  upsertJobResult: `INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at) VALUES (@id, @ok, @payload, @now)
+    ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at`,
+  jobResult: 'SELECT id, ok, payload, completed_at AS completedAt FROM durable_ipc_job_results WHERE id = @id',
+
+  deadLetters: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters WHERE channel = @channel ORDER BY id`,
+  deadLettersByIds: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
+    WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
+  // Replayed messages get new ids (ids are never reused), in dead-letter order so FIFO holds.
+  replay: `INSERT INTO durable_ipc_messages (channel, subscription, kind, payload, created_at, visible_at)
+    SELECT channel, subscription, kind, payload, created_at, @now FROM durable_ipc_dead_letters
+    WHERE channel = @channel ORDER BY id`,
+  replayByIds: `INSERT INTO durable_ipc_messages (channel, subscription, kind, payload, created_at, visible_at)
+    SELECT channel, subscription, kind, payload, created_at, @now FROM durable_ipc_dead_letters
+    WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
+  purge: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel',
+  purgeByIds: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids))',
+
+  // One pass over the claim index plus row lookups; stats are occasional. An expired lease counts
+  // as ready, since claim would take it.
+  messageCounts: `SELECT channel, subscription,
+      SUM(visible_at <= @now) AS ready,
+      SUM(visible_at > @now AND lease_owner IS NULL) AS delayed,
+      SUM(visible_at > @now AND lease_owner IS NOT NULL) AS inFlight,
+      MIN(CASE WHEN lease_owner IS NULL OR visible_at <= @now THEN created_at END) AS oldestCreatedAt
+    FROM durable_ipc_messages GROUP BY channel, subscription`,
+  deadCounts: `SELECT channel, subscription, COUNT(*) AS dead FROM durable_ipc_dead_letters
+    GROUP BY channel, subscription`,
+} as const
+
+/**
+ * Prepares every statement of the store. Call once per open, after migrating.
+ *
+ * @example
+ * const s = prepareStatements(db)
+ * s.channelConfig.get({ name: 'jobs' })
+ */
+export function prepareStatements(db: Database.Database) {
+  // An application's handle may have defaultSafeIntegers(true); the store's numbers are plain.
+  const command = <P extends Params>(source: string): Command<P> => db.prepare<[P]>(source).safeIntegers(false)
+  const query = <P extends Params, R>(source: string): Query<P, R> => db.prepare<[P], R>(source).safeIntegers(false)
+  const pluck = <P extends Params, R>(source: string): Query<P, R> => db.prepare<[P], R>(source).safeIntegers(false).pluck()
+  const bare = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false)
+  const barePluck = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false).pluck()
+  type Channel = { channel: string }
+  type Sub = { channel: string; subscription: string }
+
+  return {
+    upsertChannel: command<{ name: string; config: string; now: number }>(sql.upsertChannel),
+    channelConfig: pluck<{ name: string }, string>(sql.channelConfig),
+    channels: bare<{ name: string; config: string }>(sql.channels),
+    insertSubscription: command<{ channel: string; name: string; now: number }>(sql.insertSubscription),
+    fanOutSubscriptions: pluck<Channel, string>(sql.fanOutSubscriptions),
+    subscriptions: bare<{ channel: string; subscription: string }>(sql.subscriptions),
+
+    idByKey: pluck<Sub & { key: string }, number>(sql.idByKey),
+    depth: pluck<Sub & { max: number }, number>(sql.depth),
+    insertMessage: command<Sub & { kind: MessageKind; payload: Uint8Array; key: string | null; now: number; visibleAt: number }>(
+      sql.insertMessage,
+    ),
+
+    claimable: query<Sub & { now: number; limit: number }, ClaimableRow>(sql.claimable),
+    lease: command<{ id: number; owner: string; leaseUntil: number }>(sql.lease),
+    deleteLeased: command<{ id: number; owner: string }>(sql.deleteLeased),
+    reschedule: command<{ id: number; owner: string; retryAt: number; error: string }>(sql.reschedule),
+    deadLetterLeased: command<{ id: number; owner: string; error: string; now: number }>(sql.deadLetterLeased),
+    releaseOwner: command<{ owner: string; now: number }>(sql.releaseOwner),
+    releaseOwnerSubscription: command<{ owner: string; now: number; subscription: string }>(sql.releaseOwnerSubscription),
+    leaseOwners: barePluck<string>(sql.leaseOwners),
+    nextVisibleAt: pluck<Sub, number>(sql.nextVisibleAt),
+
+    upsertJobResult: command<{ id: number; ok: number; payload: Uint8Array; now: number }>(sql.upsertJobResult),
+    jobResult: query<{ id: number }, JobResultDbRow>(sql.jobResult),
+
+    deadLetters: query<Channel, DeadLetterDbRow>(sql.deadLetters),
+    deadLettersByIds: query<Channel & { ids: string }, DeadLetterDbRow>(sql.deadLettersByIds),
+    replay: command<Channel & { now: number }>(sql.replay),
+    replayByIds: command<Channel & { now: number; ids: string }>(sql.replayByIds),
+    purge: command<Channel>(sql.purge),
+    purgeByIds: command<Channel & { ids: string }>(sql.purgeByIds),
+
+    messageCounts: query<{ now: number }, MessageCountsRow>(sql.messageCounts),
+    deadCounts: bare<{ channel: string; subscription: string; dead: number }>(sql.deadCounts),
+
+    // Changes whenever another connection commits: the cross-process wake-up probe.
+    dataVersion: barePluck<number>('PRAGMA data_version'),
+  }
+}
+
+/** The prepared statements of one open store. */
+export type Statements = ReturnType<typeof prepareStatements>

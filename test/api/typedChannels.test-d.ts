@@ -1,0 +1,109 @@
+// Typed channels (issue 3, point 9): createBroker<Channels>() checks send, invoke, handle, on and
+// webContents.send at compile time; an untyped broker still takes anything.
+
+import { describe, expectTypeOf, it } from 'vitest'
+import { createBroker } from '../../src/index.js'
+
+type Channels = {
+  add: { args: [a: number, b: number]; result: number }
+  log: { args: [msg: string] }
+  notice: { args: [notice: { text: string }] }
+}
+
+describe('a typed broker', () => {
+  const broker = createBroker<Channels>()
+  const win = broker.createRenderer({ id: 'w1' })
+  const { ipcMain } = broker
+
+  it('types the result of invoke and checks its arguments', () => {
+    expectTypeOf(win.ipcRenderer.invoke('add', 1, 2)).toEqualTypeOf<Promise<number>>()
+    // @ts-expect-error a string where a number goes
+    void win.ipcRenderer.invoke('add', 'x', 2)
+    // @ts-expect-error too few arguments
+    void win.ipcRenderer.invoke('add', 1)
+    // @ts-expect-error too many arguments
+    void win.ipcRenderer.invoke('add', 1, 2, 3)
+  })
+
+  it('checks the arguments of ipcRenderer.send', () => {
+    win.ipcRenderer.send('log', 'hello')
+    // @ts-expect-error a number where a string goes
+    win.ipcRenderer.send('log', 1)
+    // @ts-expect-error missing argument
+    win.ipcRenderer.send('log')
+  })
+
+  it('types handler arguments and checks the handler result', () => {
+    ipcMain.handle('add', (event, a, b) => {
+      expectTypeOf(a).toEqualTypeOf<number>()
+      expectTypeOf(b).toEqualTypeOf<number>()
+      expectTypeOf(event.sender.id).toEqualTypeOf<string>()
+      return a + b
+    })
+    ipcMain.handle('add', async (_event, a, b) => a * b)
+    // @ts-expect-error a string result where a number goes
+    ipcMain.handle('add', () => 'not a number')
+    ipcMain.handleOnce('add', (_event, a) => {
+      expectTypeOf(a).toEqualTypeOf<number>()
+      return a
+    })
+  })
+
+  it('types ipcMain listener arguments', () => {
+    ipcMain.on('log', (event, msg) => {
+      expectTypeOf(msg).toEqualTypeOf<string>()
+      expectTypeOf(event.sender.id).toEqualTypeOf<string>()
+      event.returnValue = msg
+    })
+    ipcMain.once('add', (_event, a, b) => {
+      expectTypeOf(a).toEqualTypeOf<number>()
+      expectTypeOf(b).toEqualTypeOf<number>()
+    })
+    // @ts-expect-error msg is a string, not a number
+    ipcMain.on('log', (_event, msg: number) => msg)
+  })
+
+  it('checks webContents.send and event.sender.send, and types renderer listeners', () => {
+    win.webContents.send('notice', { text: 'hi' })
+    // @ts-expect-error wrong payload shape
+    win.webContents.send('notice', { txt: 'hi' })
+    // @ts-expect-error wrong payload type
+    win.webContents.send('log', 2)
+    win.ipcRenderer.on('notice', (event, notice) => {
+      expectTypeOf(notice).toEqualTypeOf<{ text: string }>()
+      expectTypeOf(event.sender).toEqualTypeOf(win.ipcRenderer)
+    })
+  })
+})
+
+describe('an untyped broker', () => {
+  const broker = createBroker()
+  const win = broker.createRenderer()
+
+  it('accepts any channel and any arguments', () => {
+    win.ipcRenderer.send('anything', 1, 'two', { three: 3 })
+    win.ipcRenderer.send('nothing')
+    void win.ipcRenderer.invoke('whatever', new Date(), [1])
+    win.ipcRenderer.sendSync('sync', 1)
+    win.webContents.send('to-renderer', 1, 2, 3)
+    broker.ipcMain.on('x', (event, a: number, b: string) => {
+      event.returnValue = `${a}${b}`
+    })
+    broker.ipcMain.handle('y', async (_event, ...args) => args.length)
+  })
+
+  it('still types the event objects', () => {
+    broker.ipcMain.on('x', (event) => {
+      expectTypeOf(event.sender.id).toEqualTypeOf<string>()
+      expectTypeOf(event.processId).toEqualTypeOf<number>()
+      expectTypeOf(event.reply).toBeFunction()
+    })
+    win.ipcRenderer.on('z', (event) => {
+      expectTypeOf(event.sender).toEqualTypeOf(win.ipcRenderer)
+    })
+  })
+
+  it('returns a promise from invoke', () => {
+    expectTypeOf(win.ipcRenderer.invoke('x')).toMatchTypeOf<Promise<unknown>>()
+  })
+})

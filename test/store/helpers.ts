@@ -1,0 +1,42 @@
+// Shared fixtures of the store tests: a fresh temp directory per test file and a default channel config.
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll } from 'vitest'
+import type { ChannelConfig, PublishInput } from '../../src/store/types.js'
+
+/** A fresh temp directory, deleted after the test file; returns a path maker inside it. */
+export function tempDir(): (name: string) => string {
+  const dir = mkdtempSync(join(tmpdir(), 'durable-ipc-store-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  let counter = 0
+  return (name: string) => join(dir, `${++counter}-${name}`)
+}
+
+/** A channel config with no limits; override what a test needs. */
+export function channelConfig(overrides: Partial<ChannelConfig> = {}): ChannelConfig {
+  return {
+    maxAttempts: 3,
+    backoffInitialMs: 100,
+    backoffMaxMs: 1000,
+    concurrency: 1,
+    leaseMs: 30_000,
+    maxMessageBytes: null,
+    maxDepth: null,
+    ...overrides,
+  }
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** A publish input carrying `text`, visible at `now`. */
+export function message(channel: string, text: string, now: number, extra: Partial<PublishInput> = {}): PublishInput {
+  return { channel, payload: encoder.encode(text), kind: 'message', visibleAt: now, now, ...extra }
+}
+
+/** The text a payload carries. */
+export function text(payload: Uint8Array): string {
+  return decoder.decode(payload)
+}

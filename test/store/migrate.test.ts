@@ -1,0 +1,129 @@
+// Opening a file applies the migrations once, and refuses files it must not touch: newer schema,
+// non-database, missing file in readonly mode.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { latestSchemaVersion, loadMigrations } from '../../src/store/migrate.js'
+import { openSqliteStore } from '../../src/store/sqliteStore.js'
+import { channelConfig, message, tempDir } from './helpers.js'
+
+const file = tempDir()
+
+function tables(path: string): string[] {
+  const db = new Database(path, { readonly: true })
+  try {
+    return db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[]
+  } finally {
+    db.close()
+  }
+}
+
+function migrationsOf(path: string): Array<{ version: number; name: string }> {
+  const db = new Database(path, { readonly: true })
+  try {
+    return db.prepare('SELECT version, name FROM durable_ipc_migrations ORDER BY version').all() as Array<{ version: number; name: string }>
+  } finally {
+    db.close()
+  }
+}
+
+describe('migrations', () => {
+  it('finds the numbered migration files and caches them', () => {
+    const first = loadMigrations()
+    expect(first.map((m) => m.version)).toEqual(first.map((_, i) => i + 1))
+    expect(first[0]?.name).toBe('001_init.sql')
+    expect(loadMigrations()).toBe(first)
+  })
+
+  it('creates the schema in a fresh file, in WAL mode', () => {
+    const path = file('fresh.db')
+    const store = openSqliteStore({ path })
+    store.close()
+    expect(tables(path)).toEqual(expect.arrayContaining(['durable_ipc_channels', 'durable_ipc_messages', 'durable_ipc_dead_letters']))
+    expect(migrationsOf(path).map((m) => m.version)).toEqual(loadMigrations().map((m) => m.version))
+    const db = new Database(path, { readonly: true })
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    db.close()
+  })
+
+  it('reopens an up-to-date file without migrating again, keeping its data', () => {
+    const path = file('reopen.db')
+    const now = Date.now()
+    const first = openSqliteStore({ path })
+    first.declareChannel('jobs', channelConfig())
+    first.publish(message('jobs', 'kept', now))
+    first.close()
+
+    const second = openSqliteStore({ path })
+    expect(second.stats(now).find((s) => s.channel === 'jobs')?.ready).toBe(1)
+    second.close()
+    expect(migrationsOf(path)).toHaveLength(latestSchemaVersion())
+  })
+
+  it('refuses a file from a newer schema version and leaves it untouched', () => {
+    const path = file('newer.db')
+    openSqliteStore({ path }).close()
+    const db = new Database(path)
+    db.pragma('journal_mode = DELETE')
+    db.prepare("INSERT INTO durable_ipc_migrations (version, name, applied_at) VALUES (99, '099_future.sql', 0)").run()
+    db.close()
+    const before = readFileSync(path)
+
+    const open = () => openSqliteStore({ path })
+    expect(open).toThrow(expect.objectContaining({ name: 'StoreError', code: 'ERR_STORE_NEWER_SCHEMA' }))
+    expect(open).toThrow(`schema version 99, newer than ${latestSchemaVersion()}`)
+    expect(() => openSqliteStore({ path, readonly: true })).toThrow(expect.objectContaining({ code: 'ERR_STORE_NEWER_SCHEMA' }))
+    expect(readFileSync(path).equals(before)).toBe(true)
+    expect(existsSync(`${path}-wal`)).toBe(false)
+  })
+
+  it('refuses a file that is not a SQLite database and leaves it untouched', () => {
+    const path = file('garbage.db')
+    const garbage = Buffer.from('this is not a database, only some bytes that look nothing like one\n'.repeat(100))
+    writeFileSync(path, garbage)
+
+    expect(() => openSqliteStore({ path })).toThrow(expect.objectContaining({ code: 'ERR_STORE_NOT_A_DATABASE' }))
+    expect(() => openSqliteStore({ path, readonly: true })).toThrow(expect.objectContaining({ code: 'ERR_STORE_NOT_A_DATABASE' }))
+    expect(readFileSync(path).equals(garbage)).toBe(true)
+    expect(existsSync(`${path}-wal`)).toBe(false)
+  })
+
+  it('opens a missing file readonly with an error, and creates nothing', () => {
+    const path = file('missing.db')
+    expect(() => openSqliteStore({ path, readonly: true })).toThrow(expect.objectContaining({ name: 'StoreError', code: 'ERR_STORE_IO' }))
+    expect(existsSync(path)).toBe(false)
+  })
+
+  it('refuses a readonly open of a database that has no durable-ipc schema', () => {
+    const path = file('empty.db')
+    new Database(path).close()
+    expect(() => openSqliteStore({ path, readonly: true })).toThrow(expect.objectContaining({ code: 'ERR_STORE_NO_SCHEMA' }))
+    expect(tables(path)).toEqual([])
+  })
+
+  it('reads a migrated file readonly', () => {
+    const path = file('readonly.db')
+    const now = Date.now()
+    const writer = openSqliteStore({ path })
+    writer.declareChannel('jobs', channelConfig())
+    writer.publish(message('jobs', 'one', now))
+    writer.close()
+
+    const reader = openSqliteStore({ path, readonly: true })
+    expect(reader.listChannels().map((c) => c.name)).toEqual(['jobs'])
+    expect(reader.stats(now)[0]).toMatchObject({ channel: 'jobs', subscription: 'main', ready: 1 })
+    reader.close()
+  })
+
+  it('lets two stores on one fresh file both open (one migrates, the other sees it done)', () => {
+    const path = file('twice.db')
+    const a = openSqliteStore({ path })
+    const b = openSqliteStore({ path })
+    a.declareChannel('jobs', channelConfig())
+    expect(b.getChannel('jobs')).toEqual(channelConfig())
+    a.close()
+    b.close()
+    expect(migrationsOf(path)).toHaveLength(latestSchemaVersion())
+  })
+})

@@ -1,0 +1,89 @@
+// Owner ids and releasing leases: by owner, and for owners whose process is provably dead.
+
+import { spawnSync } from 'node:child_process'
+import { hostname } from 'node:os'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { isOwnerGone, newOwnerId, parseOwnerId } from '../../src/store/owners.js'
+import { openSqliteStore } from '../../src/store/sqliteStore.js'
+import type { Store } from '../../src/store/types.js'
+import { channelConfig, message, tempDir, text } from './helpers.js'
+
+const file = tempDir()
+const t0 = 1_700_000_000_000
+let store: Store
+
+beforeEach(() => {
+  store = openSqliteStore({ path: file('owners.db') })
+  store.declareChannel('jobs', channelConfig())
+})
+afterEach(() => store.close())
+
+/** The pid of a real process that has exited by the time this returns. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+  expect(child.status).toBe(0)
+  return Number(child.stdout)
+}
+
+/** Publishes one message per owner and leases it to that owner; returns the texts by owner. */
+function leaseOneEach(owners: string[]): void {
+  for (const owner of owners) {
+    store.publish(message('jobs', owner, t0))
+    expect(store.claim('jobs', 'main', owner, t0, 60_000, 1)).toHaveLength(1)
+  }
+}
+
+describe('owner ids', () => {
+  it('are host/pid/random and unique', () => {
+    const a = newOwnerId()
+    expect(parseOwnerId(a)).toMatchObject({ host: hostname(), pid: process.pid })
+    expect(newOwnerId()).not.toBe(a)
+    expect(parseOwnerId('garbage')).toBeUndefined()
+    expect(parseOwnerId('host/0/x')).toBeUndefined()
+  })
+
+  it('count as gone only on this host with a dead pid', () => {
+    const pid = deadPid()
+    expect(isOwnerGone(`${hostname()}/${pid}/x`)).toBe(true)
+    expect(isOwnerGone(`${hostname()}/${process.pid}/x`)).toBe(false)
+    expect(isOwnerGone(`another-host.example/${pid}/x`)).toBe(false)
+    expect(isOwnerGone('not an owner')).toBe(false)
+  })
+})
+
+describe('releasing leases', () => {
+  it('releases the leases of a dead process of this host, keeping their attempt count', () => {
+    const dead = `${hostname()}/${deadPid()}/dead`
+    const alive = `${hostname()}/${process.pid}/alive`
+    const remote = `another-host.example/${deadPid()}/remote`
+    leaseOneEach([dead, alive, remote])
+
+    expect(store.releaseDeadOwners(t0 + 10)).toBe(1)
+    const again = store.claim('jobs', 'main', newOwnerId(), t0 + 10, 60_000, 10)
+    expect(again.map((m) => [text(m.payload), m.attempt])).toEqual([[dead, 2]])
+    expect(store.releaseDeadOwners(t0 + 10)).toBe(0)
+  })
+
+  it('releases one owner’s leases, optionally only of one subscription', () => {
+    const mine = newOwnerId()
+    const theirs = newOwnerId()
+    leaseOneEach([mine, theirs])
+    store.publish(message('jobs', 'inbox', t0, { subscription: 'renderer:w1' }))
+    store.claim('jobs', 'renderer:w1', mine, t0, 60_000, 1)
+
+    expect(store.release(mine, t0 + 5, 'renderer:w1')).toBe(1)
+    expect(store.stats(t0 + 5).map((s) => [s.subscription, s.ready, s.inFlight])).toEqual([['main', 0, 2], ['renderer:w1', 1, 0]])
+    expect(store.release(mine, t0 + 5)).toBe(1)
+    expect(store.stats(t0 + 5).map((s) => [s.subscription, s.ready, s.inFlight])).toEqual([['main', 1, 1], ['renderer:w1', 1, 0]])
+    expect(store.claim('jobs', 'main', theirs, t0 + 5, 1000, 10).map((m) => m.attempt)).toEqual([2])
+  })
+
+  it('keeps a released message in its place in line', () => {
+    const owner = newOwnerId()
+    store.publish(message('jobs', 'first', t0))
+    store.claim('jobs', 'main', owner, t0, 60_000, 1)
+    store.publish(message('jobs', 'second', t0 + 1))
+    store.release(owner, t0 + 2)
+    expect(store.claim('jobs', 'main', owner, t0 + 2, 1000, 10).map((m) => text(m.payload))).toEqual(['first', 'second'])
+  })
+})

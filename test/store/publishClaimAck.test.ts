@@ -1,0 +1,125 @@
+// The delivery cycle: publish, claim under a lease (FIFO, counted attempts), ack by the owner only.
+
+import { beforeEach, afterEach, describe, expect, it } from 'vitest'
+import { newOwnerId } from '../../src/store/owners.js'
+import { openSqliteStore } from '../../src/store/sqliteStore.js'
+import type { Store } from '../../src/store/types.js'
+import { channelConfig, message, tempDir, text } from './helpers.js'
+
+const file = tempDir()
+const t0 = 1_700_000_000_000
+let store: Store
+
+beforeEach(() => {
+  store = openSqliteStore({ path: file('queue.db') })
+  store.declareChannel('jobs', channelConfig())
+})
+afterEach(() => store.close())
+
+describe('publish, claim, ack', () => {
+  it('returns increasing ids and claims in FIFO order', () => {
+    const ids = ['a', 'b', 'c'].map((t) => store.publish(message('jobs', t, t0)).id)
+    expect(ids[0]! < ids[1]! && ids[1]! < ids[2]!).toBe(true)
+
+    const claimed = store.claim('jobs', 'main', newOwnerId(), t0, 1000, 10)
+    expect(claimed.map((m) => text(m.payload))).toEqual(['a', 'b', 'c'])
+    expect(claimed[0]).toMatchObject({ id: ids[0], channel: 'jobs', subscription: 'main', kind: 'message', attempt: 1, createdAt: t0 })
+  })
+
+  it('orders by visibility first: a delayed message waits behind later ones', () => {
+    store.publish(message('jobs', 'later', t0, { visibleAt: t0 + 500 }))
+    store.publish(message('jobs', 'now', t0))
+    const owner = newOwnerId()
+    expect(store.claim('jobs', 'main', owner, t0, 1000, 10).map((m) => text(m.payload))).toEqual(['now'])
+    expect(store.nextVisibleAt('jobs', 'main')).toBe(t0 + 500)
+    expect(store.claim('jobs', 'main', owner, t0 + 500, 1000, 10).map((m) => text(m.payload))).toEqual(['later'])
+  })
+
+  it('claims at most `limit` messages', () => {
+    for (let i = 0; i < 5; i++) store.publish(message('jobs', `m${i}`, t0))
+    const owner = newOwnerId()
+    expect(store.claim('jobs', 'main', owner, t0, 1000, 2).map((m) => text(m.payload))).toEqual(['m0', 'm1'])
+    expect(store.claim('jobs', 'main', owner, t0, 1000, 0)).toEqual([])
+    expect(store.claim('jobs', 'main', owner, t0, 1000, 10).map((m) => text(m.payload))).toEqual(['m2', 'm3', 'm4'])
+  })
+
+  it('hides a leased message until its lease expires, then hands it out again as attempt 2', () => {
+    store.publish(message('jobs', 'x', t0))
+    const first = newOwnerId()
+    const second = newOwnerId()
+    expect(store.claim('jobs', 'main', first, t0, 1000, 10)).toHaveLength(1)
+    expect(store.claim('jobs', 'main', second, t0 + 999, 1000, 10)).toEqual([])
+    expect(store.nextVisibleAt('jobs', 'main')).toBe(t0 + 1000)
+
+    const again = store.claim('jobs', 'main', second, t0 + 1000, 1000, 10)
+    expect(again.map((m) => m.attempt)).toEqual([1 + 1])
+    // The first owner lost the lease: its ack deletes nothing, the new owner's does.
+    expect(store.ack([again[0]!.id], first)).toBe(0)
+    expect(store.ack([again[0]!.id], second)).toBe(1)
+    expect(store.nextVisibleAt('jobs', 'main')).toBeNull()
+  })
+
+  it('acks only messages the owner holds', () => {
+    const { id } = store.publish(message('jobs', 'x', t0))
+    const owner = newOwnerId()
+    expect(store.ack([id], owner)).toBe(0) // not claimed yet
+    store.claim('jobs', 'main', owner, t0, 1000, 1)
+    expect(store.ack([id], newOwnerId())).toBe(0)
+    expect(store.ack([id], owner)).toBe(1)
+    expect(store.ack([id], owner)).toBe(0)
+  })
+
+  it('acks a batch in one call, counting only what was held', () => {
+    for (let i = 0; i < 300; i++) store.publish(message('jobs', `m${i}`, t0))
+    const owner = newOwnerId()
+    const claimed = store.claim('jobs', 'main', owner, t0, 1000, 256)
+    expect(claimed).toHaveLength(256)
+    expect(store.ack([...claimed.map((m) => m.id), 999_999], owner)).toBe(256)
+    expect(store.stats(t0)[0]).toMatchObject({ ready: 44, inFlight: 0 })
+  })
+
+  it('keeps subscriptions apart: an inbox publish is not seen by main, and fan-out skips inboxes', () => {
+    store.ensureSubscription('jobs', 'renderer:w1')
+    store.publish(message('jobs', 'to-inbox', t0, { subscription: 'renderer:w1' }))
+    store.publish(message('jobs', 'to-main', t0))
+    const owner = newOwnerId()
+    expect(store.claim('jobs', 'main', owner, t0, 1000, 10).map((m) => text(m.payload))).toEqual(['to-main'])
+    expect(store.claim('jobs', 'renderer:w1', owner, t0, 1000, 10).map((m) => text(m.payload))).toEqual(['to-inbox'])
+  })
+
+  it('creates an inbox subscription on its first publish', () => {
+    store.publish(message('jobs', 'hi', t0, { subscription: 'renderer:w2' }))
+    expect(store.stats(t0).map((s) => s.subscription)).toEqual(['main', 'renderer:w2'])
+  })
+
+  it('refuses a publish or subscription on an undeclared channel', () => {
+    expect(() => store.publish(message('nope', 'x', t0))).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_CHANNEL' }))
+    expect(() => store.ensureSubscription('nope', 'renderer:w1')).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_CHANNEL' }))
+  })
+
+  it('stores invoke requests and their results', () => {
+    const { id } = store.publish(message('jobs', 'request', t0, { kind: 'invoke' }))
+    const owner = newOwnerId()
+    const [job] = store.claim('jobs', 'main', owner, t0, 1000, 1)
+    expect(job?.kind).toBe('invoke')
+    store.ackWithResult(id, owner, true, new TextEncoder().encode('42'), t0 + 5)
+    const result = store.jobResult(id)
+    expect(result && { ...result, payload: text(result.payload) }).toEqual({ id, ok: true, payload: '42', completedAt: t0 + 5 })
+    expect(store.stats(t0)[0]).toMatchObject({ ready: 0, inFlight: 0 })
+    expect(store.jobResult(id + 1)).toBeUndefined()
+  })
+
+  it('stores no job result for an owner that lost the lease', () => {
+    const { id } = store.publish(message('jobs', 'request', t0, { kind: 'invoke' }))
+    store.claim('jobs', 'main', 'host/1/a', t0, 1000, 1)
+    store.ackWithResult(id, 'host/1/b', false, new Uint8Array([1]), t0)
+    expect(store.jobResult(id)).toBeUndefined()
+  })
+
+  it('updates a channel declaration in place', () => {
+    store.declareChannel('jobs', channelConfig({ maxAttempts: 9 }))
+    expect(store.getChannel('jobs')?.maxAttempts).toBe(9)
+    expect(store.getChannel('other')).toBeUndefined()
+    expect(store.listChannels()).toEqual([{ name: 'jobs', config: channelConfig({ maxAttempts: 9 }) }])
+  })
+})
