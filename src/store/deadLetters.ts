@@ -50,6 +50,9 @@ export function replayDeadLetters(s: Statements, channel: string, ids: readonly 
  * purgeDeadLetters(s, 'jobs', [12, 13]) // 2
  */
 export function purgeDeadLetters(s: Statements, channel: string, ids?: readonly number[]): number {
+  // The purged ids are never given again (see the high-water mark in migrations/001_init.sql).
+  const highest = ids === undefined ? s.deadMax.get({ channel }) : ids.reduce((a, b) => Math.max(a, b), 0)
+  if (highest) s.raiseHighWater.run({ id: highest })
   return ids === undefined ? s.purge.run({ channel }).changes : s.purgeByIds.run({ channel, ids: idsParam(ids) }).changes
 }
 

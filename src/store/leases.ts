@@ -40,7 +40,13 @@ export function claim(
  */
 export function ack(s: Statements, ids: readonly number[], owner: string): number {
   let deleted = 0
-  for (const id of ids) deleted += s.deleteLeased.run({ id, owner }).changes
+  let highest = 0
+  for (const id of ids) {
+    deleted += s.deleteLeased.run({ id, owner }).changes
+    if (id > highest) highest = id
+  }
+  // Once per batch: keeps the ids just freed from ever being given again.
+  if (deleted > 0) s.raiseHighWater.run({ id: highest })
   return deleted
 }
 

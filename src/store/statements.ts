@@ -56,6 +56,13 @@ export interface MessageCountsRow {
 const deadLetterColumns = `id, channel, subscription, kind, payload, attempts, last_error AS lastError,
   created_at AS createdAt, failed_at AS failedAt`
 
+// The highest id a message ever had: in use by a message, a dead letter or a job result (each a
+// rowid: the last entry of its table, found in one step), or deleted (the high-water mark). A new
+// message's id is above it, so an id is never used twice.
+const nextId = `max(coalesce((SELECT max(id) FROM durable_ipc_messages), 0),
+    coalesce((SELECT max(id) FROM durable_ipc_dead_letters), 0), coalesce((SELECT max(id) FROM durable_ipc_job_results), 0),
+    (SELECT id FROM durable_ipc_high_water))`
+
 const sql = {
   upsertChannel: `INSERT INTO durable_ipc_channels (name, config, created_at) VALUES (@name, @config, @now)
     ON CONFLICT (name) DO UPDATE SET config = excluded.config`,
@@ -71,8 +78,8 @@ const sql = {
   // LIMIT bounds the count's work to maxDepth index entries, however long the queue.
   depth: `SELECT COUNT(*) FROM (SELECT 1 FROM durable_ipc_messages
     WHERE channel = @channel AND subscription = @subscription LIMIT @max)`,
-  insertMessage: `INSERT INTO durable_ipc_messages (channel, subscription, kind, payload, key, created_at, visible_at)
-    VALUES (@channel, @subscription, @kind, @payload, @key, @now, @visibleAt)`,
+  insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at)
+    VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt)`,
 
   claimable: `SELECT id, kind, payload, attempts, created_at AS createdAt FROM durable_ipc_messages
     WHERE channel = @channel AND subscription = @subscription AND visible_at <= @now
@@ -105,12 +112,14 @@ const sql = {
   deadLettersByIds: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
     WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
   // Replayed messages get new ids (ids are never reused), in dead-letter order so FIFO holds.
-  replay: `INSERT INTO durable_ipc_messages (channel, subscription, kind, payload, created_at, visible_at)
-    SELECT channel, subscription, kind, payload, created_at, @now FROM durable_ipc_dead_letters
-    WHERE channel = @channel ORDER BY id`,
-  replayByIds: `INSERT INTO durable_ipc_messages (channel, subscription, kind, payload, created_at, visible_at)
-    SELECT channel, subscription, kind, payload, created_at, @now FROM durable_ipc_dead_letters
-    WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
+  replay: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, created_at, visible_at)
+    SELECT ${nextId} + row_number() OVER (ORDER BY id), channel, subscription, kind, payload, created_at, @now
+    FROM durable_ipc_dead_letters WHERE channel = @channel ORDER BY id`,
+  replayByIds: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, created_at, visible_at)
+    SELECT ${nextId} + row_number() OVER (ORDER BY id), channel, subscription, kind, payload, created_at, @now
+    FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
+  raiseHighWater: 'UPDATE durable_ipc_high_water SET id = max(id, @id)',
+  deadMax: 'SELECT max(id) FROM durable_ipc_dead_letters WHERE channel = @channel',
   purge: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel',
   purgeByIds: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids))',
 
@@ -174,6 +183,8 @@ export function prepareStatements(db: Database.Database) {
     deadLettersByIds: query<Channel & { ids: string }, DeadLetterDbRow>(sql.deadLettersByIds),
     replay: command<Channel & { now: number }>(sql.replay),
     replayByIds: command<Channel & { now: number; ids: string }>(sql.replayByIds),
+    raiseHighWater: command<{ id: number }>(sql.raiseHighWater),
+    deadMax: pluck<Channel, number | null>(sql.deadMax),
     purge: command<Channel>(sql.purge),
     purgeByIds: command<Channel & { ids: string }>(sql.purgeByIds),
 

@@ -1,0 +1,65 @@
+// Durable throughput, side by side in one run: durable-ipc vs plainjob vs a naive raw
+// better-sqlite3 loop (one INSERT + one claim + one DELETE transaction per message), on a WAL file.
+// Each scenario runs in a fresh child process (so RSS and JIT state do not leak between them).
+// Usage: node bench/durable.mjs [--quick]    (run after `npm run build`)
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const quick = process.argv.includes('--quick')
+const here = fileURLToPath(new URL('.', import.meta.url))
+const worker = join(here, 'durableScenario.mjs')
+
+function run(system, mode, count) {
+  const dir = mkdtempSync(join(tmpdir(), 'dipc-bench-'))
+  try {
+    const out = execFileSync(process.execPath, ['--expose-gc', worker, system, mode, String(count), join(dir, 'bench.db')], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    return JSON.parse(out.trim().split('\n').pop())
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+export function durableBench() {
+  const rows = []
+  const sizes = quick ? [[20_000, 1]] : [[20_000, 3], [200_000, 1]]
+  for (const [count, reps] of sizes) {
+    for (const mode of ['backlog', 'together']) {
+      const row = { count, mode }
+      for (const system of ['durable-ipc', 'plainjob', 'raw']) {
+        const rates = []
+        for (let i = 0; i < reps; i++) rates.push(run(system, mode, count).rate)
+        row[system] = Math.round(median(rates))
+      }
+      row['vs plainjob'] = +(row['durable-ipc'] / row.plainjob).toFixed(2)
+      row['vs raw'] = +(row['durable-ipc'] / row.raw).toFixed(2)
+      rows.push(row)
+      console.error(`  ${count} ${mode}: ${JSON.stringify(row)}`)
+    }
+  }
+  const big = quick ? 200_000 : 1_000_000
+  const scale = run('durable-ipc', 'scale', big)
+  const small = run('durable-ipc', 'scale', 10_000)
+  return {
+    throughput: rows,
+    backlog: {
+      queued: big,
+      firstDeliveryMs: scale.firstDeliveryMs,
+      rssMB: scale.rssMB,
+      rateAtBig: Math.round(scale.rate),
+      rateAt10k: Math.round(small.rate),
+      ratio: +(scale.rate / small.rate).toFixed(2),
+    },
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = durableBench()
+  console.table(result.throughput)
+  console.table([result.backlog])
+  console.log(JSON.stringify(result))
+}

@@ -1,0 +1,139 @@
+// One durable benchmark scenario in its own process; prints one JSON line.
+// argv: system (durable-ipc | plainjob | raw), mode (backlog | together | scale), count, db path.
+import Database from 'better-sqlite3'
+import { createBroker } from '../dist/index.js'
+
+const [system, mode, countText, path] = process.argv.slice(2)
+const count = Number(countText)
+const payload = { id: 0, kind: 'order', customer: 'customer-0001', total: 1234.5, note: 'x'.repeat(24) } // ~100 bytes
+const CHUNK = 500 // messages the producer sends per turn of the event loop when running together
+
+const done = (result) => {
+  console.log(JSON.stringify(result))
+  process.exit(0)
+}
+
+async function durable() {
+  if (mode === 'scale') return durableScale()
+  const broker = createBroker({ path })
+  broker.channel('jobs', { durable: true })
+  const win = broker.createRenderer({ id: 'producer' })
+  let seen = 0
+  let finish
+  const finished = new Promise((resolve) => (finish = resolve))
+  const start = performance.now()
+  const listen = () => broker.ipcMain.on('jobs', () => { if (++seen === count) finish() })
+  if (mode === 'backlog') {
+    for (let i = 0; i < count; i++) win.ipcRenderer.send('jobs', { ...payload, id: i })
+    listen()
+  } else {
+    listen()
+    await produceInChunks((i) => win.ipcRenderer.send('jobs', { ...payload, id: i }))
+  }
+  await finished
+  const ms = performance.now() - start
+  await broker.close()
+  done({ rate: (count * 1000) / ms, ms })
+}
+
+// Queue `count` messages (fast, in one application transaction through the outbox), then measure
+// a fresh broker's time to first delivery, RSS, and the rate of draining 20k messages.
+async function durableScale() {
+  {
+    const db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    const broker = createBroker({ database: db })
+    broker.channel('jobs', { durable: true })
+    const fill = db.transaction((from, to) => { for (let i = from; i < to; i++) broker.enqueue('jobs', [{ ...payload, id: i }]) })
+    for (let i = 0; i < count; i += 50_000) fill(i, Math.min(count, i + 50_000))
+    await broker.close()
+    db.close()
+  }
+  globalThis.gc?.()
+  const drain = Math.min(20_000, count)
+  const t0 = performance.now()
+  const broker = createBroker({ path })
+  let seen = 0
+  let first = 0
+  let tFirst = 0
+  let finish
+  const finished = new Promise((resolve) => (finish = resolve))
+  broker.ipcMain.on('jobs', () => {
+    if (seen === 0) { tFirst = performance.now(); first = tFirst - t0 }
+    if (++seen === drain) finish()
+  })
+  await finished
+  const ms = performance.now() - tFirst
+  const rssMB = process.memoryUsage().rss / 2 ** 20
+  await broker.close()
+  done({ firstDeliveryMs: +first.toFixed(1), rssMB: +rssMB.toFixed(1), rate: (drain * 1000) / ms })
+}
+
+async function plainjob() {
+  const { better, defineQueue, defineWorker } = await import('plainjob')
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  const queue = defineQueue({ connection: better(db), logger: silent })
+  let seen = 0
+  let finish
+  const finished = new Promise((resolve) => (finish = resolve))
+  const worker = defineWorker('jobs', () => { if (++seen === count) finish() }, { queue, pollIntervall: 1, logger: silent })
+  const start = performance.now()
+  if (mode === 'backlog') {
+    for (let i = 0; i < count; i++) queue.add('jobs', { ...payload, id: i })
+    void worker.start()
+  } else {
+    void worker.start()
+    await produceInChunks((i) => queue.add('jobs', { ...payload, id: i }))
+  }
+  await finished
+  const ms = performance.now() - start
+  await worker.stop()
+  queue.close()
+  done({ rate: (count * 1000) / ms, ms })
+}
+
+function raw() {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec(`CREATE TABLE q (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0);
+    CREATE INDEX q_lease ON q (lease_until, id);`)
+  const insert = db.prepare('INSERT INTO q (payload) VALUES (?)')
+  const claimOne = db.prepare('UPDATE q SET lease_until = ? WHERE id = (SELECT id FROM q WHERE lease_until <= ? ORDER BY lease_until, id LIMIT 1) RETURNING id, payload')
+  const remove = db.prepare('DELETE FROM q WHERE id = ?')
+  const claim = db.transaction((now) => claimOne.get(now + 30_000, now))
+  const ack = db.transaction((id) => remove.run(id))
+  const send = db.transaction((text) => insert.run(text))
+  const consume = () => {
+    const row = claim(Date.now())
+    if (!row) return false
+    JSON.parse(row.payload) // the listener's work: reading the message
+    ack(row.id)
+    return true
+  }
+  const start = performance.now()
+  if (mode === 'backlog') {
+    for (let i = 0; i < count; i++) send(JSON.stringify({ ...payload, id: i }))
+    while (consume());
+  } else {
+    for (let i = 0; i < count; i++) {
+      send(JSON.stringify({ ...payload, id: i }))
+      consume()
+    }
+  }
+  const ms = performance.now() - start
+  db.close()
+  done({ rate: (count * 1000) / ms, ms })
+}
+
+async function produceInChunks(sendOne) {
+  for (let i = 0; i < count; i += CHUNK) {
+    for (let j = i; j < Math.min(count, i + CHUNK); j++) sendOne(j)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+const silent = { error() {}, warn() {}, info() {}, debug() {} }
+await { 'durable-ipc': durable, plainjob, raw }[system]()
