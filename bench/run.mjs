@@ -1,0 +1,23 @@
+// `npm run bench`: every benchmark, side by side with its baseline, in one run. Not part of the
+// tests. Prints tables and, last, one JSON line with every figure. `--quick` for a short run.
+import { existsSync } from 'node:fs'
+import { coreBench } from './core.mjs'
+import { durableBench } from './durable.mjs'
+
+const results = {}
+console.log('# in-process IPC (bench/core.mjs)')
+results.core = await coreBench()
+console.table(results.core)
+
+if (existsSync(new URL('./workers.mjs', import.meta.url))) {
+  console.log('# worker-thread renderers (bench/workers.mjs)')
+  const { workersBench } = await import('./workers.mjs')
+  results.workers = await workersBench()
+  console.table(results.workers)
+}
+
+console.log('# durable channels (bench/durable.mjs): durable-ipc vs plainjob vs naive raw loop, msgs/s')
+results.durable = durableBench()
+console.table(results.durable.throughput)
+console.table([results.durable.backlog])
+console.log(JSON.stringify({ node: process.version, ...results }))
