@@ -1,12 +1,16 @@
 // The actor that consumes one durable subscription in this process (a channel's main side, or one
 // renderer's inbox). Its modes:
-//   running   claims and delivers; stays while answers are outstanding, pumps again on each one
+//   running   claims and delivers; stays while every slot waits on an answer, pumps again on each
+//             answer and on each wake (with concurrency > 1 a new message may take a free slot)
 //   yielding  gave the event loop a turn after a long slice of synchronous deliveries
-//   idle      nothing claimable: sleeps until woken (a local publish, a new listener) or until its
-//             poll finds that another process committed or a delayed message came due
+//   idle      nothing claimable (answers may still be outstanding): sleeps until woken (a local
+//             publish, a new listener, an answer) or until its poll finds that another process
+//             committed or a delayed message came due; now and then it also hands back the leases
+//             of dead processes of this host, so survivors take over a crashed one's deliveries
 //   backingOff  the store failed (busy, disk full): tries again a little later
-//   stopping  no new claims; waits for the answers still outstanding
-//   stopped   acknowledgements written, undelivered claims handed back
+//   stopping  no new claims, undelivered claims handed back; waits for the answers still
+//             outstanding, writing each as it comes (close() may give up waiting at any time)
+//   stopped   acknowledgements written
 import { createActor, setup, assign } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
 import type { ClaimedMessage } from '../store/index.js'
@@ -17,6 +21,8 @@ import type { ConsumerInput, DeliveryOutcome } from './consumerWork.js'
 export const POLL_MIN_MS = 2
 export const POLL_MAX_MS = 100
 const STORE_RETRY_MS = 250
+/** How often an idle consumer looks for leases held by dead processes of this host. */
+export const SWEEP_MS = 250
 
 export type ConsumerEvent =
   | { type: 'wake' }
@@ -30,6 +36,8 @@ interface ConsumerContext {
   dataVersion: number
   /** When the next message becomes claimable, as last read; null when none waits. */
   nextAt: number | null
+  /** When this consumer last looked for dead owners' leases. */
+  sweptAt: number
 }
 
 export const consumerMachine = setup({
@@ -42,16 +50,23 @@ export const consumerMachine = setup({
     resetPoll: assign({ pollMs: POLL_MIN_MS }),
     slowPoll: assign({ pollMs: ({ context }) => Math.min(context.pollMs * 2, POLL_MAX_MS) }),
     // Read on the way into idle: what another process commits from now on changes data_version.
+    // A process that dies commits nothing, so its leases are looked for separately, and released
+    // before reading when the next message is due (the released ones are due at once).
     observe: assign(({ context }) => {
       const { store, channel, subscription } = context.work.input
+      const now = Date.now()
       try {
-        return { dataVersion: store.dataVersion(), nextAt: store.nextVisibleAt(channel, subscription) }
+        // Not inside the application's transaction (the outbox): the release would roll back with it.
+        const sweep = now - context.sweptAt >= SWEEP_MS && !store.inTransaction()
+        if (sweep) store.releaseDeadOwners(now)
+        return { dataVersion: store.dataVersion(), nextAt: store.nextVisibleAt(channel, subscription), sweptAt: sweep ? now : context.sweptAt }
       } catch (error) {
         context.work.input.onError(error)
-        return { nextAt: Date.now() + STORE_RETRY_MS }
+        return { nextAt: now + STORE_RETRY_MS, sweptAt: now }
       }
     }),
-    finish: ({ context }) => context.work.releaseUndelivered(),
+    releaseBatch: ({ context }) => context.work.releaseBatch(),
+    flush: ({ context }) => context.work.flushAcks(),
   },
   guards: {
     drained: ({ context }) => context.status === 'drained',
@@ -74,7 +89,7 @@ export const consumerMachine = setup({
   },
 }).createMachine({
   id: 'consumer',
-  context: ({ input }) => ({ work: new ConsumerWork(input), status: 'drained', pollMs: POLL_MIN_MS, dataVersion: -1, nextAt: null }),
+  context: ({ input }) => ({ work: new ConsumerWork(input), status: 'drained', pollMs: POLL_MIN_MS, dataVersion: -1, nextAt: null, sweptAt: 0 }),
   initial: 'running',
   on: {
     stop: { target: '.stopping' },
@@ -89,7 +104,7 @@ export const consumerMachine = setup({
       ],
       on: {
         settled: { target: 'running', reenter: true, actions: 'settle' },
-        wake: {},
+        wake: { target: 'running', reenter: true },
       },
     },
     yielding: {
@@ -114,10 +129,12 @@ export const consumerMachine = setup({
       },
     },
     stopping: {
+      entry: 'releaseBatch',
       always: { guard: 'idleInFlight', target: 'stopped' },
-      on: { settled: { actions: 'settle' } },
+      // Written at once: close() may stop waiting for the rest, and what returned must be recorded.
+      on: { settled: { actions: ['settle', 'flush'] } },
     },
-    stopped: { type: 'final', entry: 'finish' },
+    stopped: { type: 'final', entry: 'flush' },
   },
 })
 

@@ -36,12 +36,16 @@ export interface ConsumerInput {
 export const BATCH_SIZE = 256
 /** Messages delivered before the consumer yields the event loop. */
 const SLICE = 1024
+/** How soon acknowledgements held back by an open application transaction are tried again. */
+const TRANSACTION_RETRY_MS = 5
 
 export class ConsumerWork {
   readonly input: ConsumerInput
   inFlight = 0
   #batch: ClaimedMessage[] = []
   #head = 0
+  /** When the leases of the batch's undelivered messages need renewing (half their lease gone). */
+  #renewAt = 0
   #acks: number[] = []
   #pumping = false
   #flushScheduled = false
@@ -59,9 +63,10 @@ export class ConsumerWork {
   }
 
   /**
-   * Delivers as much as concurrency allows. Returns 'drained' when nothing is claimable, 'busy'
-   * when waiting on answers, 'yield' when it stopped to let the event loop breathe, 'error' when
-   * the store failed.
+   * Delivers as much as concurrency allows. Returns 'drained' when nothing is claimable now (there
+   * may be answers outstanding: with concurrency > 1 the consumer must still notice new messages
+   * meanwhile), 'busy' when every slot waits on an answer, 'yield' when it stopped to let the event
+   * loop breathe, 'error' when the store failed.
    */
   pump(): 'drained' | 'busy' | 'yield' | 'error' {
     const { concurrency } = this.input.config()
@@ -69,14 +74,14 @@ export class ConsumerWork {
     let delivered = 0
     try {
       while (this.inFlight < concurrency) {
-        if (!this.input.hasReceiver()) return this.inFlight > 0 ? 'busy' : 'drained'
+        if (!this.input.hasReceiver()) return 'drained'
         if (delivered >= SLICE) return 'yield'
         let message = this.#next()
         if (!message) {
           this.flushAcks()
           const claimed = this.#claim()
           if (claimed === undefined) return 'error'
-          if (claimed === 0) return this.inFlight > 0 ? 'busy' : 'drained'
+          if (claimed === 0) return 'drained'
           message = this.#next()!
         }
         delivered++
@@ -91,13 +96,15 @@ export class ConsumerWork {
 
   // Acknowledgements wait at most one turn of the event loop: answers that come in within the same
   // turn (fast async listeners) share one transaction, and a crash loses only that turn's worth.
-  #scheduleFlush(): void {
+  #scheduleFlush(delayMs = 0): void {
     if (this.#acks.length === 0 || this.#flushScheduled) return
     this.#flushScheduled = true
-    setImmediate(() => {
+    const flush = (): void => {
       this.#flushScheduled = false
       this.flushAcks()
-    })
+    }
+    if (delayMs === 0) setImmediate(flush)
+    else setTimeout(flush, delayMs)
   }
 
   /** Records an answer that came in as an event. */
@@ -109,6 +116,9 @@ export class ConsumerWork {
   /** Writes the buffered acknowledgements in one transaction. */
   flushAcks(): void {
     if (this.#acks.length === 0) return
+    // Inside the application's own transaction (the outbox) an ack would commit or roll back with
+    // it: a rollback would bring back messages already handled. Write it once that one is over.
+    if (this.input.store.inTransaction()) return this.#scheduleFlush(TRANSACTION_RETRY_MS)
     const ids = this.#acks
     this.#acks = []
     try {
@@ -119,23 +129,60 @@ export class ConsumerWork {
     }
   }
 
-  /** Hands back what was claimed but not delivered, so it is not counted as an attempt twice. */
-  releaseUndelivered(): void {
+  /**
+   * On stop: writes the acknowledgements, and hands back at once (at their place in line, their
+   * attempt not counted) the messages claimed but not delivered, so that the next consumer of the
+   * subscription, here or in another process, gets them in order instead of after their lease.
+   * Deliveries in flight keep their leases until they settle.
+   */
+  releaseBatch(): void {
     this.flushAcks()
-    const undelivered = this.#batch.length - this.#head
+    const undelivered = this.#batch.slice(this.#head).map((m) => m.id)
     this.#batch = []
     this.#head = 0
-    if (undelivered === 0 || this.inFlight > 0) return
-    const { store, owner, subscription } = this.input
+    if (undelivered.length > 0) this.#handBackLater(undelivered)
+  }
+
+  // A listener removed inside the application's transaction stops the consumer there: a hand-back
+  // written then would roll back with it and leave the messages leased by a consumer that is gone.
+  #handBackLater(ids: number[]): void {
+    const { store, owner } = this.input
+    if (false as boolean) {
+      setTimeout(() => this.#handBackLater(ids), TRANSACTION_RETRY_MS)
+      return
+    }
     try {
-      store.release(owner, Date.now(), subscription)
+      store.handBack(ids, owner, Date.now(), false)
     } catch (error) {
       this.input.onError(error) // their leases expire instead
     }
   }
 
   #next(): ClaimedMessage | undefined {
+    if (this.#head >= this.#batch.length) return undefined
+    if (Date.now() >= this.#renewAt) this.#renew()
     return this.#head < this.#batch.length ? this.#batch[this.#head++] : undefined
+  }
+
+  // A batch is claimed at once but delivered one slot at a time: with slow listeners its last
+  // messages would outlive their lease before their delivery starts, and another process would
+  // take them over, a duplicate with nothing crashed. Renewing once half the lease is gone keeps
+  // them ours; the ones another process took meanwhile are dropped from the batch.
+  #renew(): void {
+    const { store, owner } = this.input
+    const leaseMs = this.input.config().leaseMs
+    const now = Date.now()
+    const waiting = this.#batch.slice(this.#head)
+    let held: Set<number>
+    try {
+      held = new Set(store.renew(waiting.map((m) => m.id), owner, now + leaseMs))
+    } catch (error) {
+      this.input.onError(error)
+      held = new Set() // unsure what is still ours: leave all of it to lease expiry
+    }
+    this.#batch = waiting.filter((m) => held.has(m.id))
+    this.#head = 0
+    this.#renewAt = now + leaseMs / 2
   }
 
   #claim(): number | undefined {
@@ -144,7 +191,9 @@ export class ConsumerWork {
     const config = this.input.config()
     const limit = config.concurrency === 1 ? BATCH_SIZE : Math.max(BATCH_SIZE, config.concurrency)
     try {
-      this.#batch = store.claim(channel, subscription, owner, Date.now(), config.leaseMs, limit)
+      const now = Date.now()
+      this.#batch = store.claim(channel, subscription, owner, now, config.leaseMs, limit)
+      this.#renewAt = now + config.leaseMs / 2
     } catch (error) {
       this.input.onError(error)
       this.#batch = []
@@ -187,8 +236,9 @@ export class ConsumerWork {
         return
       }
       if ('aborted' in outcome) {
-        // Handed back at once for the next receiver (here or in another process); the attempt stays counted.
-        store.fail({ id: message.id, owner, error: 'delivery aborted: the receiver went away', retryAt: Date.now(), now: Date.now() })
+        // Handed back at once for the next receiver (here or in another process), at its place in
+        // line so that it still comes before the messages behind it; the attempt stays counted.
+        store.handBack([message.id], owner, Date.now(), true)
         return
       }
       const config = this.input.config()

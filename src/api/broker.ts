@@ -5,8 +5,11 @@ import type { InspectionEvent } from 'xstate'
 import { BrokerClosedError, InvalidArgumentError } from '../errors.js'
 import { openSqliteStore } from '../store/index.js'
 import type { StoreOpenOptions } from '../store/index.js'
-import type { ChannelHandle, ChannelStats } from './channelHandle.js'
+import { summarizeStats } from './brokerStats.js'
+import type { BrokerStats } from './brokerStats.js'
+import type { ChannelHandle } from './channelHandle.js'
 import type { DurableChannelOptions } from './channelOptions.js'
+import { traceDelivery, tracePublishes } from './diagnostics.js'
 import { DurableChannels } from './durableChannels.js'
 import type { EnqueueOptions, EnqueueResult } from './durableChannels.js'
 import type { InboxEndpoint } from './durableDelivery.js'
@@ -17,6 +20,10 @@ import { Router } from './router.js'
 import type { BrokerOptions, ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, UntypedChannels, WebContents } from './types.js'
 import { assertChannel, assertOptionalMs } from './validation.js'
 import { WebContentsImpl } from './webContents.js'
+import { WorkerRendererImpl } from './workerRenderer.js'
+import type { WorkerRenderer } from './workerRenderer.js'
+import { assertSpawnOptions } from './workerSpawn.js'
+import type { SpawnRendererOptions } from './workerSpawn.js'
 
 /**
  * The broker: one main side and its renderers.
@@ -32,6 +39,11 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
   /** Creates an in-process renderer endpoint. */
   createRenderer(options?: RendererOptions): Renderer<C>
   /**
+   * Starts a worker-thread renderer running `script`, which imports `ipcRenderer` from
+   * 'durable-ipc/renderer'. `workerData` reaches the worker unchanged.
+   */
+  spawnRenderer(script: string | URL, options?: SpawnRendererOptions): WorkerRenderer<C>
+  /**
    * Declares a durable channel (or updates its options), persisted in the database; without
    * options, returns the handle of a channel declared before (in this run or an earlier one).
    */
@@ -40,16 +52,17 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
   enqueue<K extends ChannelName<C>>(channel: K, args: ArgsOf<C, K>, options?: EnqueueOptions): EnqueueResult
   /** The stored outcome of a durable invoke (a job), by its message id. */
   jobResult(id: number): JobResult | undefined
-  /** Per durable channel: queue counts. Per transient channel with listeners: their number. */
+  /**
+   * Per durable channel: ready, delayed, in flight, dead, oldest waiting age, and what this broker
+   * delivered and failed since it opened. Per renderer: its durable inbox's depth. Per transient
+   * channel with main-side receivers: their number. Index-backed counts, cheap enough to poll.
+   */
   stats(): BrokerStats
   /** Stops delivering, waits for deliveries in flight (up to closeTimeoutMs), closes renderers and the database. */
   close(): Promise<void>
 }
 
-export interface BrokerStats {
-  durable: Record<string, ChannelStats & { delivered: number; failed: number }>
-  transient: Record<string, { listeners: number; handler: boolean }>
-}
+export type { BrokerStats } from './brokerStats.js'
 
 export interface FullBrokerOptions extends BrokerOptions {
   /** The SQLite file of durable channels. Omitted (and no `database`): an in-memory database. */
@@ -73,9 +86,12 @@ class BrokerImpl extends EventEmitter {
   readonly ipcMain: IpcMainImpl
   readonly #router: Router
   readonly #renderers = new Map<string, InProcessRenderer>()
+  readonly #workers = new Map<string, WorkerRendererImpl>()
   readonly #options: FullBrokerOptions
   readonly #durable: DurableChannels
   readonly #counts = new Map<string, { delivered: number; failed: number }>()
+  /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
+  readonly #receiverChannels = new Set<string>()
   #closed = false
 
   constructor(options: FullBrokerOptions) {
@@ -84,7 +100,12 @@ class BrokerImpl extends EventEmitter {
     this.ipcMain = new IpcMainImpl({
       inspect: options.inspect,
       onListenerError: (error, channel) => this.reportError(error, channel),
-      onListenersChanged: (channel) => this.#durable.receiversChanged(channel),
+      onListenersChanged: (channel) => {
+        // Kept exact (not only added to), so that channels named per request do not pile up.
+        if (this.ipcMain.listenerCount(channel) > 0 || this.ipcMain.hasHandler(channel)) this.#receiverChannels.add(channel)
+        else this.#receiverChannels.delete(channel)
+        this.#durable.receiversChanged(channel)
+      },
     })
     this.#router = new Router(this.ipcMain)
     const storeOptions: StoreOpenOptions = {}
@@ -95,14 +116,15 @@ class BrokerImpl extends EventEmitter {
     // A file or handle opens (and migrates) now, so a bad one fails createBroker itself; the
     // in-memory default opens on first use, so a broker with transient channels only needs no SQLite.
     this.#durable = new DurableChannels(
-      () => openSqliteStore(storeOptions),
+      () => tracePublishes(openSqliteStore(storeOptions)),
       {
         ipcMain: this.ipcMain,
         inspect: options.inspect,
         reportError: (error, channel) => this.reportError(error, channel),
         endpoint: (id) => this.endpoint(id),
         webContentsFor: (id) => this.#webContentsFor(id),
-        trace: (what, message) => {
+        trace: (what, message, error) => {
+          traceDelivery(what, message, error)
           if (what === 'deliver') return
           let counts = this.#counts.get(message.channel)
           if (!counts) this.#counts.set(message.channel, (counts = { delivered: 0, failed: 0 }))
@@ -139,23 +161,30 @@ class BrokerImpl extends EventEmitter {
   }
 
   stats(): BrokerStats {
-    const stats: BrokerStats = { durable: {}, transient: {} }
+    const at = Date.now()
+    const stats: BrokerStats = { at, durable: {}, renderers: {}, transient: {} }
+    // A broker with transient channels only never opens its (in-memory) database for stats.
     if (this.#durable.opened) {
-      for (const { name } of this.#durable.store.listChannels()) {
-        const counts = this.#counts.get(name) ?? { delivered: 0, failed: 0 }
-        stats.durable[name] = { ...this.#durable.channel(name).stats(), ...counts }
+      const stored = summarizeStats(this.#durable.store.stats(at), at)
+      for (const [name, channel] of Object.entries(stored.channels)) {
+        stats.durable[name] = { ...channel, ...(this.#counts.get(name) ?? { delivered: 0, failed: 0 }) }
+      }
+      for (const [id, inbox] of Object.entries(stored.renderers)) {
+        stats.renderers[id] = { ...inbox, open: this.endpoint(id) !== undefined }
       }
     }
-    for (const name of this.ipcMain.eventNames()) {
-      if (typeof name !== 'string' || this.#durable.isDurable(name)) continue
-      stats.transient[name] = { listeners: this.ipcMain.listenerCount(name), handler: this.ipcMain.hasHandler(name) }
+    for (const name of this.#receiverChannels) {
+      if (this.#durable.isDurable(name)) continue
+      const listeners = this.ipcMain.listenerCount(name)
+      const handler = this.ipcMain.hasHandler(name)
+      if (listeners > 0 || handler) stats.transient[name] = { listeners, handler }
     }
     return stats
   }
 
   /** The live renderer with this id, as durable inboxes see it. */
   endpoint(id: string): InboxEndpoint | undefined {
-    return this.#renderers.get(id)
+    return this.#renderers.get(id) ?? this.#workers.get(id)
   }
 
   createRenderer(options: RendererOptions = {}): InProcessRenderer {
@@ -186,12 +215,38 @@ class BrokerImpl extends EventEmitter {
     return renderer
   }
 
+  spawnRenderer(script: string | URL, options: SpawnRendererOptions = {}): WorkerRendererImpl {
+    if (this.#closed) throw new BrokerClosedError()
+    assertSpawnOptions(script, options)
+    assertOptionalMs(this.#options.syncTimeoutMs, 'syncTimeoutMs')
+    if (options.id !== undefined && (this.#renderers.has(options.id) || this.#workers.has(options.id))) {
+      throw new InvalidArgumentError(`A renderer with id '${options.id}' is already open`)
+    }
+    const renderer = new WorkerRendererImpl(script, options, {
+      router: this.#router,
+      syncTimeoutMs: this.#options.syncTimeoutMs ?? 30_000,
+      invokeTimeoutMs: this.#options.invokeTimeoutMs,
+      inspect: this.#options.inspect,
+      onListenerError: (error, channel) => this.reportError(error, channel),
+      sendDurable: (id, channel, args) => this.#sendDurable(id, channel, args),
+      onExited: (r) => {
+        if (this.#workers.get(r.id) !== r) return
+        this.#workers.delete(r.id)
+        this.#durable.rendererGone(r.id)
+      },
+    })
+    renderer.onListenersChanged = (channel) => this.#durable.inboxChanged(renderer.id, channel)
+    this.#workers.set(renderer.id, renderer)
+    return renderer
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     // Durable deliveries first: their listeners (and renderers) must still be there to finish.
     await this.#durable.close(this.#options.closeTimeoutMs ?? 10_000)
     for (const renderer of [...this.#renderers.values()]) renderer.close()
+    await Promise.all([...this.#workers.values()].map((worker) => worker.terminate()))
     this.ipcMain.stopActors()
   }
 
@@ -204,7 +259,7 @@ class BrokerImpl extends EventEmitter {
   // event.sender of a stored message: the live renderer that sent it, or a stand-in whose durable
   // sends still reach that renderer's inbox (it may have closed, or the process restarted since).
   #webContentsFor(id: string | null): WebContents {
-    const live = id === null ? undefined : this.#renderers.get(id)
+    const live = id === null ? undefined : (this.#renderers.get(id) ?? this.#workers.get(id))
     if (live) return live.webContents
     const rendererId = id ?? ''
     return new WebContentsImpl(rendererId, {

@@ -58,6 +58,10 @@ export class DurableChannels {
   #store: Store | undefined
   readonly #configs = new Map<string, ChannelConfig>()
   readonly #consumers = new Map<string, ConsumerActor>()
+  /** Consumers told to stop that still have deliveries in flight. */
+  readonly #retiring = new Set<ConsumerActor>()
+  /** Inbox consumers of renderers that went away, by consumer key, until their deliveries settled. */
+  readonly #handingOver = new Map<string, ConsumerActor>()
   readonly #jobs = new JobWaiters(() => this.store)
   #closing = false
 
@@ -87,6 +91,8 @@ export class DurableChannels {
         const stored = this.store.getChannel(name)
         if (!stored) throw new UnknownChannelError(name)
         this.#configs.set(name, stored)
+        // Declared by another process since this one opened: listeners added before now start consuming.
+        this.receiversChanged(name)
       }
     } else {
       const config = toChannelConfig(options, this.#configs.get(name))
@@ -160,7 +166,7 @@ export class DurableChannels {
     for (const [key, actor] of this.#consumers) {
       if (key.endsWith(suffix)) {
         this.#consumers.delete(key)
-        actor.send({ type: 'stop' })
+        this.#retire(actor, key)
       }
     }
   }
@@ -168,18 +174,21 @@ export class DurableChannels {
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true
-    const actors = [...this.#consumers.values()]
+    for (const actor of this.#consumers.values()) this.#retire(actor)
     this.#consumers.clear()
+    // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
+    const actors = [...this.#retiring]
     const stopped = actors.map((actor) => new Promise<void>((resolve) => {
-      const sub = actor.subscribe({ complete: () => resolve(), error: () => resolve() })
+      actor.subscribe({ complete: () => resolve(), error: () => resolve() })
       if (actor.getSnapshot().status !== 'active') resolve()
-      void sub
     }))
-    for (const actor of actors) actor.send({ type: 'stop' })
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.all(stopped), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
     clearTimeout(timer)
+    // A consumer still waiting has written every answer that came in; what is left in flight keeps
+    // its lease and comes back when that expires (or at once to a process that finds this one dead).
     for (const actor of actors) actor.stop()
+    this.#retiring.clear()
     this.#jobs.abort(new Error('The broker closed before the job settled; its result will be stored when it runs'))
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
@@ -190,7 +199,12 @@ export class DurableChannels {
     this.#store = store
     for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
     // A restart takes back at once what this host's dead processes held, instead of after the lease.
-    store.releaseDeadOwners(Date.now())
+    // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
+    try {
+      store.releaseDeadOwners(Date.now())
+    } catch {
+      // the consumers' idle sweeps try again
+    }
     return store
   }
 
@@ -204,7 +218,7 @@ export class DurableChannels {
     const existing = this.#consumers.get(key)
     if (existing && !wanted) {
       this.#consumers.delete(key)
-      existing.send({ type: 'stop' })
+      this.#retire(existing)
       return
     }
     if (existing) {
@@ -212,6 +226,14 @@ export class DurableChannels {
       return
     }
     if (!wanted) return
+    const predecessor = this.#handingOver.get(key)
+    if (predecessor) {
+      // A renderer with this id just went away. Its deliveries in flight settle promptly (aborted,
+      // or acknowledged if they had just finished) and go back to their place in line; claiming
+      // before that would hand the new renderer the messages behind them first.
+      predecessor.subscribe({ complete: () => this.#ensureConsumer(channel, subscription, !this.#closing && make().hasReceiver(), make) })
+      return
+    }
     const input: ConsumerInput = {
       store: this.store,
       channel,
@@ -223,6 +245,21 @@ export class DurableChannels {
     }
     if (this.#hooks.trace) input.onTrace = this.#hooks.trace
     this.#consumers.set(key, startConsumer(input, this.#hooks.inspect))
+  }
+
+  // Stops a consumer; close() waits for it too while its deliveries in flight finish. With `key`
+  // (its renderer is gone), the next consumer of that inbox starts only once this one finished.
+  #retire(actor: ConsumerActor, key?: string): void {
+    if (actor.getSnapshot().status !== 'active') return
+    this.#retiring.add(actor)
+    if (key !== undefined) this.#handingOver.set(key, actor)
+    const done = (): void => {
+      this.#retiring.delete(actor)
+      if (key !== undefined && this.#handingOver.get(key) === actor) this.#handingOver.delete(key)
+    }
+    // Subscribed before the next consumer's wait (ensureConsumer), so the hand-over is clear first.
+    actor.subscribe({ complete: done, error: done })
+    actor.send({ type: 'stop' })
   }
 
   // Wake-ups wait for the current burst of sends to end (one setImmediate), so that a loop of

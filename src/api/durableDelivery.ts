@@ -32,7 +32,9 @@ export function deliverToMain(
 ): void {
   const { sender, args } = decodeEnvelope(message.payload)
   const channel = message.channel
-  if (message.kind === 'invoke') {
+  // A stored invoke is a job; so is a message (broker.enqueue) on a channel that has a handler and
+  // no listener: the handler runs it and its result is stored under the message id for jobResult.
+  if (message.kind === 'invoke' || (ipcMain.listenerCount(channel) === 0 && ipcMain.hasHandler(channel))) {
     const event = new InvokeEvent(webContentsFor(sender), process.pid)
     event.attempt = message.attempt
     event.messageId = message.id

@@ -57,11 +57,16 @@ export class JobWaiters {
     return true
   }
 
-  result(id: number, channel = 'job'): JobResult | undefined {
+  /** The stored outcome; a failure reads as the invoke caller's rejection, or, with no `channel` (broker.jobResult), as `Job <id> failed: ...`. */
+  result(id: number, channel?: string): JobResult | undefined {
     const row = this.#store().jobResult(id)
     if (!row) return undefined
     const outcome = decodeValue(row.payload) as StoredOutcome
-    return outcome.ok ? outcome : { ok: false, error: invokeRejection(channel, outcome.failure) }
+    if (outcome.ok) return outcome
+    const error = invokeRejection(channel ?? '', outcome.failure)
+    // The stored outcome does not name its channel; the id is what the caller asked about.
+    if (channel === undefined) error.message = `Job ${id} failed: ${outcome.failure.text}`
+    return { ok: false, error }
   }
 
   /** Rejects every waiter (the broker closes; their jobs stay stored). */

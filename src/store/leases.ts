@@ -94,18 +94,54 @@ export function release(s: Statements, owner: string, now: number, subscription?
 }
 
 /**
+ * Hands claimed messages that `owner` still holds back at their place in line (as `release`
+ * does, but by id). `attempted` false also takes back the attempt their claim counted: they were
+ * claimed in a batch but never reached a listener (the consumer stopped first). Returns how many.
+ *
+ * @example
+ * handBack(s, [7, 8], owner, Date.now(), false)
+ */
+export function handBack(s: Statements, ids: readonly number[], owner: string, now: number, attempted: boolean): number {
+  if (ids.length === 0) return 0
+  const params = { ids: JSON.stringify(ids), owner, now }
+  return (attempted ? s.handBackAttempted : s.handBackUnattempted).run(params).changes
+}
+
+/**
+ * Extends the leases `owner` still holds on `ids` to `leaseUntil`, and returns the ids it still
+ * held: a message claimed in a batch waits its turn, and must not be taken over meanwhile by
+ * another process because the lease ran out before its delivery even started.
+ *
+ * @example
+ * renew(s, [7, 8], owner, Date.now() + 30_000) // [7, 8]
+ */
+export function renew(s: Statements, ids: readonly number[], owner: string, leaseUntil: number): number[] {
+  if (ids.length === 0) return []
+  return s.renewLeases.all({ ids: JSON.stringify(ids), owner, leaseUntil })
+}
+
+/**
+ * The lease owners of messages that ran on this host in a process that no longer exists. A read
+ * only, so that looking (on open, and now and then while idle) takes no write lock.
+ *
+ * @example
+ * deadOwners(s) // ['build-box/4242/9f1c2ab07d3e']
+ */
+export function deadOwners(s: Statements): string[] {
+  return s.leaseOwners.all().filter(isOwnerGone)
+}
+
+/**
  * Releases the leases of owners that ran on this host in a process that no longer exists, so a
- * restart gets a crashed process's deliveries at once instead of after the lease. Returns how
- * many messages were released.
+ * restart (or a surviving process) gets a crashed process's deliveries at once instead of after
+ * the lease. Returns how many messages were released.
  *
  * @example
  * releaseDeadOwners(s, Date.now())
  */
 export function releaseDeadOwners(s: Statements, now: number): number {
   let released = 0
-  for (const owner of s.leaseOwners.all()) {
-    if (isOwnerGone(owner)) released += s.releaseOwner.run({ owner, now }).changes
-  }
+  for (const owner of deadOwners(s)) released += s.releaseOwner.run({ owner, now }).changes
   return released
 }
 

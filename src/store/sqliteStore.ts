@@ -5,7 +5,8 @@
 import { StoreError } from '../errors.js'
 import { createChannels } from './channels.js'
 import { jobResult, listDeadLetters, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
-import { ack, ackWithResult, claim, fail, nextVisibleAt, release, releaseDeadOwners } from './leases.js'
+import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew } from './leases.js'
+import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import { publish } from './publish.js'
 import { translateError } from './sqliteErrors.js'
@@ -66,6 +67,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const read = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) =>
     (...args) => guard(operation, () => fn(...args))
 
+  const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, now))
+
   return {
     declareChannel: write('declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
     getChannel: read('read a channel', (name: string) => channels.get(name)),
@@ -84,7 +87,14 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     ),
     fail: write('record a failed attempt', (input) => fail(s, input)),
     release: write('release leases', (owner: string, now: number, subscription?: string) => release(s, owner, now, subscription)),
-    releaseDeadOwners: write('release dead owners', (now: number) => releaseDeadOwners(s, now)),
+    handBack: write('hand back claims', (ids: readonly number[], owner: string, now: number, attempted: boolean) =>
+      handBack(s, ids, owner, now, attempted),
+    ),
+    renew: write('renew leases', (ids: readonly number[], owner: string, leaseUntil: number) => renew(s, ids, owner, leaseUntil)),
+    // Looks first without the write lock: this runs on every open and now and then while idle, and
+    // must not fail (busy) or block behind another process's writes when nobody died.
+    releaseDeadOwners: (now: number) =>
+      read('look for dead owners', () => deadOwners(s).length)() === 0 ? 0 : releaseDeadOwnersNow(now),
     nextVisibleAt: read('read the next visible time', (channel: string, subscription: string) => nextVisibleAt(s, channel, subscription)),
 
     deadLetters: read('list dead letters', (channel: string, ids?: readonly number[]) => listDeadLetters(s, channel, ids)),
@@ -93,6 +103,14 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     ),
     purgeDeadLetters: write('purge dead letters', (channel: string, ids?: readonly number[]) => purgeDeadLetters(s, channel, ids)),
     jobResult: read('read a job result', (id: number) => jobResult(s, id)),
+
+    messagesAfter: read('read messages', (afterId: number, channel: string | undefined, limit: number) =>
+      messagesAfter(s, afterId, channel, limit),
+    ),
+    deadLettersAfter: read('list dead letters', (afterId: number, channel: string | undefined, limit: number) =>
+      deadLettersAfter(s, afterId, channel, limit),
+    ),
+    lastMessageId: read('read the last message id', () => lastMessageId(s)),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
     dataVersion: read('read the data version', () => s.dataVersion.get() ?? 0),

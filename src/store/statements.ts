@@ -53,6 +53,19 @@ export interface MessageCountsRow {
   oldestCreatedAt: number | null
 }
 
+export interface StoredMessageDbRow {
+  id: number
+  channel: string
+  subscription: string
+  kind: MessageKind
+  payload: Buffer
+  key: string | null
+  attempts: number
+  createdAt: number
+  visibleAt: number
+  leased: number
+}
+
 const deadLetterColumns = `id, channel, subscription, kind, payload, attempts, last_error AS lastError,
   created_at AS createdAt, failed_at AS failedAt`
 
@@ -100,6 +113,14 @@ const sql = {
     WHERE lease_owner = @owner`,
   releaseOwnerSubscription: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now)
     WHERE lease_owner = @owner AND subscription = @subscription`,
+  // By id, back to the place in line; the unattempted form also takes back the claim's attempt.
+  handBackAttempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now)
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
+  handBackUnattempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now),
+      attempts = MAX(attempts - 1, 0)
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
+  renewLeases: `UPDATE durable_ipc_messages SET visible_at = @leaseUntil
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner RETURNING id`,
   leaseOwners: 'SELECT DISTINCT lease_owner FROM durable_ipc_messages WHERE lease_owner IS NOT NULL',
   nextVisibleAt: `SELECT visible_at FROM durable_ipc_messages
     WHERE channel = @channel AND subscription = @subscription ORDER BY visible_at LIMIT 1`,
@@ -123,16 +144,39 @@ const sql = {
   purge: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel',
   purgeByIds: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids))',
 
-  // One pass over the claim index plus row lookups; stats are occasional. An expired lease counts
-  // as ready, since claim would take it.
-  messageCounts: `SELECT channel, subscription,
-      SUM(visible_at <= @now) AS ready,
-      SUM(visible_at > @now AND lease_owner IS NULL) AS delayed,
-      SUM(visible_at > @now AND lease_owner IS NOT NULL) AS inFlight,
-      MIN(CASE WHEN lease_owner IS NULL OR visible_at <= @now THEN created_at END) AS oldestCreatedAt
-    FROM durable_ipc_messages GROUP BY channel, subscription`,
-  deadCounts: `SELECT channel, subscription, COUNT(*) AS dead FROM durable_ipc_dead_letters
-    GROUP BY channel, subscription`,
+  // Stats read only the claim index (covering: no table rows, whose payloads may fill overflow
+  // pages) plus the few leased ids from the partial lease index, so their cost is one pass over
+  // index entries however large the payloads. An expired lease counts as ready, since claim would
+  // take it. The oldest waiting message is the one with the lowest id (ids grow with time), so its
+  // created_at costs one look-up by id; a replayed message keeps its old created_at under a new
+  // id, so the age may be understated while one waits behind newer messages.
+  messageCounts: `WITH leased AS (SELECT id FROM durable_ipc_messages WHERE lease_owner IS NOT NULL),
+    counts AS (SELECT channel, subscription, COUNT(*) AS total, SUM(visible_at <= @now) AS ready,
+        SUM(visible_at > @now AND id IN leased) AS inFlight,
+        MIN(CASE WHEN visible_at <= @now OR id NOT IN leased THEN id END) AS oldestId
+      FROM durable_ipc_messages GROUP BY channel, subscription)
+    SELECT c.channel, c.subscription, c.ready, c.total - c.ready - c.inFlight AS delayed, c.inFlight,
+      m.created_at AS oldestCreatedAt
+    FROM counts AS c LEFT JOIN durable_ipc_messages AS m ON m.id = c.oldestId`,
+  // Per channel from the covering (channel, id) index. Only channels with several subscriptions
+  // (renderer inboxes) need each row's subscription; a channel with one gets its count whole.
+  deadCounts: `WITH multi AS (SELECT channel FROM durable_ipc_subscriptions GROUP BY channel HAVING COUNT(*) > 1)
+    SELECT channel, COALESCE((SELECT MIN(name) FROM durable_ipc_subscriptions AS s WHERE s.channel = d.channel), 'main') AS subscription,
+      COUNT(*) AS dead
+    FROM durable_ipc_dead_letters AS d WHERE channel NOT IN multi GROUP BY channel
+    UNION ALL
+    SELECT channel, subscription, COUNT(*) AS dead FROM durable_ipc_dead_letters
+    WHERE channel IN multi GROUP BY channel, subscription`,
+
+  // Read-only observers (the CLI's tail, dead): by id, which is store order. A search of the
+  // primary key from @after, so polling for what is new reads only what is new.
+  messagesAfter: `SELECT id, channel, subscription, kind, payload, key, attempts, created_at AS createdAt,
+      visible_at AS visibleAt, lease_owner IS NOT NULL AS leased
+    FROM durable_ipc_messages WHERE id > @after AND (@channel IS NULL OR channel = @channel) ORDER BY id LIMIT @limit`,
+  deadLettersAfter: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters WHERE id > @after ORDER BY id LIMIT @limit`,
+  deadLettersAfterInChannel: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
+    WHERE channel = @channel AND id > @after ORDER BY id LIMIT @limit`,
+  lastMessageId: `SELECT ${nextId}`,
 } as const
 
 /**
@@ -173,6 +217,9 @@ export function prepareStatements(db: Database.Database) {
     deadLetterLeased: command<{ id: number; owner: string; error: string; now: number }>(sql.deadLetterLeased),
     releaseOwner: command<{ owner: string; now: number }>(sql.releaseOwner),
     releaseOwnerSubscription: command<{ owner: string; now: number; subscription: string }>(sql.releaseOwnerSubscription),
+    handBackAttempted: command<{ ids: string; owner: string; now: number }>(sql.handBackAttempted),
+    handBackUnattempted: command<{ ids: string; owner: string; now: number }>(sql.handBackUnattempted),
+    renewLeases: pluck<{ ids: string; owner: string; leaseUntil: number }, number>(sql.renewLeases),
     leaseOwners: barePluck<string>(sql.leaseOwners),
     nextVisibleAt: pluck<Sub, number>(sql.nextVisibleAt),
 
@@ -190,6 +237,11 @@ export function prepareStatements(db: Database.Database) {
 
     messageCounts: query<{ now: number }, MessageCountsRow>(sql.messageCounts),
     deadCounts: bare<{ channel: string; subscription: string; dead: number }>(sql.deadCounts),
+
+    messagesAfter: query<{ after: number; channel: string | null; limit: number }, StoredMessageDbRow>(sql.messagesAfter),
+    deadLettersAfter: query<{ after: number; limit: number }, DeadLetterDbRow>(sql.deadLettersAfter),
+    deadLettersAfterInChannel: query<Channel & { after: number; limit: number }, DeadLetterDbRow>(sql.deadLettersAfterInChannel),
+    lastMessageId: barePluck<number>(sql.lastMessageId),
 
     // Changes whenever another connection commits: the cross-process wake-up probe.
     dataVersion: barePluck<number>('PRAGMA data_version'),

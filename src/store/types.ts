@@ -95,6 +95,23 @@ export interface SubscriptionStats {
   oldestCreatedAt: number | null
 }
 
+/** A message as it sits in the queue, for tools that watch without consuming (the CLI's tail). */
+export interface StoredMessage {
+  id: number
+  channel: string
+  subscription: string
+  kind: MessageKind
+  payload: Uint8Array
+  key: string | null
+  /** Attempts made so far (0 until first claimed). */
+  attempts: number
+  createdAt: number
+  /** Epoch ms from which it can be claimed; for a leased message, its lease expiry. */
+  visibleAt: number
+  /** Held by a consumer right now (its lease may have expired). */
+  leased: boolean
+}
+
 export interface StoreOpenOptions {
   /** A file path or ':memory:'. Ignored when `database` is given. */
   path?: string
@@ -128,7 +145,17 @@ export interface Store {
   fail(input: FailInput): void
   /** Makes every message leased by `owner` (optionally only of one subscription) visible now. */
   release(owner: string, now: number, subscription?: string): number
-  /** Makes messages leased by owners that are provably gone (same host, pid not alive) visible now. */
+  /**
+   * Hands messages `owner` still holds back at their place in line. `attempted` false also takes
+   * back the attempt their claim counted (claimed in a batch, never delivered).
+   */
+  handBack(ids: readonly number[], owner: string, now: number, attempted: boolean): number
+  /** Extends the leases `owner` still holds on `ids` to `leaseUntil`; returns the ids it still held. */
+  renew(ids: readonly number[], owner: string, leaseUntil: number): number[]
+  /**
+   * Makes messages leased by owners that are provably gone (same host, pid not alive) visible now.
+   * Takes the write lock only when there is such an owner.
+   */
   releaseDeadOwners(now: number): number
   /** Epoch ms at which the next message of the subscription becomes claimable; null when none waits. */
   nextVisibleAt(channel: string, subscription: string): number | null
@@ -138,6 +165,17 @@ export interface Store {
   replay(channel: string, ids: readonly number[] | undefined, now: number): number
   purgeDeadLetters(channel: string, ids?: readonly number[]): number
   jobResult(id: number): JobResultRow | undefined
+
+  /**
+   * Messages with an id above `afterId`, in id order (the order they were stored), at most
+   * `limit`; only those of `channel` when given. For read-only observers: ids only grow, so
+   * polling with the last id seen returns what was stored since.
+   */
+  messagesAfter(afterId: number, channel: string | undefined, limit: number): StoredMessage[]
+  /** Dead letters with an id above `afterId` (of every channel, or of `channel`), in id order, at most `limit`. */
+  deadLettersAfter(afterId: number, channel: string | undefined, limit: number): DeadLetterRow[]
+  /** The highest id any message was ever given (0 for none): where an observer of new messages starts. */
+  lastMessageId(): number
 
   /** `now` (epoch ms, default Date.now()) decides ready versus delayed and expired leases: pass the actors' clock. */
   stats(now?: number): SubscriptionStats[]

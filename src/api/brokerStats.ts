@@ -1,0 +1,105 @@
+// The shape of broker.stats() and the command-line tool's `stats`: the store's per-subscription
+// counts summed per durable channel and per renderer inbox. Shared so both report the same thing.
+import type { SubscriptionStats } from '../store/index.js'
+import type { ChannelStats } from './channelHandle.js'
+
+/**
+ * One durable channel in `broker.stats()`: what the database holds (main subscription and renderer
+ * inboxes added up), and what this broker did with it since it opened.
+ *
+ * @example
+ * const { ready, inFlight, dead, oldestAgeMs, delivered } = broker.stats().durable['jobs']!
+ */
+export interface DurableChannelStats extends ChannelStats {
+  /** Messages this broker's listeners (and renderers) acknowledged since it opened. */
+  delivered: number
+  /** Failed attempts in this broker since it opened: each retry and each move to the dead letters. */
+  failed: number
+}
+
+/**
+ * One renderer's durable inbox: messages kept for it (waiting or in flight), whether or not a
+ * renderer with this id is open now.
+ *
+ * @example
+ * const inbox = broker.stats().renderers['window-1']
+ * if (inbox && !inbox.open && inbox.depth > 0) console.log('messages wait for a closed window')
+ */
+export interface RendererInboxStats {
+  /** Ready, delayed and in flight, over every durable channel. */
+  depth: number
+  /** Depth per durable channel that has an inbox for this renderer. */
+  channels: Record<string, number>
+  /** A renderer with this id is open in this broker (always false from the command line). */
+  open: boolean
+}
+
+/**
+ * A transient channel with main-side receivers.
+ *
+ * @example
+ * broker.stats().transient['ping'] // { listeners: 1, handler: false }
+ */
+export interface TransientChannelStats {
+  /** `ipcMain.listenerCount(channel)`. */
+  listeners: number
+  /** An `ipcMain.handle` handler is registered. */
+  handler: boolean
+}
+
+/**
+ * What `broker.stats()` returns. Counts come from one read of the database's indexes, so calling it
+ * every second is fine.
+ *
+ * @example
+ * const stats = broker.stats()
+ * for (const [name, c] of Object.entries(stats.durable)) console.log(name, c.ready, c.inFlight, c.dead)
+ */
+export interface BrokerStats {
+  /** Epoch ms the counts were taken at. */
+  at: number
+  durable: Record<string, DurableChannelStats>
+  /** Per renderer id that has a durable inbox in the database. */
+  renderers: Record<string, RendererInboxStats>
+  transient: Record<string, TransientChannelStats>
+}
+
+/** The database's part of the stats, before a broker adds its own counts. */
+export interface StoredStats {
+  channels: Record<string, ChannelStats>
+  renderers: Record<string, Omit<RendererInboxStats, 'open'>>
+}
+
+const inboxPrefix = 'renderer:'
+
+/**
+ * Sums the store's per-subscription rows into per-channel and per-renderer counts.
+ *
+ * @example
+ * summarizeStats(store.stats(now), now).channels['jobs']?.ready
+ */
+export function summarizeStats(rows: readonly SubscriptionStats[], now: number): StoredStats {
+  const channels: Record<string, ChannelStats> = {}
+  const renderers: Record<string, Omit<RendererInboxStats, 'open'>> = {}
+  for (const row of rows) {
+    const total = (channels[row.channel] ??= { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: {} })
+    total.ready += row.ready
+    total.delayed += row.delayed
+    total.inFlight += row.inFlight
+    total.dead += row.dead
+    total.subscriptions[row.subscription] = { ready: row.ready, delayed: row.delayed, inFlight: row.inFlight, dead: row.dead }
+    if (row.oldestCreatedAt !== null) {
+      // Clocks of other processes may run ahead of ours: an age is never negative.
+      const age = Math.max(0, now - row.oldestCreatedAt)
+      total.oldestAgeMs = Math.max(total.oldestAgeMs ?? 0, age)
+    }
+    if (row.subscription.startsWith(inboxPrefix)) {
+      const id = row.subscription.slice(inboxPrefix.length)
+      const inbox = (renderers[id] ??= { depth: 0, channels: {} })
+      const depth = row.ready + row.delayed + row.inFlight
+      inbox.depth += depth
+      inbox.channels[row.channel] = depth
+    }
+  }
+  return { channels, renderers }
+}

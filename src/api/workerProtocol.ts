@@ -1,0 +1,173 @@
+// The messages between the main side and a worker-thread renderer, and how the worker gets its
+// setup without touching the user's workerData. Shared by both threads, so it imports nothing heavy.
+import type { MessagePort } from 'node:worker_threads'
+import type { InvokeFailure } from './invokeErrors.js'
+import { assertCloneable, cloneArgs, cloneValue } from './serialization.js'
+
+/**
+ * The key of the setup in `worker_threads` environment data. Environment data is copied into a
+ * Worker when it is created, so it can carry the setup while `workerData` stays exactly the user's.
+ */
+export const SETUP_KEY = 'durable-ipc:renderer-setup'
+
+/** What the main side hands a worker renderer before it starts (plain data: ports cannot go this way). */
+export interface WorkerSetup {
+  id: string
+  allow: readonly string[] | undefined
+  syncTimeoutMs: number
+  invokeTimeoutMs: number | undefined
+}
+
+/**
+ * The worker's first message, on `parentPort`: the main side's ends of two channels it made, and
+ * the shared memory sendSync waits on. The worker makes them, so it never waits for main at import.
+ */
+export interface ConnectMessage {
+  [CONNECT_MARK]: true
+  /** Main's end of the request channel: every worker-to-main message, and main-to-worker ones. */
+  port: MessagePort
+  /** Main's end of the sync channel: sendSync answers only, read with receiveMessageOnPort. */
+  syncPort: MessagePort
+  /** Two Int32 slots, SYNC_STATE and SYNC_STATUS: see below. */
+  shared: SharedArrayBuffer
+}
+export const CONNECT_MARK = 'durable-ipc:connect'
+
+export function isConnectMessage(value: unknown): value is ConnectMessage {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[CONNECT_MARK] === true
+}
+
+// How a sendSync waits, without ever leaving a stale answer in the sync port:
+//   SYNC_STATE  0: nothing pending. seq: the worker waits for answer `seq` (it stores this before
+//               posting). -seq: main claimed the answer (compare-exchange seq -> -seq) and is
+//               posting it; then main writes SYNC_STATUS, stores 0 and notifies. A worker that times
+//               out takes its request back (compare-exchange seq -> 0); if main won the race, the
+//               worker waits the few microseconds until the answer is there. A late answer finds no
+//               `seq` to claim and is dropped by main.
+//   SYNC_STATUS how it ended: SyncStatus. Only `ok` and `clone` post a message on the sync port.
+export const SYNC_STATE = 0
+export const SYNC_STATUS = 1
+export const SYNC_SLOTS = 2
+export const SyncStatus = { ok: 0, noListener: 1, notAllowed: 2, clone: 3 } as const
+export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus]
+/** On the sync port after SyncStatus.clone: the CloneError an in-process sendSync would throw. */
+export type SyncCloneFailure = [path: string, message: string]
+
+/** An error reduced to data that survives postMessage with its name, code and fields. */
+export type WireError =
+  | { kind: 'error'; name: string; message: string; stack: string | undefined; code?: unknown; fields?: Record<string, unknown> }
+  | { kind: 'value'; value: unknown }
+
+// Messages are flat tuples, arguments last: postMessage copies a flat array of a few values several
+// times faster than an object with a nested args array, and send/sendSync/invoke are the hot path.
+// All arguments of one message still cross in one clone, so shared and cyclic references survive.
+
+/** The first element of a worker-to-main message. */
+export const ToMainKind = { send: 0, sync: 1, invoke: 2, listen: 3, done: 4, listenerError: 5 } as const
+
+/** Worker to main, on the request port. */
+export type ToMain =
+  | [kind: typeof ToMainKind.send, channel: string, ...args: unknown[]]
+  | [kind: typeof ToMainKind.sync, seq: number, channel: string, ...args: unknown[]]
+  | [kind: typeof ToMainKind.invoke, id: number, channel: string, ...args: unknown[]]
+  /** The worker's ipcRenderer gained its first (on: true) or lost its last listener of `channel`. */
+  | [kind: typeof ToMainKind.listen, channel: string, on: boolean]
+  /** A durable delivery finished: every listener returned (error undefined) or one failed. */
+  | [kind: typeof ToMainKind.done, id: number, error: WireError | undefined, notListening: boolean]
+  /** A renderer-side listener threw: reported on the broker's 'error' event. */
+  | [kind: typeof ToMainKind.listenerError, channel: string, error: WireError]
+
+/** The first element of a main-to-worker message. */
+export const ToWorkerKind = { message: 0, resolved: 1, failed: 2, rejected: 3, durable: 4 } as const
+
+/** Main to worker, on the request port. */
+export type ToWorker =
+  | [kind: typeof ToWorkerKind.message, channel: string, ...args: unknown[]]
+  /** An invoke's result. */
+  | [kind: typeof ToWorkerKind.resolved, id: number, value: unknown]
+  /** An invoke's handler failed: the worker builds Electron's rejection from it. */
+  | [kind: typeof ToWorkerKind.failed, id: number, failure: InvokeFailure]
+  /** A rejection already in its final form (a durable invoke's stored outcome): rebuilt as is. */
+  | [kind: typeof ToWorkerKind.rejected, id: number, error: WireError]
+  | [kind: typeof ToWorkerKind.durable, id: number, messageId: number, attempt: number, channel: string, ...args: unknown[]]
+
+/**
+ * Posts `message`, which carries `value` (a message's arguments, or a reply), with cloneArgs's
+ * rules: postMessage clones by itself, so the value is only checked here, not copied. Checked before
+ * for what postMessage would share silently (a SharedArrayBuffer), and after a refusal for the path
+ * of the offender. Throws CloneError; nothing is posted then.
+ */
+export function postChecked(port: MessagePort, message: unknown, value: unknown, label: 'args' | 'returnValue' | 'result'): void {
+  if (!isPrimitive(value)) assertCloneable(value, label)
+  try {
+    port.postMessage(message)
+  } catch (error) {
+    if (label === 'args') cloneArgs(value as unknown[])
+    else cloneValue(value, label)
+    throw error
+  }
+}
+
+// True for a value, or an array of values, that postMessage copies as is.
+function isPrimitive(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPrimitive1(value[i])) return false
+    return true
+  }
+  return isPrimitive1(value)
+}
+
+function isPrimitive1(value: unknown): boolean {
+  return typeof value === 'object' ? value === null : typeof value !== 'function' && typeof value !== 'symbol'
+}
+
+/** Reduces a thrown value to a WireError; never throws. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) {
+    const wire: WireError = { kind: 'error', name: err.name, message: err.message, stack: err.stack }
+    const { code } = err as { code?: unknown }
+    if (code !== undefined) wire.code = copyOrDrop(code)
+    const fields: Record<string, unknown> = {}
+    let any = false
+    for (const key of Object.keys(err)) {
+      if (key === 'code' || key === 'message' || key === 'stack' || key === 'name') continue
+      const value = copyOrDrop((err as unknown as Record<string, unknown>)[key])
+      if (value === undefined) continue
+      fields[key] = value
+      any = true
+    }
+    if (any) wire.fields = fields
+    return wire
+  }
+  const value = copyOrDrop(err)
+  return { kind: 'value', value: value === undefined && err !== undefined ? safeString(err) : value }
+}
+
+/** Rebuilds what toWireError reduced: an Error with the original's name, message, stack, code and fields. */
+export function fromWireError(wire: WireError): unknown {
+  if (wire.kind === 'value') return wire.value
+  const error = new Error(wire.message)
+  if (wire.fields) Object.assign(error, wire.fields)
+  Object.defineProperty(error, 'name', { value: wire.name, enumerable: false, writable: true, configurable: true })
+  if (wire.stack !== undefined) error.stack = wire.stack
+  if (wire.code !== undefined) (error as Error & { code?: unknown }).code = wire.code
+  return error
+}
+
+// Only data that certainly survives postMessage goes into a WireError (an error's fields can be
+// anything); the rest is left out, as invokeErrors.ts leaves it out of an invoke failure.
+function copyOrDrop(value: unknown): unknown {
+  try {
+    return cloneValue(value)
+  } catch {
+    return undefined
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}

@@ -1,0 +1,49 @@
+// Starting the thread of a worker renderer: spawnRenderer's options, their checks, and how the
+// setup reaches the worker while its workerData stays exactly the user's.
+import { getEnvironmentData, setEnvironmentData, Worker } from 'node:worker_threads'
+import type { WorkerOptions } from 'node:worker_threads'
+import { InvalidArgumentError } from '../errors.js'
+import { SETUP_KEY } from './workerProtocol.js'
+import type { WorkerSetup } from './workerProtocol.js'
+
+/**
+ * Options of `broker.spawnRenderer()`.
+ *
+ * @example
+ * broker.spawnRenderer(new URL('./renderer.js', import.meta.url), { id: 'window-2', workerData: { theme: 'dark' }, allow: ['save'] })
+ */
+export interface SpawnRendererOptions {
+  /** The renderer's identity, generated when omitted. A later renderer with the same id inherits its durable inbox. */
+  id?: string
+  /** Handed to the worker unchanged, as `require('node:worker_threads').workerData`. */
+  workerData?: unknown
+  /** Channels the worker may send, sendSync and invoke on; all when omitted. */
+  allow?: readonly string[]
+}
+
+/** Checks spawnRenderer's arguments, failing as createRenderer does for the options they share. */
+export function assertSpawnOptions(script: unknown, options: unknown): asserts options is SpawnRendererOptions {
+  if (!(script instanceof URL) && (typeof script !== 'string' || script.length === 0)) {
+    throw new InvalidArgumentError(`Expected script to be a non-empty string or a URL, but found ${typeof script === 'string' ? 'an empty string' : `type '${typeof script}'`}`)
+  }
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected options to be an object')
+  const { id, allow } = options as { id?: unknown; allow?: unknown }
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0)) {
+    throw new InvalidArgumentError(`Expected renderer id to be a non-empty string, but found ${typeof id === 'string' ? 'an empty string' : `type '${typeof id}'`}`)
+  }
+  if (allow !== undefined && (!Array.isArray(allow) || allow.some((c) => typeof c !== 'string'))) {
+    throw new InvalidArgumentError('Expected allow to be an array of channel names')
+  }
+}
+
+// The setup goes in environment data, which a Worker copies when it is created: set just for this
+// one creation, so `workerData` stays exactly the user's and no other Worker sees the setup.
+export function spawnWithSetup(script: string | URL, options: WorkerOptions, setup: WorkerSetup): Worker {
+  const previous = getEnvironmentData(SETUP_KEY)
+  setEnvironmentData(SETUP_KEY, setup as unknown as Parameters<typeof setEnvironmentData>[1])
+  try {
+    return new Worker(script, options)
+  } finally {
+    setEnvironmentData(SETUP_KEY, previous)
+  }
+}

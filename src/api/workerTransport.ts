@@ -1,0 +1,222 @@
+// The worker side of a worker-thread renderer: an ipcRenderer whose transport is a MessagePort to
+// the main side, and whose sendSync blocks this thread on shared memory until main answers.
+import { getEnvironmentData, isMainThread, MessageChannel, parentPort, receiveMessageOnPort, setEnvironmentData } from 'node:worker_threads'
+import type { MessagePort } from 'node:worker_threads'
+import { ChannelNotAllowedError, CloneError, DurableIpcError, InvokeTimeoutError, SyncReplyError } from '../errors.js'
+import { invokeRejection } from './invokeErrors.js'
+import { IpcRendererImpl } from './ipcRenderer.js'
+import type { RendererTransport } from './ipcRenderer.js'
+import { CONNECT_MARK, fromWireError, postChecked, SETUP_KEY, SYNC_SLOTS, SYNC_STATE, SYNC_STATUS, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './workerProtocol.js'
+import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WorkerSetup } from './workerProtocol.js'
+
+interface PendingInvoke {
+  channel: string
+  resolve: (value: unknown) => void
+  reject: (reason: unknown) => void
+  timer: NodeJS.Timeout | undefined
+}
+
+/**
+ * Builds this thread's ipcRenderer: connected to the main side when the thread was started by
+ * `broker.spawnRenderer()`, otherwise one whose every call fails with `ERR_IPC_NOT_A_RENDERER`.
+ */
+export function connectWorkerRenderer(): IpcRendererImpl {
+  const setup = isMainThread || !parentPort ? undefined : (getEnvironmentData(SETUP_KEY) as WorkerSetup | undefined)
+  if (setup === undefined) {
+    return new IpcRendererImpl(notARenderer, { id: 'none', onListenerError: (error) => console.error(error) })
+  }
+  // Workers this thread starts itself inherit its environment data: they are not this renderer.
+  setEnvironmentData(SETUP_KEY, undefined)
+  const transport = new WorkerTransport(setup, parentPort!)
+  const ipcRenderer = new IpcRendererImpl(transport, {
+    id: setup.id,
+    allow: setup.allow,
+    onListenerError: (error, channel) => transport.post([ToMainKind.listenerError, channel, toWireError(error)]),
+    onListenersChanged: (channel) => transport.listenersChanged(channel),
+  })
+  transport.attach(ipcRenderer)
+  return ipcRenderer
+}
+
+class WorkerTransport implements RendererTransport {
+  readonly #setup: WorkerSetup
+  readonly #port: MessagePort
+  readonly #syncPort: MessagePort
+  readonly #sync: Int32Array
+  readonly #invokes = new Map<number, PendingInvoke>()
+  /** Channels main has been told this renderer listens to. */
+  readonly #listening = new Set<string>()
+  #ipcRenderer: IpcRendererImpl | undefined
+  #syncSeq = 0
+  #invokeSeq = 0
+  #referenced = true
+
+  constructor(setup: WorkerSetup, parent: MessagePort) {
+    this.#setup = setup
+    // This side makes the channels and sends main its ends, so nothing at import waits for main.
+    const requests = new MessageChannel()
+    const sync = new MessageChannel()
+    const shared = new SharedArrayBuffer(SYNC_SLOTS * Int32Array.BYTES_PER_ELEMENT)
+    const connect: ConnectMessage = { [CONNECT_MARK]: true, port: requests.port2, syncPort: sync.port2, shared }
+    parent.postMessage(connect, [requests.port2, sync.port2])
+    this.#port = requests.port1
+    this.#syncPort = sync.port1
+    this.#sync = new Int32Array(shared)
+    this.#port.on('message', (message: ToWorker) => this.#receive(message))
+    this.#updateRef()
+  }
+
+  attach(ipcRenderer: IpcRendererImpl): void {
+    this.#ipcRenderer = ipcRenderer
+  }
+
+  send(channel: string, args: unknown[]): void {
+    postChecked(this.#port, [ToMainKind.send, channel, ...args] satisfies ToMain, args, 'args')
+  }
+
+  sendSync(channel: string, args: unknown[]): unknown {
+    const seq = (this.#syncSeq = this.#syncSeq >= 0x7fffffff ? 1 : this.#syncSeq + 1)
+    const sync = this.#sync
+    // Waiting for `seq` before main can see the request, so main can always claim its answer.
+    Atomics.store(sync, SYNC_STATE, seq)
+    try {
+      // Same port as send and invoke: whatever this renderer sent before reaches main before this.
+      postChecked(this.#port, [ToMainKind.sync, seq, channel, ...args] satisfies ToMain, args, 'args')
+    } catch (error) {
+      Atomics.store(sync, SYNC_STATE, 0)
+      throw error
+    }
+    const timeoutMs = this.#setup.syncTimeoutMs
+    let deadline = -1
+    for (let state = Atomics.load(sync, SYNC_STATE); state !== 0; state = Atomics.load(sync, SYNC_STATE)) {
+      if (state !== seq) {
+        // -seq: main claimed the answer and is posting it; it is moments away.
+        Atomics.wait(sync, SYNC_STATE, state)
+        continue
+      }
+      const now = performance.now()
+      if (deadline < 0) deadline = now + timeoutMs
+      else if (now >= deadline && Atomics.compareExchange(sync, SYNC_STATE, seq, 0) === seq) {
+        throw new SyncReplyError('ERR_IPC_SYNC_TIMEOUT', `No listener of channel '${channel}' assigned event.returnValue within ${timeoutMs} ms (syncTimeoutMs)`)
+      }
+      Atomics.wait(sync, SYNC_STATE, seq, Math.max(0, deadline - now))
+    }
+    switch (Atomics.load(sync, SYNC_STATUS) as SyncStatus) {
+      case SyncStatus.ok:
+        return this.#takeAnswer()
+      case SyncStatus.noListener:
+        throw new SyncReplyError('ERR_IPC_NO_SYNC_LISTENER', `No listener for synchronous message on channel '${channel}'`)
+      case SyncStatus.notAllowed:
+        throw new ChannelNotAllowedError(channel, this.#setup.id)
+      case SyncStatus.clone: {
+        const [path, message] = this.#takeAnswer() as SyncCloneFailure
+        throw rebuildCloneError(path, message)
+      }
+    }
+  }
+
+  invoke(channel: string, args: unknown[]): Promise<unknown> {
+    const id = ++this.#invokeSeq
+    postChecked(this.#port, [ToMainKind.invoke, id, channel, ...args] satisfies ToMain, args, 'args')
+    return new Promise<unknown>((resolve, reject) => {
+      const pending: PendingInvoke = { channel, resolve, reject, timer: undefined }
+      const timeoutMs = this.#setup.invokeTimeoutMs
+      if (timeoutMs !== undefined) {
+        pending.timer = setTimeout(() => {
+          this.#invokes.delete(id)
+          this.#updateRef()
+          reject(new InvokeTimeoutError(channel, timeoutMs))
+        }, timeoutMs)
+      }
+      this.#invokes.set(id, pending)
+      if (this.#invokes.size === 1) this.#updateRef()
+    })
+  }
+
+  /** Posts a message without arguments to check (listener errors, acknowledgements). */
+  post(message: ToMain): void {
+    this.#port.postMessage(message)
+  }
+
+  /** Tells main when this renderer starts or stops listening to `channel` (durable inboxes wait for it). */
+  listenersChanged(channel: string): void {
+    const on = (this.#ipcRenderer?.listenerCount(channel) ?? 0) > 0
+    if (on === this.#listening.has(channel)) return
+    if (on) this.#listening.add(channel)
+    else this.#listening.delete(channel)
+    this.post([ToMainKind.listen, channel, on])
+    this.#updateRef()
+  }
+
+  #takeAnswer(): unknown {
+    const received = receiveMessageOnPort(this.#syncPort)
+    if (received === undefined) throw new SyncReplyError('ERR_IPC_SYNC_ABORTED', 'The main side signalled a sync answer that never arrived')
+    return received.message
+  }
+
+  #receive(message: ToWorker): void {
+    const ipcRenderer = this.#ipcRenderer
+    if (!ipcRenderer) return
+    switch (message[0]) {
+      case ToWorkerKind.message:
+        ipcRenderer.dispatch(message[1], message.slice(2))
+        return
+      case ToWorkerKind.durable:
+        this.#deliverDurable(ipcRenderer, message[1], message[4], message.slice(5))
+        return
+      default: {
+        const pending = this.#invokes.get(message[1])
+        // Gone: it timed out already, and its answer is dropped.
+        if (!pending) return
+        this.#invokes.delete(message[1])
+        if (pending.timer) clearTimeout(pending.timer)
+        if (this.#invokes.size === 0) this.#updateRef()
+        if (message[0] === ToWorkerKind.resolved) pending.resolve(message[2])
+        else if (message[0] === ToWorkerKind.failed) pending.reject(invokeRejection(pending.channel, message[2]))
+        else pending.reject(fromWireError(message[2]))
+      }
+    }
+  }
+
+  #deliverDurable(ipcRenderer: IpcRendererImpl, id: number, channel: string, args: unknown[]): void {
+    // Main sends only to a listening renderer, but the last listener may have gone in between:
+    // hand the message back rather than acknowledge what nobody saw.
+    if (ipcRenderer.listenerCount(channel) === 0) {
+      const error = new DurableIpcError('ERR_IPC_NOT_LISTENING', `Renderer '${this.#setup.id}' has no listener of channel '${channel}'`)
+      this.post([ToMainKind.done, id, toWireError(error), true])
+      return
+    }
+    ipcRenderer.dispatchDurable(channel, args).then(
+      () => this.post([ToMainKind.done, id, undefined, false]),
+      (error: unknown) => this.post([ToMainKind.done, id, toWireError(error), false]),
+    )
+  }
+
+  // The port keeps the thread alive only while something can still arrive for it: a listener
+  // waiting, or an invoke awaiting its result. A script that only sends may end on its own.
+  #updateRef(): void {
+    const wanted = this.#listening.size > 0 || this.#invokes.size > 0
+    if (wanted === this.#referenced) return
+    this.#referenced = wanted
+    if (wanted) this.#port.ref()
+    else this.#port.unref()
+  }
+}
+
+// The main side found the return value uncloneable: the same CloneError an in-process sendSync throws.
+function rebuildCloneError(path: string, message: string): CloneError {
+  const prefix = 'An object could not be cloned. '
+  const suffix = ` at ${path}`
+  const detail = message.startsWith(prefix) && message.endsWith(suffix) ? message.slice(prefix.length, message.length - suffix.length) : message
+  return new CloneError(path, detail)
+}
+
+const notARenderer: RendererTransport = {
+  send: () => failNotARenderer(),
+  sendSync: () => failNotARenderer(),
+  invoke: () => failNotARenderer(),
+}
+
+function failNotARenderer(): never {
+  throw new DurableIpcError('ERR_IPC_NOT_A_RENDERER', "durable-ipc/renderer works only inside a worker started by broker.spawnRenderer()")
+}

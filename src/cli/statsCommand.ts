@@ -1,0 +1,141 @@
+// `durable-ipc stats <db>`: queue counts per durable channel and per renderer inbox, as a table or
+// JSON, once or refreshed until Ctrl-C.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { summarizeStats } from '../api/brokerStats.js'
+import type { StoredStats } from '../api/brokerStats.js'
+import type { Store } from '../store/index.js'
+import { flag, integerOption, parseCommand, stringOption } from './args.js'
+import type { CommandSpec } from './args.js'
+import { openForReading, operationFailure } from './database.js'
+import { count, duration, table, timestamp } from './format.js'
+import { EXIT_OK, println } from './io.js'
+import type { CliIo } from './io.js'
+
+export const statsHelp = `Usage: durable-ipc stats <db> [options]
+
+Shows, per durable channel, the messages ready, delayed (back-off or delayMs), in flight and
+dead, and the age of the oldest waiting one; then each renderer inbox's depth. Opens the file
+readonly: safe while the application runs.
+
+Options:
+  --json             print JSON instead of a table
+  --watch            refresh until Ctrl-C (JSON: one object per line)
+  --interval <ms>    time between refreshes with --watch (default 1000)
+  --count <n>        with --watch: stop after n refreshes
+  -h, --help         show this help`
+
+const spec: CommandSpec = {
+  name: 'stats',
+  positionals: ['<db>'],
+  options: {
+    json: { type: 'boolean' },
+    watch: { type: 'boolean' },
+    interval: { type: 'string' },
+    count: { type: 'string' },
+  },
+}
+
+/** What `--json` prints: the database's part of broker.stats(). */
+interface StatsJson extends StoredStats {
+  path: string
+  at: number
+}
+
+/**
+ * Runs `stats`. Returns the exit code.
+ *
+ * @example
+ * await statsCommand(['app.db', '--json'], io)
+ */
+export async function statsCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(spec, argv)
+  if (parsed === undefined) return help(io)
+  const path = parsed.positionals[0]!
+  const json = flag(parsed, 'json')
+  const watch = flag(parsed, 'watch')
+  const interval = integerOption('stats', 'interval', stringOption(parsed, 'interval'), 10) ?? 1000
+  const frames = integerOption('stats', 'count', stringOption(parsed, 'count'), 1)
+
+  const store = openForReading(path)
+  try {
+    for (let frame = 1; ; frame++) {
+      const snapshot = read(store, path)
+      if (json) println(io.stdout, JSON.stringify(snapshot, null, watch ? undefined : 2))
+      else render(io, snapshot, watch)
+      if (!watch || (frames !== undefined && frame >= frames)) return EXIT_OK
+      try {
+        await sleep(interval, undefined, { signal: io.signal })
+      } catch {
+        return EXIT_OK // Ctrl-C: the way --watch is meant to end
+      }
+    }
+  } finally {
+    store.close()
+  }
+}
+
+function help(io: CliIo): number {
+  println(io.stdout, statsHelp)
+  return EXIT_OK
+}
+
+function read(store: Store, path: string): StatsJson {
+  const at = Date.now()
+  try {
+    return { path, at, ...summarizeStats(store.stats(at), at) }
+  } catch (err) {
+    throw operationFailure(err)
+  }
+}
+
+function render(io: CliIo, stats: StatsJson, watch: boolean): void {
+  const lines: string[] = []
+  // A terminal gets a redrawn screen; a pipe or file gets frames one after another.
+  if (watch && io.stdout.isTTY) io.stdout.write('\x1b[H\x1b[2J')
+  if (watch) lines.push(`${stats.path}  ${timestamp(stats.at)}${io.stdout.isTTY ? '  (Ctrl-C to stop)' : ''}`, '')
+
+  const channels = Object.entries(stats.channels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  if (channels.length === 0) {
+    lines.push(`No durable channels in ${stats.path}.`)
+  } else {
+    lines.push(
+      table(
+        [
+          { title: 'CHANNEL' },
+          { title: 'READY', align: 'right' },
+          { title: 'DELAYED', align: 'right' },
+          { title: 'IN FLIGHT', align: 'right' },
+          { title: 'DEAD', align: 'right' },
+          { title: 'OLDEST', align: 'right' },
+        ],
+        channels.map(([name, c]) => [
+          name,
+          count(c.ready),
+          count(c.delayed),
+          count(c.inFlight),
+          count(c.dead),
+          c.oldestAgeMs === null ? '-' : duration(c.oldestAgeMs),
+        ]),
+      ),
+    )
+  }
+
+  const renderers = Object.entries(stats.renderers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  if (renderers.length > 0) {
+    lines.push(
+      '',
+      table(
+        [{ title: 'RENDERER' }, { title: 'INBOX', align: 'right' }, { title: 'CHANNELS' }],
+        renderers.map(([id, inbox]) => [
+          id,
+          count(inbox.depth),
+          Object.entries(inbox.channels)
+            .map(([channel, depth]) => `${channel} ${count(depth)}`)
+            .join(', '),
+        ]),
+      ),
+    )
+  }
+  if (watch && !io.stdout.isTTY) lines.push('')
+  println(io.stdout, lines.join('\n'))
+}

@@ -1,0 +1,29 @@
+// durable-ipc/renderer: what code running in a worker started by `broker.spawnRenderer()` imports.
+import type { IpcRenderer } from './api/types.js'
+import { connectWorkerRenderer } from './api/workerTransport.js'
+
+/**
+ * This worker's ipcRenderer, connected to the main side at import: send, sendSync (which really
+ * blocks this thread until a main-side listener assigns `event.returnValue`), invoke, and
+ * EventEmitter's listener methods. Outside a spawned renderer every call fails with
+ * `ERR_IPC_NOT_A_RENDERER`.
+ *
+ * @example
+ * import { ipcRenderer } from 'durable-ipc/renderer'
+ * ipcRenderer.on('asynchronous-reply', (event, arg) => console.log(arg)) // 'pong'
+ * ipcRenderer.send('asynchronous-message', 'ping')
+ * console.log(ipcRenderer.sendSync('synchronous-message', 'ping')) // 'pong'
+ */
+export const ipcRenderer: IpcRenderer = connectWorkerRenderer() as unknown as IpcRenderer
+
+export type { ArgsOf, ChannelMap, ChannelName, ChannelSpec, IpcRenderer, IpcRendererEvent, IpcRendererListener, ResultOf, UntypedChannels } from './api/types.js'
+export {
+  ChannelNotAllowedError,
+  CloneError,
+  ContextReleasedError,
+  DurableIpcError,
+  DurableIpcTypeError,
+  InvalidChannelError,
+  InvokeTimeoutError,
+  SyncReplyError,
+} from './errors.js'

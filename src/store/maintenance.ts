@@ -1,0 +1,72 @@
+// Opening a database file to repair it (the command-line tool's replay and purge) while the
+// application may be running on it: writes through the Store, grouped in one transaction, and
+// nothing else changed about the file (no migration, no journal mode, no optimize).
+
+import Database from 'better-sqlite3'
+import { checkBusyTimeout } from './pragmas.js'
+import { translateError } from './sqliteErrors.js'
+import { openSqliteStore } from './sqliteStore.js'
+import type { Store } from './types.js'
+
+/** An open maintenance session on one file. */
+export interface MaintenanceSession {
+  readonly store: Store
+  /**
+   * Runs `fn` in one IMMEDIATE transaction: the store's writes inside it become savepoints of it,
+   * so that all of them commit together or none does, however many steps `fn` takes (e.g. to
+   * report progress between pages). Waits up to busyTimeoutMs for the application's write lock.
+   */
+  transaction<R>(fn: () => R): R
+  close(): void
+}
+
+/**
+ * Opens an existing durable-ipc file for repairs. Refuses (StoreError) a missing file, a
+ * non-database, a file without the durable-ipc schema or with an older or newer one, before
+ * anything is written; the file's settings stay the application's.
+ *
+ * @example
+ * const session = openForMaintenance({ path: 'app.db' })
+ * try {
+ *   session.transaction(() => session.store.purgeDeadLetters('jobs', [12, 13]))
+ * } finally {
+ *   session.close()
+ * }
+ */
+export function openForMaintenance(options: { path: string; busyTimeoutMs?: number }): MaintenanceSession {
+  const { path } = options
+  const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs)
+  // A readonly open checks existence and schema first: a read-write open of a mistyped path would
+  // create a file, and one of an old schema would migrate it.
+  openSqliteStore({ path, readonly: true }).close()
+
+  let db: Database.Database
+  try {
+    db = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs })
+  } catch (err) {
+    throw translateError(err, `open '${path}'`)
+  }
+  let store: Store
+  try {
+    // Adopted as an application's handle would be: the store then sets no pragma but the busy
+    // timeout, and never closes or optimizes it.
+    store = openSqliteStore({ database: db, busyTimeoutMs })
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  return {
+    store,
+    transaction<R>(fn: () => R): R {
+      try {
+        return db.transaction(fn).immediate()
+      } catch (err) {
+        throw translateError(err, `write to '${path}'`)
+      }
+    },
+    close() {
+      store.close()
+      if (db.open) db.close()
+    },
+  }
+}

@@ -1,0 +1,71 @@
+// Leases between brokers sharing one file (issue 4, point 8, within one process: two connections
+// compete as two processes would): each message goes to one broker, a batch claimed by a slow
+// consumer stays its own, and a lease that runs out hands the delivery to the other broker.
+
+import { describe, expect, it } from 'vitest'
+import { Counter, dbPath, deferred, openBroker, turns, useDurableFixtures, wait } from './durableHelpers.js'
+
+useDurableFixtures()
+
+describe('leases between brokers on one file', () => {
+  it('hands each message to exactly one of the competing brokers', async () => {
+    const path = dbPath()
+    const a = openBroker({ path })
+    const b = openBroker({ path })
+    a.channel('jobs', { durable: true })
+    b.channel('jobs')
+    const got = new Counter<[string, number]>()
+    a.ipcMain.on('jobs', async (_e, n: number) => { got.push(['a', n]); await turns(1) })
+    b.ipcMain.on('jobs', async (_e, n: number) => { got.push(['b', n]); await turns(1) })
+    const producer = openBroker({ path })
+    for (let i = 0; i < 200; i++) producer.enqueue('jobs', [i])
+    await got.reach(200)
+    await expect.poll(() => a.channel('jobs').stats().ready + a.channel('jobs').stats().inFlight).toBe(0)
+    await turns()
+    const seen = got.items.map(([, n]) => n).sort((x, y) => x - y)
+    expect(seen).toEqual([...Array(200).keys()])
+  })
+
+  it('renews the leases of a claimed batch so that a slow consumer does not lose its queue to another', async () => {
+    const path = dbPath()
+    const slow = openBroker({ path })
+    slow.channel('jobs', { durable: true, leaseMs: 120 })
+    const got = new Counter<[string, number, number]>()
+    slow.ipcMain.on('jobs', async (event, n: number) => {
+      got.push(['slow', n, event.attempt])
+      await wait(25)
+    })
+    for (let i = 0; i < 12; i++) slow.enqueue('jobs', [i])
+    await got.reach(1) // the slow broker holds the whole batch now
+    const other = openBroker({ path })
+    other.ipcMain.on('jobs', (event, n: number) => got.push(['other', n, event.attempt]))
+    other.channel('jobs')
+    await got.reach(12)
+    await turns()
+    // 12 deliveries of 25 ms outlast the 120 ms lease, yet none was taken over: no duplicates.
+    expect(got.items).toEqual(Array.from({ length: 12 }, (_, i) => ['slow', i, 1]))
+  })
+
+  it('hands a delivery whose lease ran out to another broker, counting the attempt', async () => {
+    const path = dbPath()
+    const stuck = openBroker({ path, closeTimeoutMs: 10 })
+    stuck.channel('jobs', { durable: true, leaseMs: 150 })
+    const started = deferred()
+    stuck.ipcMain.on('jobs', () => {
+      started.resolve()
+      return new Promise(() => {}) // hangs: its process is alive but stuck
+    })
+    stuck.enqueue('jobs', ['x'])
+    await started.promise
+    const t0 = Date.now()
+    const rescuer = openBroker({ path })
+    const got = new Counter<[string, number]>()
+    rescuer.ipcMain.on('jobs', (event, v: string) => got.push([v, event.attempt]))
+    rescuer.channel('jobs')
+    await got.reach(1)
+    expect(got.items).toEqual([['x', 2]])
+    // Not before the lease ran out (it was taken just before t0), and soon after.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100)
+    expect(Date.now() - t0).toBeLessThan(1000)
+  })
+})
