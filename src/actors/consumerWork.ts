@@ -147,7 +147,7 @@ export class ConsumerWork {
   // written then would roll back with it and leave the messages leased by a consumer that is gone.
   #handBackLater(ids: number[]): void {
     const { store, owner } = this.input
-    if (false as boolean) {
+    if (store.inTransaction()) {
       setTimeout(() => this.#handBackLater(ids), TRANSACTION_RETRY_MS)
       return
     }

@@ -195,7 +195,7 @@ class BrokerImpl extends EventEmitter {
     if (options.allow !== undefined && (!Array.isArray(options.allow) || options.allow.some((c) => typeof c !== 'string'))) {
       throw new InvalidArgumentError('Expected allow to be an array of channel names')
     }
-    if (options.id !== undefined && this.#renderers.has(options.id)) {
+    if (options.id !== undefined && (this.#renderers.has(options.id) || this.#workers.has(options.id))) {
       throw new InvalidArgumentError(`A renderer with id '${options.id}' is already open`)
     }
     const renderer = new InProcessRenderer(options, {
@@ -290,6 +290,7 @@ export function createBroker<C extends ChannelMap = UntypedChannels>(options: Fu
   assertOptionalMs(options.invokeTimeoutMs, 'invokeTimeoutMs')
   assertOptionalMs(options.busyTimeoutMs, 'busyTimeoutMs')
   assertOptionalMs(options.closeTimeoutMs, 'closeTimeoutMs')
+  assertOptionalMs(options.syncTimeoutMs, 'syncTimeoutMs')
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
     throw new InvalidArgumentError('Expected path to be a non-empty string')
   }

@@ -1,6 +1,7 @@
 // The messages between the main side and a worker-thread renderer, and how the worker gets its
 // setup without touching the user's workerData. Shared by both threads, so it imports nothing heavy.
 import type { MessagePort } from 'node:worker_threads'
+import * as errors from '../errors.js'
 import type { InvokeFailure } from './invokeErrors.js'
 import { assertCloneable, cloneArgs, cloneValue } from './serialization.js'
 
@@ -16,6 +17,11 @@ export interface WorkerSetup {
   allow: readonly string[] | undefined
   syncTimeoutMs: number
   invokeTimeoutMs: number | undefined
+  /**
+   * The channels durable when the worker was spawned: its sends on them block until stored. Here
+   * rather than in a first message, so a send at the top of the worker's script is durable already.
+   */
+  durable: readonly string[]
 }
 
 /**
@@ -44,18 +50,26 @@ export function isConnectMessage(value: unknown): value is ConnectMessage {
 //               out takes its request back (compare-exchange seq -> 0); if main won the race, the
 //               worker waits the few microseconds until the answer is there. A late answer finds no
 //               `seq` to claim and is dropped by main.
-//   SYNC_STATUS how it ended: SyncStatus. Only `ok` and `clone` post a message on the sync port.
+//   SYNC_STATUS how it ended: SyncStatus. Only `ok`, `clone` and `failed` post a message on the sync port.
+// A durable send waits the same way (one blocking call at a time per thread, so they share the slots).
 export const SYNC_STATE = 0
 export const SYNC_STATUS = 1
 export const SYNC_SLOTS = 2
-export const SyncStatus = { ok: 0, noListener: 1, notAllowed: 2, clone: 3 } as const
+/**
+ * `stored`: a durable send is in SQLite (nothing posted). `failed`: it was not stored, and the
+ * error, a WireError, is on the sync port, to be thrown by the send.
+ */
+export const SyncStatus = { ok: 0, noListener: 1, notAllowed: 2, clone: 3, stored: 4, failed: 5 } as const
 export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus]
 /** On the sync port after SyncStatus.clone: the CloneError an in-process sendSync would throw. */
 export type SyncCloneFailure = [path: string, message: string]
 
-/** An error reduced to data that survives postMessage with its name, code and fields. */
+/**
+ * An error reduced to data that survives postMessage with its name, code and fields. `type` names
+ * the durable-ipc error class it was an instance of, so the other thread throws that class again.
+ */
 export type WireError =
-  | { kind: 'error'; name: string; message: string; stack: string | undefined; code?: unknown; fields?: Record<string, unknown> }
+  | { kind: 'error'; name: string; message: string; stack: string | undefined; code?: unknown; fields?: Record<string, unknown>; type?: ErrorType }
   | { kind: 'value'; value: unknown }
 
 // Messages are flat tuples, arguments last: postMessage copies a flat array of a few values several
@@ -63,12 +77,14 @@ export type WireError =
 // All arguments of one message still cross in one clone, so shared and cyclic references survive.
 
 /** The first element of a worker-to-main message. */
-export const ToMainKind = { send: 0, sync: 1, invoke: 2, listen: 3, done: 4, listenerError: 5 } as const
+export const ToMainKind = { send: 0, sync: 1, invoke: 2, listen: 3, done: 4, listenerError: 5, durableSend: 6 } as const
 
 /** Worker to main, on the request port. */
 export type ToMain =
   | [kind: typeof ToMainKind.send, channel: string, ...args: unknown[]]
   | [kind: typeof ToMainKind.sync, seq: number, channel: string, ...args: unknown[]]
+  /** A send on a durable channel: answered like a sync, once stored (SyncStatus.stored or failed). */
+  | [kind: typeof ToMainKind.durableSend, seq: number, channel: string, ...args: unknown[]]
   | [kind: typeof ToMainKind.invoke, id: number, channel: string, ...args: unknown[]]
   /** The worker's ipcRenderer gained its first (on: true) or lost its last listener of `channel`. */
   | [kind: typeof ToMainKind.listen, channel: string, on: boolean]
@@ -78,7 +94,7 @@ export type ToMain =
   | [kind: typeof ToMainKind.listenerError, channel: string, error: WireError]
 
 /** The first element of a main-to-worker message. */
-export const ToWorkerKind = { message: 0, resolved: 1, failed: 2, rejected: 3, durable: 4 } as const
+export const ToWorkerKind = { message: 0, resolved: 1, failed: 2, rejected: 3, durable: 4, durableChannels: 5 } as const
 
 /** Main to worker, on the request port. */
 export type ToWorker =
@@ -90,6 +106,8 @@ export type ToWorker =
   /** A rejection already in its final form (a durable invoke's stored outcome): rebuilt as is. */
   | [kind: typeof ToWorkerKind.rejected, id: number, error: WireError]
   | [kind: typeof ToWorkerKind.durable, id: number, messageId: number, attempt: number, channel: string, ...args: unknown[]]
+  /** Channels declared durable since the worker was spawned (durable channels never stop being so). */
+  | [kind: typeof ToWorkerKind.durableChannels, channels: string[]]
 
 /**
  * Posts `message`, which carries `value` (a message's arguments, or a reply), with cloneArgs's
@@ -137,18 +155,24 @@ export function toWireError(err: unknown): WireError {
       any = true
     }
     if (any) wire.fields = fields
+    const type = errorType(err)
+    if (type !== undefined) wire.type = type
     return wire
   }
   const value = copyOrDrop(err)
   return { kind: 'value', value: value === undefined && err !== undefined ? safeString(err) : value }
 }
 
-/** Rebuilds what toWireError reduced: an Error with the original's name, message, stack, code and fields. */
+/**
+ * Rebuilds what toWireError reduced: an Error with the original's name, message, stack, code and
+ * fields; an instance of the same class when that was one of durable-ipc's errors.
+ */
 export function fromWireError(wire: WireError): unknown {
   if (wire.kind === 'value') return wire.value
-  const error = new Error(wire.message)
+  const error = wire.type === undefined ? new Error(wire.message) : rebuildTyped(wire.type, wire.message, wire.code)
   if (wire.fields) Object.assign(error, wire.fields)
-  Object.defineProperty(error, 'name', { value: wire.name, enumerable: false, writable: true, configurable: true })
+  // A rebuilt durable-ipc error keeps the name its prototype gives it, as one made here would.
+  if (wire.type === undefined || error.name !== wire.name) Object.defineProperty(error, 'name', { value: wire.name, enumerable: false, writable: true, configurable: true })
   if (wire.stack !== undefined) error.stack = wire.stack
   if (wire.code !== undefined) (error as Error & { code?: unknown }).code = wire.code
   return error
@@ -170,4 +194,40 @@ function safeString(value: unknown): string {
   } catch {
     return Object.prototype.toString.call(value)
   }
+}
+
+// The error classes a thread may have to throw again, by a name that survives minification.
+const ERROR_TYPES = {
+  DurableIpcError: errors.DurableIpcError,
+  DurableIpcTypeError: errors.DurableIpcTypeError,
+  InvalidChannelError: errors.InvalidChannelError,
+  InvalidArgumentError: errors.InvalidArgumentError,
+  CloneError: errors.CloneError,
+  ContextReleasedError: errors.ContextReleasedError,
+  SyncReplyError: errors.SyncReplyError,
+  InvokeTimeoutError: errors.InvokeTimeoutError,
+  ChannelNotAllowedError: errors.ChannelNotAllowedError,
+  BrokerClosedError: errors.BrokerClosedError,
+  UnknownChannelError: errors.UnknownChannelError,
+  MessageTooLargeError: errors.MessageTooLargeError,
+  QueueFullError: errors.QueueFullError,
+  StoreError: errors.StoreError,
+} as const
+type ErrorType = keyof typeof ERROR_TYPES
+
+// By exact prototype, not instanceof: DurableIpcError's instanceof checks its brand only, which
+// every subclass shares. A user's own subclass travels as a plain Error, as any other error does.
+function errorType(err: Error): ErrorType | undefined {
+  const proto: unknown = Object.getPrototypeOf(err)
+  for (const type of Object.keys(ERROR_TYPES) as ErrorType[]) if (ERROR_TYPES[type].prototype === proto) return type
+  return undefined
+}
+
+// The subclasses' constructors take their own arguments (a channel, a limit) to word the message;
+// the message is already worded, so the base constructor runs with the subclass as new.target:
+// the result has the subclass's prototype, the brand and the code, as if made in this thread.
+function rebuildTyped(type: ErrorType, message: string, code: unknown): Error {
+  const cls = ERROR_TYPES[type]
+  const base = cls === errors.DurableIpcTypeError || cls.prototype instanceof errors.DurableIpcTypeError ? errors.DurableIpcTypeError : errors.DurableIpcError
+  return Reflect.construct(base, [typeof code === 'string' ? code : 'ERR_IPC', message], cls) as Error
 }

@@ -7,7 +7,7 @@ import { invokeRejection } from './invokeErrors.js'
 import { IpcRendererImpl } from './ipcRenderer.js'
 import type { RendererTransport } from './ipcRenderer.js'
 import { CONNECT_MARK, fromWireError, postChecked, SETUP_KEY, SYNC_SLOTS, SYNC_STATE, SYNC_STATUS, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './workerProtocol.js'
-import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WorkerSetup } from './workerProtocol.js'
+import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WireError, WorkerSetup } from './workerProtocol.js'
 
 interface PendingInvoke {
   channel: string
@@ -46,6 +46,8 @@ class WorkerTransport implements RendererTransport {
   readonly #invokes = new Map<number, PendingInvoke>()
   /** Channels main has been told this renderer listens to. */
   readonly #listening = new Set<string>()
+  /** Channels main declared durable: sends on them wait until stored. */
+  readonly #durable: Set<string>
   #ipcRenderer: IpcRendererImpl | undefined
   #syncSeq = 0
   #invokeSeq = 0
@@ -53,6 +55,7 @@ class WorkerTransport implements RendererTransport {
 
   constructor(setup: WorkerSetup, parent: MessagePort) {
     this.#setup = setup
+    this.#durable = new Set(setup.durable)
     // This side makes the channels and sends main its ends, so nothing at import waits for main.
     const requests = new MessageChannel()
     const sync = new MessageChannel()
@@ -71,17 +74,64 @@ class WorkerTransport implements RendererTransport {
   }
 
   send(channel: string, args: unknown[]): void {
+    // A channel declared durable on main a moment ago may not be known here yet (the news is on its
+    // way on #port): such a send goes the transient way below, and main, which knows the channel is
+    // durable, stores it on receipt. It is then stored after send returned, and a store error goes to
+    // the broker's 'error' event instead of being thrown here: the price of not asking main each time.
+    if (this.#durable.has(channel)) return this.#sendDurable(channel, args)
     postChecked(this.#port, [ToMainKind.send, channel, ...args] satisfies ToMain, args, 'args')
   }
 
   sendSync(channel: string, args: unknown[]): unknown {
+    const status = this.#roundTrip(ToMainKind.sync, channel, args)
+    switch (status) {
+      case SyncStatus.ok:
+        return this.#takeAnswer()
+      case SyncStatus.noListener:
+        throw new SyncReplyError('ERR_IPC_NO_SYNC_LISTENER', `No listener for synchronous message on channel '${channel}'`)
+      case SyncStatus.notAllowed:
+        throw new ChannelNotAllowedError(channel, this.#setup.id)
+      case SyncStatus.clone: {
+        const [path, message] = this.#takeAnswer() as SyncCloneFailure
+        throw rebuildCloneError(path, message)
+      }
+      case TIMED_OUT:
+        throw new SyncReplyError('ERR_IPC_SYNC_TIMEOUT', `No listener of channel '${channel}' assigned event.returnValue within ${this.#setup.syncTimeoutMs} ms (syncTimeoutMs)`)
+      default:
+        throw unexpected(status)
+    }
+  }
+
+  // The durable contract holds in a worker too: the message is in SQLite when send returns, and a
+  // store error (QueueFullError, MessageTooLargeError, StoreError) is thrown here, at the call.
+  // So a durable send is a blocking round trip, as sendSync is, answered once main stored it.
+  #sendDurable(channel: string, args: unknown[]): void {
+    const status = this.#roundTrip(ToMainKind.durableSend, channel, args)
+    switch (status) {
+      case SyncStatus.stored:
+        return
+      case SyncStatus.failed:
+        throw fromWireError(this.#takeAnswer() as WireError)
+      case SyncStatus.notAllowed:
+        throw new ChannelNotAllowedError(channel, this.#setup.id)
+      case TIMED_OUT:
+        // Main claims a request before storing it, so one this thread took back is never stored.
+        throw new SyncReplyError('ERR_IPC_SYNC_TIMEOUT', `The main side did not store the message on durable channel '${channel}' within ${this.#setup.syncTimeoutMs} ms (syncTimeoutMs); it was not stored`)
+      default:
+        throw unexpected(status)
+    }
+  }
+
+  // Posts a request main answers on the sync port and blocks this thread until it did (or until
+  // syncTimeoutMs, then returns TIMED_OUT). The handshake is described in workerProtocol.ts.
+  #roundTrip(kind: typeof ToMainKind.sync | typeof ToMainKind.durableSend, channel: string, args: unknown[]): SyncStatus | typeof TIMED_OUT {
     const seq = (this.#syncSeq = this.#syncSeq >= 0x7fffffff ? 1 : this.#syncSeq + 1)
     const sync = this.#sync
     // Waiting for `seq` before main can see the request, so main can always claim its answer.
     Atomics.store(sync, SYNC_STATE, seq)
     try {
       // Same port as send and invoke: whatever this renderer sent before reaches main before this.
-      postChecked(this.#port, [ToMainKind.sync, seq, channel, ...args] satisfies ToMain, args, 'args')
+      postChecked(this.#port, [kind, seq, channel, ...args] satisfies ToMain, args, 'args')
     } catch (error) {
       Atomics.store(sync, SYNC_STATE, 0)
       throw error
@@ -96,23 +146,10 @@ class WorkerTransport implements RendererTransport {
       }
       const now = performance.now()
       if (deadline < 0) deadline = now + timeoutMs
-      else if (now >= deadline && Atomics.compareExchange(sync, SYNC_STATE, seq, 0) === seq) {
-        throw new SyncReplyError('ERR_IPC_SYNC_TIMEOUT', `No listener of channel '${channel}' assigned event.returnValue within ${timeoutMs} ms (syncTimeoutMs)`)
-      }
+      else if (now >= deadline && Atomics.compareExchange(sync, SYNC_STATE, seq, 0) === seq) return TIMED_OUT
       Atomics.wait(sync, SYNC_STATE, seq, Math.max(0, deadline - now))
     }
-    switch (Atomics.load(sync, SYNC_STATUS) as SyncStatus) {
-      case SyncStatus.ok:
-        return this.#takeAnswer()
-      case SyncStatus.noListener:
-        throw new SyncReplyError('ERR_IPC_NO_SYNC_LISTENER', `No listener for synchronous message on channel '${channel}'`)
-      case SyncStatus.notAllowed:
-        throw new ChannelNotAllowedError(channel, this.#setup.id)
-      case SyncStatus.clone: {
-        const [path, message] = this.#takeAnswer() as SyncCloneFailure
-        throw rebuildCloneError(path, message)
-      }
-    }
+    return Atomics.load(sync, SYNC_STATUS) as SyncStatus
   }
 
   invoke(channel: string, args: unknown[]): Promise<unknown> {
@@ -155,6 +192,10 @@ class WorkerTransport implements RendererTransport {
   }
 
   #receive(message: ToWorker): void {
+    if (message[0] === ToWorkerKind.durableChannels) {
+      for (const channel of message[1]) this.#durable.add(channel)
+      return
+    }
     const ipcRenderer = this.#ipcRenderer
     if (!ipcRenderer) return
     switch (message[0]) {
@@ -201,6 +242,13 @@ class WorkerTransport implements RendererTransport {
     if (wanted) this.#port.ref()
     else this.#port.unref()
   }
+}
+
+/** What #roundTrip returns when the worker gave up waiting (syncTimeoutMs). */
+const TIMED_OUT = -1
+
+function unexpected(status: number): SyncReplyError {
+  return new SyncReplyError('ERR_IPC_SYNC_ABORTED', `The main side answered with an unexpected status (${status})`)
 }
 
 // The main side found the return value uncloneable: the same CloneError an in-process sendSync throws.

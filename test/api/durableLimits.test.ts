@@ -43,6 +43,18 @@ describe('channel limits', () => {
   })
 })
 
+describe('store options', () => {
+  it("accepts synchronous 'full' (power-loss safe) and refuses anything but 'normal' or 'full'", async () => {
+    const path = dbPath()
+    const broker = openBroker({ path, synchronous: 'full' })
+    broker.channel('jobs', { durable: true })
+    broker.enqueue('jobs', [1])
+    expect(storedMessages(path, 'jobs')).toHaveLength(1)
+    expect(thrown(() => openBroker({ path: dbPath(), synchronous: 'off' as never })).code).toBe('ERR_INVALID_ARGUMENT')
+    expect(thrown(() => openBroker({ path: dbPath(), busyTimeoutMs: -1 })).code).toBe('ERR_INVALID_ARGUMENT')
+  })
+})
+
 describe('faults of the database', () => {
   it('fails with ERR_STORE_BUSY while another connection holds the write lock past busyTimeoutMs, then recovers', async () => {
     const path = dbPath()

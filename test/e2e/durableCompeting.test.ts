@@ -135,6 +135,16 @@ describe('competing processes', () => {
     await producer.close()
     latencies.sort((a, b) => a - b)
     expect(latencies.at(-1)).toBeLessThan(300)
-    console.info(`competing: idle cross-process latency median ${latencies[4]} ms, max ${latencies.at(-1)} ms`)
+    // And the poll that gives this latency costs next to no CPU while idle.
+    const cpu = (): Promise<NodeJS.CpuUsage> => new Promise((resolve) => {
+      consumer!.child.process.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve(m.cpu))
+      consumer!.child.process.send('cpu')
+    })
+    const before = await cpu()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const after = await cpu()
+    const idleCpuMs = (after.user - before.user + after.system - before.system) / 1000
+    expect(idleCpuMs).toBeLessThan(50)
+    console.info(`competing: idle cross-process latency median ${latencies[4]} ms, max ${latencies.at(-1)} ms; idle consumer CPU ${idleCpuMs.toFixed(1)} ms per s`)
   })
 })

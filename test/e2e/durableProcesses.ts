@@ -21,15 +21,22 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * Makes sure dist/ (what the fixtures import as 'durable-ipc') is built from the current src/:
- * `npm test` builds first, but a run of these files alone may find it stale. A lock directory
- * keeps two test files from rebuilding at once and reading each other's half-written output.
+ * Makes sure dist/ (what the fixtures import as 'durable-ipc') exists: `npm test` builds first
+ * (pretest), a bare `vitest run` may not have. Only a missing build is built here: rebuilding a
+ * stale one would rewrite files that other test files' processes (worker fixtures) may be
+ * loading at that moment; a stale one gets a warning instead. A lock directory keeps two test
+ * files from building at once.
  */
 export async function ensureBuilt(): Promise<void> {
   const lock = join(root, 'dist', '.durable-e2e-build.lock')
   const built = join(root, 'dist', 'index.js')
-  const stale = (): boolean => !existsSync(built) || statSync(built).mtimeMs < newestMtime(join(root, 'src'))
-  if (!stale()) return
+  const missing = (): boolean => !existsSync(built)
+  if (!missing()) {
+    if (statSync(built).mtimeMs < newestMtime(join(root, 'src'))) {
+      console.warn('durable e2e: dist/ is older than src/, so the child processes run the old build; `npm test` (or `npm run build`) rebuilds it')
+    }
+    return
+  }
   mkdirSync(join(root, 'dist'), { recursive: true })
   for (;;) {
     try {
@@ -40,7 +47,7 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
-    if (stale()) execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+    if (missing()) execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
   } finally {
     rmdirSync(lock)
   }
