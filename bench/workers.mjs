@@ -1,6 +1,7 @@
 // Worker-thread renderers, side by side in one run: sendSync and invoke round trips worker <-> main
 // (µs, median and p99) against the raw floor of one postMessage + Atomics.wait +
-// receiveMessageOnPort round trip, and send throughput worker -> main listener (msgs/s).
+// receiveMessageOnPort round trip, send throughput worker -> main listener (msgs/s), and durable
+// send throughput from a worker (msgs/s; each send blocks until main stored it in a WAL file).
 // Usage: node bench/workers.mjs [--quick]    (run after `npm run build`; not part of the tests)
 // This file is also the worker script of both measurements (workerData.mode says which).
 //
@@ -8,11 +9,14 @@
 // vCPU each thread sits on, so the floor and our calls are measured in alternating rounds over the
 // same stretch of time. For figures that do not depend on placement: taskset -c 0 node bench/workers.mjs
 import { MessageChannel, parentPort, receiveMessageOnPort, Worker, isMainThread, workerData } from 'node:worker_threads'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 // The main thread decides the sizes and hands them to its workers, whose argv is their own.
 const quick = process.argv.includes('--quick')
-const sizes = isMainThread ? { warmup: quick ? 1_000 : 5_000, perRound: quick ? 500 : 1_000, rounds: quick ? 10 : 20, sends: quick ? 50_000 : 200_000 } : workerData.sizes
+const sizes = isMainThread ? { warmup: quick ? 1_000 : 5_000, perRound: quick ? 500 : 1_000, rounds: quick ? 10 : 20, sends: quick ? 50_000 : 200_000, durableSends: quick ? 5_000 : 20_000 } : workerData.sizes
 
 function summary(samples) {
   const sorted = Float64Array.from(samples).sort()
@@ -57,6 +61,12 @@ async function rendererWorker() {
   ipcRenderer.on('sends', (_event, count) => {
     ipcRenderer.sendSync('go')
     for (let i = 0; i < count; i++) ipcRenderer.send('msg', i)
+  })
+  // Timed here: each durable send returns once stored, so the loop's end is the last commit.
+  ipcRenderer.on('durable-sends', (_event, count) => {
+    const started = performance.now()
+    for (let i = 0; i < count; i++) ipcRenderer.send('djob', { i })
+    ipcRenderer.send('durable-done', (count * 1000) / (performance.now() - started))
   })
   ipcRenderer.send('ready')
 }
@@ -106,6 +116,11 @@ async function startRenderer(broker) {
       renderer.webContents.send('round', count)
       return done
     },
+    durableSendRate: (count) => {
+      const done = new Promise((resolve) => broker.ipcMain.once('durable-done', (_event, rate) => resolve(rate)))
+      renderer.webContents.send('durable-sends', count)
+      return done
+    },
     sendRate: (count) => {
       let started = 0
       let seen = 0
@@ -126,7 +141,12 @@ async function startRenderer(broker) {
 /** Every figure of this benchmark, for bench/run.mjs. */
 export async function workersBench() {
   const { createBroker } = await import('../dist/index.js')
-  const broker = createBroker()
+  // A file, not :memory:, so durable sends pay for a real (WAL, synchronous=normal) commit.
+  const dir = mkdtempSync(join(tmpdir(), 'durable-ipc-bench-workers-'))
+  const broker = createBroker({ path: join(dir, 'bench.db') })
+  // Declared before the worker starts, so it knows from its first send (no main-side listener:
+  // the messages stay stored, and only the send side is measured).
+  broker.channel('djob', { durable: true })
   // Created in this order, both workers end up sharing a core with main as a rule; the other way
   // round the second one often lands on the other vCPU, where every wake-up costs ~40 µs more in
   // this VM whatever the code (see the header note).
@@ -144,8 +164,10 @@ export async function workersBench() {
     invoke.push(...samples.invoke)
   }
   const sendPerSec = Math.round(await renderer.sendRate(sizes.sends))
+  const durableSendPerSec = Math.round(await renderer.durableSendRate(sizes.durableSends))
   await raw.stop()
   await broker.close()
+  rmSync(dir, { recursive: true, force: true })
   const rawFloorUs = summary(floor)
   const sendSyncUs = summary(sync)
   const invokeUs = summary(invoke)
@@ -154,6 +176,7 @@ export async function workersBench() {
     sendSyncUs,
     invokeUs,
     sendPerSec,
+    durableSendPerSec,
     sendSyncVsFloor: +(sendSyncUs.median / rawFloorUs.median).toFixed(2),
     invokeVsFloor: +(invokeUs.median / rawFloorUs.median).toFixed(2),
   }
@@ -166,6 +189,7 @@ if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
     { what: 'worker ipcRenderer.sendSync round trip', 'median µs': r.sendSyncUs.median, 'p99 µs': r.sendSyncUs.p99, 'x floor': r.sendSyncVsFloor, target: '<= 1.5' },
     { what: 'worker ipcRenderer.invoke round trip', 'median µs': r.invokeUs.median, 'p99 µs': r.invokeUs.p99, 'x floor': r.invokeVsFloor, target: '<= 2' },
     { what: 'worker ipcRenderer.send -> main listener', 'median µs': '', 'p99 µs': '', 'x floor': '', target: `${r.sendPerSec} msgs/s` },
+    { what: 'worker ipcRenderer.send, durable (stored on return)', 'median µs': '', 'p99 µs': '', 'x floor': '', target: `${r.durableSendPerSec} msgs/s` },
   ])
   console.log(JSON.stringify({ node: process.version, workers: r }))
 }

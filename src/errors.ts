@@ -23,7 +23,9 @@ export class DurableIpcError extends Error {
     this.code = code
     markError(this)
   }
-  static override [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](this: Function, value: unknown): boolean {
+    // Subclasses inherit this static: for them, the ordinary prototype-chain check.
+    if (this !== DurableIpcError) return Function.prototype[Symbol.hasInstance].call(this, value)
     return typeof value === 'object' && value !== null && (value as { [brand]?: true })[brand] === true
   }
 }

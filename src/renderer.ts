@@ -5,8 +5,9 @@ import { connectWorkerRenderer } from './api/workerTransport.js'
 /**
  * This worker's ipcRenderer, connected to the main side at import: send, sendSync (which really
  * blocks this thread until a main-side listener assigns `event.returnValue`), invoke, and
- * EventEmitter's listener methods. Outside a spawned renderer every call fails with
- * `ERR_IPC_NOT_A_RENDERER`.
+ * EventEmitter's listener methods. A `send` on a durable channel blocks too, until the message is
+ * stored, and throws the store's error (QueueFullError, MessageTooLargeError, StoreError) at the
+ * call. Outside a spawned renderer every call fails with `ERR_IPC_NOT_A_RENDERER`.
  *
  * @example
  * import { ipcRenderer } from 'durable-ipc/renderer'
@@ -25,5 +26,8 @@ export {
   DurableIpcTypeError,
   InvalidChannelError,
   InvokeTimeoutError,
+  MessageTooLargeError,
+  QueueFullError,
+  StoreError,
   SyncReplyError,
 } from './errors.js'

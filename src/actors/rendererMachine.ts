@@ -9,14 +9,14 @@ export interface RendererInput {
   /** Hands one message to the renderer's listeners. */
   dispatch: (channel: string, args: unknown[]) => void
   /** Hands one durable message to the renderer's listeners; settles when they are done. */
-  dispatchDurable: (channel: string, args: unknown[]) => Promise<void>
+  dispatchDurable: (channel: string, args: unknown[]) => Promise<void> | undefined
   /** Called once, on the way into `closed`. */
   onClosed: () => void
 }
 
 export type RendererEvent =
   | { type: 'message'; channel: string; args: unknown[] }
-  | { type: 'durable'; channel: string; args: unknown[]; settle: (done: Promise<void>) => void }
+  | { type: 'durable'; channel: string; args: unknown[]; settle: (outcome: { done?: Promise<void>; error?: unknown; threw: boolean }) => void }
   | { type: 'close' }
 
 export const rendererMachine = setup({
@@ -26,7 +26,15 @@ export const rendererMachine = setup({
       if (event.type === 'message') context.dispatch(event.channel, event.args)
     },
     dispatchDurable: ({ context, event }) => {
-      if (event.type === 'durable') event.settle(context.dispatchDurable(event.channel, event.args))
+      if (event.type !== 'durable') return
+      // A listener's throw must not stop this actor: it is the delivery's outcome.
+      let done: Promise<void> | undefined
+      try {
+        done = context.dispatchDurable(event.channel, event.args)
+      } catch (error) {
+        return event.settle({ error, threw: true })
+      }
+      event.settle(done ? { done, threw: false } : { threw: false })
     },
     notifyClosed: ({ context }) => context.onClosed(),
   },

@@ -131,6 +131,10 @@ class BrokerImpl extends EventEmitter {
           if (what === 'ack') counts.delivered++
           else counts.failed++
         },
+        // Worker renderers block their sends on durable channels until stored: they must know them.
+        onDeclared: (channel) => {
+          for (const worker of this.#workers.values()) worker.durableDeclared([channel])
+        },
       },
       options.path !== undefined || options.database !== undefined,
     )
@@ -229,6 +233,7 @@ class BrokerImpl extends EventEmitter {
       inspect: this.#options.inspect,
       onListenerError: (error, channel) => this.reportError(error, channel),
       sendDurable: (id, channel, args) => this.#sendDurable(id, channel, args),
+      durableChannels: () => this.#durable.names(),
       onExited: (r) => {
         if (this.#workers.get(r.id) !== r) return
         this.#workers.delete(r.id)

@@ -50,6 +50,8 @@ export interface DurableHooks {
   /** The webContents to show as `event.sender` for a message stored by renderer `id`. */
   webContentsFor: (rendererId: string | null) => WebContents
   trace?: ConsumerInput['onTrace']
+  /** A channel became durable in this broker (declared, or found declared by another process). */
+  onDeclared?: (channel: string) => void
 }
 
 export class DurableChannels {
@@ -83,6 +85,11 @@ export class DurableChannels {
     return this.#configs.has(channel)
   }
 
+  /** The channels durable now (worker renderers are told, so their sends on them wait until stored). */
+  names(): string[] {
+    return [...this.#configs.keys()]
+  }
+
   /** Declares (or updates) a durable channel; without options, returns a declared channel's handle. */
   channel(name: unknown, options?: unknown): ChannelHandle {
     assertChannel(name)
@@ -91,13 +98,16 @@ export class DurableChannels {
         const stored = this.store.getChannel(name)
         if (!stored) throw new UnknownChannelError(name)
         this.#configs.set(name, stored)
+        this.#hooks.onDeclared?.(name)
         // Declared by another process since this one opened: listeners added before now start consuming.
         this.receiversChanged(name)
       }
     } else {
       const config = toChannelConfig(options, this.#configs.get(name))
+      const known = this.#configs.has(name)
       this.store.declareChannel(name, config)
       this.#configs.set(name, config)
+      if (!known) this.#hooks.onDeclared?.(name)
       this.receiversChanged(name)
     }
     return new ChannelHandle(name, this.store, () => this.#wake(name, MAIN))

@@ -114,17 +114,26 @@ export class IpcRendererImpl extends EventEmitter {
    * its promise resolved), rejects with the first failure.
    */
   dispatchDurable(channel: string, args: readonly unknown[]): Promise<void> {
+    try {
+      return Promise.resolve(this.callDurable(channel, args))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * Like dispatchDurable, but tells a synchronous outcome at once: undefined when every listener
+   * returned a plain value, a promise when one returned a promise; throws what a listener threw.
+   */
+  callDurable(channel: string, args: readonly unknown[]): Promise<void> | undefined {
     const listeners = this.rawListeners(channel) as Listener[]
     const event = { sender: this, ports: [] as readonly unknown[] }
-    const pending: unknown[] = []
+    let pending: unknown[] | undefined
     for (const listener of listeners) {
-      try {
-        pending.push(listener.call(this, event, ...args))
-      } catch (error) {
-        return Promise.reject(error)
-      }
+      const result: unknown = listener.call(this, event, ...args)
+      if (typeof (result as { then?: unknown } | null)?.then === 'function') (pending ??= []).push(result)
     }
-    return Promise.all(pending).then(() => undefined)
+    return pending ? Promise.all(pending).then(() => undefined) : undefined
   }
 
   /** Marks the context released: every method throws from now on. */

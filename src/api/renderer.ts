@@ -60,7 +60,7 @@ export class InProcessRenderer implements Renderer, InboxEndpoint {
       {
         id: this.id,
         dispatch: (channel, args) => this.ipcRenderer.dispatch(channel, args),
-        dispatchDurable: (channel, args) => this.ipcRenderer.dispatchDurable(channel, args),
+        dispatchDurable: (channel, args) => this.ipcRenderer.callDurable(channel, args),
         onClosed: () => context.onClosed(this),
       },
       context.inspect,
@@ -75,7 +75,15 @@ export class InProcessRenderer implements Renderer, InboxEndpoint {
     if (this.ipcRenderer.released) return Promise.reject(new DeliveryAborted('The renderer closed'))
     return this.#track<void>((resolve, reject) => {
       this.#toRenderer.push(() =>
-        this.#actor.send({ type: 'durable', channel, args, settle: (done) => done.then(resolve, reject) }),
+        this.#actor.send({
+          type: 'durable',
+          channel,
+          args,
+          // Settled at once when the listeners answered synchronously, so a close in the same tick
+          // cannot make a finished delivery come back; a close while a listener's promise is
+          // pending hands the delivery on (the renderer is gone).
+          settle: ({ done, error, threw }) => (threw ? reject(error) : done ? done.then(resolve, reject) : resolve()),
+        }),
       )
     }, () => new DeliveryAborted('The renderer closed'))
   }

@@ -61,6 +61,19 @@ export const SYNC_SLOTS = 2
  */
 export const SyncStatus = { ok: 0, noListener: 1, notAllowed: 2, clone: 3, stored: 4, failed: 5 } as const
 export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus]
+
+/** Main's side of the handshake: takes the answer to `seq`; false when the worker no longer waits for it. */
+export function claimAnswer(sync: Int32Array, seq: number): boolean {
+  return Atomics.compareExchange(sync, SYNC_STATE, seq, -seq) === seq
+}
+
+/** Ends a claimed answer. Whatever it posted on the sync port is in the worker's queue before this wakes it. */
+export function endAnswer(sync: Int32Array, status: SyncStatus): void {
+  Atomics.store(sync, SYNC_STATUS, status)
+  Atomics.store(sync, SYNC_STATE, 0)
+  Atomics.notify(sync, SYNC_STATE)
+}
+
 /** On the sync port after SyncStatus.clone: the CloneError an in-process sendSync would throw. */
 export type SyncCloneFailure = [path: string, message: string]
 

@@ -14,8 +14,8 @@ import type { InvokeResult, Router } from './router.js'
 import { cloneArgs } from './serialization.js'
 import type { ChannelMap, UntypedChannels, WebContents } from './types.js'
 import { WebContentsImpl } from './webContents.js'
-import { fromWireError, isConnectMessage, postChecked, SYNC_STATE, SYNC_STATUS, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './workerProtocol.js'
-import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WorkerSetup } from './workerProtocol.js'
+import { claimAnswer, endAnswer, fromWireError, isConnectMessage, postChecked, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './workerProtocol.js'
+import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WireError, WorkerSetup } from './workerProtocol.js'
 import { spawnWithSetup } from './workerSpawn.js'
 import type { SpawnRendererOptions } from './workerSpawn.js'
 
@@ -49,6 +49,8 @@ export interface WorkerRendererContext {
   onListenerError: (error: unknown, channel: string) => void
   /** Lets durable channels take a webContents.send; true when taken. */
   sendDurable: (rendererId: string, channel: string, args: unknown[]) => boolean
+  /** The channels durable now: the worker's sends on them wait until stored. */
+  durableChannels: () => readonly string[]
   /** Called once the renderer exited, before its `exit` event. */
   onExited: (renderer: WorkerRendererImpl) => void
 }
@@ -87,7 +89,13 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
       send: (channel, args) => this.#sendToWorker(channel, args),
       isDestroyed: () => this.#destroyed,
     })
-    const setup: WorkerSetup = { id: this.id, allow: options.allow ? [...options.allow] : undefined, syncTimeoutMs: context.syncTimeoutMs, invokeTimeoutMs: context.invokeTimeoutMs }
+    const setup: WorkerSetup = {
+      id: this.id,
+      allow: options.allow ? [...options.allow] : undefined,
+      syncTimeoutMs: context.syncTimeoutMs,
+      invokeTimeoutMs: context.invokeTimeoutMs,
+      durable: [...context.durableChannels()],
+    }
     const workerOptions: WorkerOptions = 'workerData' in options ? { workerData: options.workerData } : {}
     this.#worker = spawnWithSetup(script, workerOptions, setup)
     this.#actor = startWorkerRendererActor<ToWorker>(
@@ -155,6 +163,14 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
     })
   }
 
+  /** Tells the worker that `channels` are durable now (held until it connected, like any message). */
+  durableDeclared(channels: string[]): void {
+    if (this.#destroyed) return
+    const message: ToWorker = [ToWorkerKind.durableChannels, channels]
+    if (this.#port) this.#port.postMessage(message)
+    else this.#actor.send({ type: 'post', message })
+  }
+
   #sendToWorker(channel: string, args: unknown[]): void {
     // A durable channel's message waits in the inbox even for a renderer that is gone, as in-process.
     if (this.#context.sendDurable(this.id, channel, args)) return
@@ -192,7 +208,9 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
         if (!this.#allowed(channel)) return
         const router = this.#context.router
         try {
-          // Durable: stored now. The worker's send has returned, so a store error goes to 'error'.
+          // A worker sends on the durable channels it knows of as durableSend. This one was declared
+          // a moment ago and the worker did not know yet: stored on receipt, after the worker's send
+          // returned, so a store error can only go to 'error'.
           if (router.sendDurable(this.webContents, channel, args)) return
         } catch (error) {
           return this.#context.onListenerError(error, channel)
@@ -201,6 +219,8 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
       }
       case ToMainKind.sync:
         return this.#answerSync(message[1], message[2], message.slice(3))
+      case ToMainKind.durableSend:
+        return this.#storeSend(message[1], message[2], message.slice(3))
       case ToMainKind.invoke:
         return this.#answerInvoke(message[1], message[2], message.slice(3))
       case ToMainKind.listen:
@@ -228,14 +248,40 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
     if (reached === 0) this.#answer(seq, SyncStatus.noListener, undefined)
   }
 
-  // Runs inside a listener's `event.returnValue = ...`, maybe long after the worker died or gave up
-  // waiting: it must never throw into that listener. See workerProtocol.ts for the handshake.
-  #answer(seq: number, status: SyncStatus, value: unknown): void {
+  // The worker's durable send waits for this answer, so the message is in SQLite when that send
+  // returns and a store error is thrown there, at the call. Claimed before storing: a send the worker
+  // gave up on (syncTimeoutMs; its send threw) must not be stored behind its back.
+  #storeSend(seq: number, channel: string, args: unknown[]): void {
+    if (!this.#allowed(channel)) return this.#answer(seq, SyncStatus.notAllowed, undefined)
+    const connection = this.#claim(seq)
+    if (!connection) return
+    let status: SyncStatus = SyncStatus.stored
+    try {
+      const router = this.#context.router
+      // Durable channels stay durable, so the fallback is only for a worker that posts by hand.
+      if (!router.sendDurable(this.webContents, channel, args)) router.send(this.webContents, channel, args)
+    } catch (error) {
+      connection.syncPort.postMessage(toWireError(error) satisfies WireError)
+      status = SyncStatus.failed
+    } finally {
+      endAnswer(connection.sync, status)
+    }
+  }
+
+  // Takes the answer to `seq` (see workerProtocol.ts for the handshake); undefined when the worker
+  // no longer waits for it (it timed out or exited): the answer is dropped then.
+  #claim(seq: number): Connection | undefined {
     const connection = this.#connection
-    if (!connection || this.#exitCode !== undefined) return
+    if (!connection || this.#exitCode !== undefined) return undefined
+    return claimAnswer(connection.sync, seq) ? connection : undefined
+  }
+
+  // Runs inside a listener's `event.returnValue = ...`, maybe long after the worker died or gave up
+  // waiting: it must never throw into that listener.
+  #answer(seq: number, status: SyncStatus, value: unknown): void {
+    const connection = this.#claim(seq)
+    if (!connection) return
     const { sync, syncPort } = connection
-    // The worker no longer waits for this answer (it timed out): drop it.
-    if (Atomics.compareExchange(sync, SYNC_STATE, seq, -seq) !== seq) return
     try {
       if (status === SyncStatus.ok) {
         try {
@@ -247,10 +293,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
         }
       }
     } finally {
-      // The answer is in the worker's queue before this wakes it.
-      Atomics.store(sync, SYNC_STATUS, status)
-      Atomics.store(sync, SYNC_STATE, 0)
-      Atomics.notify(sync, SYNC_STATE)
+      endAnswer(sync, status)
     }
   }
 

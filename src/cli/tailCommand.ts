@@ -95,14 +95,16 @@ function guard<R>(read: () => R): R {
   }
 }
 
-/** `2026-11-25T12:00:01.123Z  #43  jobs  main  [ { order: 42 } ]`, plus kind, key, delay, sender when notable. */
+/**
+ * `2026-11-25T12:00:01.123Z  #43  jobs  main  [ { order: 42 } ]`, plus kind, key, delay and sender
+ * when notable. Not its attempts: they change after it is stored (JSON has them, as first seen).
+ */
 function toLine(message: StoredMessage): string {
   const decoded = decode(message.payload)
   const parts = [new Date(message.createdAt).toISOString(), `#${message.id}`, message.channel, message.subscription]
   if (message.kind === 'invoke') parts.push('invoke')
   if (message.key !== null) parts.push(`key=${message.key}`)
-  if (message.visibleAt > message.createdAt && message.attempts === 0) parts.push(`delayed ${duration(message.visibleAt - message.createdAt)}`)
-  if (message.attempts > 0) parts.push(`attempts=${message.attempts}`)
+  if (message.visibleAt > message.createdAt && !message.leased && message.attempts === 0) parts.push(`delayed ${duration(message.visibleAt - message.createdAt)}`)
   if (decoded.ok && decoded.envelope.sender !== null) parts.push(`from=${decoded.envelope.sender}`)
   parts.push(preview(decoded, ARGS_WIDTH))
   return parts.join('  ')

@@ -1,0 +1,103 @@
+// The tool on a file that another process is consuming from at the same time: stats sees work in
+// flight, tail prints messages as they are stored, replay hands dead letters back to the running
+// consumer, and none of it disturbs the application.
+
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createBroker } from '../../src/index.js'
+import type { Broker } from '../../src/index.js'
+import { makeDatabase, runCli, start, startCli, useCliFixtures } from './helpers.js'
+import type { Running } from './helpers.js'
+
+const file = useCliFixtures()
+const consumerScript = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url))
+
+let producer: Broker | undefined
+let consumer: Running | undefined
+
+afterEach(async () => {
+  await producer?.close()
+  producer = undefined
+  if (consumer && consumer.child.exitCode === null) {
+    consumer.child.kill('SIGTERM')
+    await consumer.exited
+  }
+  consumer = undefined
+})
+
+/** A database with the 'jobs' channel, a consumer process on it, and a producer in this process (no listeners: it only stores). */
+async function live(): Promise<{ path: string; enqueue: (job: Record<string, unknown>) => void }> {
+  const path = file('live.db')
+  await makeDatabase(path, (broker) => void broker.channel('jobs', { durable: true, maxAttempts: 1 }))
+  consumer = start(process.execPath, [consumerScript, path])
+  await consumer.waitFor(/^ready$/m)
+  producer = createBroker({ path })
+  producer.channel('jobs', { durable: true, maxAttempts: 1 })
+  const p = producer
+  return { path, enqueue: (job) => void p.enqueue('jobs', [job]) }
+}
+
+const statsOf = async (path: string) => {
+  const { code, stdout, stderr } = await runCli(['stats', path, '--json'])
+  expect(stderr).toBe('')
+  expect(code).toBe(0)
+  return (JSON.parse(stdout) as { channels: Record<string, { ready: number; inFlight: number; dead: number }> }).channels['jobs']!
+}
+
+describe('while another process consumes', () => {
+  it('stats shows a delivery in flight and the queue behind it', async () => {
+    const { path, enqueue } = await live()
+    enqueue({ name: 'slow', holdMs: 1500 })
+    enqueue({ name: 'next' })
+    // How many of the two are leased depends on how the consumer claims (a batch at a time).
+    await expect.poll(async () => {
+      const jobs = await statsOf(path)
+      return jobs.inFlight >= 1 && jobs.ready + jobs.inFlight === 2 && jobs.dead === 0
+    }, { timeout: 5000, interval: 50 }).toBe(true)
+    await consumer!.waitFor(/^done next$/m)
+    await expect.poll(() => statsOf(path), { timeout: 5000, interval: 50 }).toMatchObject({ ready: 0, inFlight: 0, dead: 0 })
+  })
+
+  it('tail prints each message as it is stored, whoever consumes it', async () => {
+    const { path, enqueue } = await live()
+    const tail = startCli(['tail', path, 'jobs', '--interval', '10'])
+    // tail starts after the last id given so far: a first message shows it is watching.
+    let probe = 0
+    await expect.poll(async () => {
+      enqueue({ name: `probe-${++probe}`, holdMs: 100 })
+      return /probe-/.test(tail.output().stdout)
+    }, { timeout: 5000, interval: 200 }).toBe(true)
+    for (const name of ['a', 'b', 'c']) enqueue({ name, holdMs: 100 })
+    await tail.waitFor(/name: 'c'/)
+    const lines = tail.output().stdout.trimEnd().split('\n').filter((l) => !l.includes('probe-'))
+    expect(lines.map((l) => l.match(/name: '(\w)'/)?.[1])).toEqual(['a', 'b', 'c'])
+    expect(lines[0]).toMatch(/ {2}jobs {2}main {2}\[ \{ name: 'a', holdMs: 100 \} \]$/)
+    await consumer!.waitFor(/^done c$/m)
+    tail.child.kill('SIGINT')
+    expect((await tail.exited).code).toBe(0)
+  })
+
+  it('replay hands dead letters back to the running consumer; purge removes them', async () => {
+    const { path, enqueue } = await live()
+    enqueue({ name: 'flaky', fail: true })
+    enqueue({ name: 'doomed', fail: true })
+    await consumer!.waitFor(/^failed doomed$/m)
+    await expect.poll(() => statsOf(path), { timeout: 5000, interval: 50 }).toMatchObject({ dead: 2 })
+
+    const dead = await runCli(['dead', path, 'jobs'])
+    expect(dead.stdout).toMatch(/Error: job flaky failed +\[ \{ name: 'flaky', fail: true \} \]/)
+    const flakyId = /^ *(\d+) .*flaky/m.exec(dead.stdout)![1]!
+    const doomedId = /^ *(\d+) .*doomed/m.exec(dead.stdout)![1]!
+
+    const replay = await runCli(['replay', path, 'jobs', '--id', flakyId])
+    expect(replay.code).toBe(0)
+    await consumer!.waitFor(/^done flaky$/m)
+    const purge = await runCli(['purge', path, 'jobs', '--id', doomedId, '--yes'])
+    expect(purge.stdout).toBe("Purged 1 dead letter of 'jobs'.\n")
+    await expect.poll(() => statsOf(path), { timeout: 5000, interval: 50 }).toMatchObject({ ready: 0, inFlight: 0, dead: 0 })
+
+    // The application kept working throughout.
+    enqueue({ name: 'after' })
+    await consumer!.waitFor(/^done after$/m)
+  })
+})

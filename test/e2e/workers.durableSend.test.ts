@@ -1,0 +1,164 @@
+// Durable sends from a worker-thread renderer: as from an in-process one, the message is in SQLite
+// when `send` returns, and a store error is thrown at the call, in the worker, as the same typed
+// error; a durable invoke's store error rejects the worker's promise.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { closeBrokers, newBroker } from '../api/helpers.js'
+import type { TestBroker } from '../api/helpers.js'
+import { spawnRemote } from './workerHelpers.js'
+
+const dirs: string[] = []
+afterEach(async () => {
+  await closeBrokers()
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'durable-ipc-worker-send-'))
+  dirs.push(dir)
+  return join(dir, 'app.db')
+}
+
+/** Every error the broker reports on its 'error' event: a store error must never land there. */
+function brokerErrors(broker: TestBroker): unknown[] {
+  const errors: unknown[] = []
+  broker.on('error', (error) => errors.push(error))
+  return errors
+}
+
+describe('a durable send from a worker renderer', () => {
+  it('is in SQLite when send returns, seen from the worker through its own connection', async () => {
+    const path = dbPath()
+    const broker = newBroker({ path })
+    // No main-side listener: what is stored stays stored, so counting rows is exact.
+    broker.channel('jobs', { durable: true })
+    const remote = spawnRemote(broker)
+    await remote.ready
+    const counts = await remote.ok<number[]>('sendCounted', { channel: 'jobs', count: 20, dbPath: path })
+    expect(counts).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+    expect(broker.channel('jobs').stats()).toMatchObject({ ready: 20 })
+  })
+
+  // Weaker than the test above (the sendSync queues behind the send on one port, so main would
+  // have stored it on receipt anyway); it shows what main's own stats report to such a check.
+  it('is in SQLite when a sendSync right after it reaches main', async () => {
+    const broker = newBroker({ path: dbPath() })
+    broker.channel('jobs', { durable: true })
+    broker.ipcMain.on('check', (event, channel: string) => {
+      event.returnValue = broker.channel(channel).stats().ready
+    })
+    const remote = spawnRemote(broker)
+    expect(await remote.ok('sendChecked', { channel: 'jobs', count: 5 })).toEqual([1, 2, 3, 4, 5])
+  })
+
+  it('throws QueueFullError in the worker, at the call, when the channel is at maxDepth', async () => {
+    const broker = newBroker({ path: dbPath() })
+    const errors = brokerErrors(broker)
+    broker.channel('jobs', { durable: true, maxDepth: 2 })
+    const remote = spawnRemote(broker)
+    await remote.ok('send', { channel: 'jobs', args: [1] })
+    await remote.ok('send', { channel: 'jobs', args: [2] })
+    const error = await remote.fail('send', { channel: 'jobs', args: [3] })
+    expect(error).toMatchObject({
+      name: 'QueueFullError',
+      className: 'QueueFullError',
+      code: 'ERR_QUEUE_FULL',
+      message: "Channel 'jobs' holds 2 messages, its maxDepth",
+      isDurableIpcError: true,
+    })
+    expect(broker.channel('jobs').stats()).toMatchObject({ ready: 2 })
+    expect(errors).toEqual([])
+  })
+
+  it('throws MessageTooLargeError in the worker for a payload over maxMessageBytes', async () => {
+    const broker = newBroker({ path: dbPath() })
+    const errors = brokerErrors(broker)
+    broker.channel('jobs', { durable: true, maxMessageBytes: 64 })
+    const remote = spawnRemote(broker)
+    const error = await remote.fail('send', { channel: 'jobs', args: ['x'.repeat(200)] })
+    expect(error).toMatchObject({ className: 'MessageTooLargeError', code: 'ERR_MESSAGE_TOO_LARGE', isDurableIpcError: true })
+    expect(error.message).toMatch(/^Message on 'jobs' is \d+ bytes, over maxMessageBytes 64$/)
+    expect(broker.channel('jobs').stats()).toMatchObject({ ready: 0 })
+    expect(errors).toEqual([])
+  })
+
+  it('throws StoreError (ERR_STORE_BUSY) in the worker when another connection holds the write lock', async () => {
+    const path = dbPath()
+    const broker = newBroker({ path, busyTimeoutMs: 50 })
+    broker.channel('jobs', { durable: true })
+    const remote = spawnRemote(broker)
+    await remote.ready
+    const other = new Database(path)
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      const error = await remote.fail('send', { channel: 'jobs', args: [1] })
+      expect(error).toMatchObject({ className: 'StoreError', name: 'StoreError', code: 'ERR_STORE_BUSY', isDurableIpcError: true })
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+    }
+    await remote.ok('send', { channel: 'jobs', args: [2] })
+    expect(broker.channel('jobs').stats()).toMatchObject({ ready: 1 })
+  })
+
+  it('is known to be durable in a worker that connected before the channel was declared', async () => {
+    const path = dbPath()
+    const broker = newBroker({ path })
+    const errors = brokerErrors(broker)
+    const remote = spawnRemote(broker)
+    await remote.ready
+    // Told on the same port as the 'cmd' below, so the worker knows before it runs the command.
+    broker.channel('late', { durable: true, maxDepth: 3 })
+    expect(await remote.ok('sendCounted', { channel: 'late', count: 3, dbPath: path })).toEqual([1, 2, 3])
+    // A transient send could not throw this: it would reach main after send returned.
+    expect(await remote.fail('send', { channel: 'late', args: [4] })).toMatchObject({ className: 'QueueFullError', code: 'ERR_QUEUE_FULL' })
+    expect(errors).toEqual([])
+  })
+
+  it('throws ERR_IPC_SYNC_TIMEOUT when main does not store it within syncTimeoutMs, and then it is not stored', async () => {
+    const broker = newBroker({ path: dbPath(), syncTimeoutMs: 50 })
+    broker.channel('jobs', { durable: true })
+    const remote = spawnRemote(broker)
+    await remote.ready
+    const outcome = remote.run('send', { channel: 'jobs', args: [1] })
+    // Main is busy past the worker's deadline: the request it finds afterwards was given up on.
+    const until = performance.now() + 500
+    while (performance.now() < until) {
+      // busy: this thread cannot answer
+    }
+    const result = await outcome
+    expect(result).toMatchObject({ ok: false, error: { className: 'SyncReplyError', code: 'ERR_IPC_SYNC_TIMEOUT' } })
+    expect(broker.channel('jobs').stats()).toMatchObject({ ready: 0 })
+  })
+})
+
+describe('a durable invoke from a worker renderer', () => {
+  it('resolves with the handler result', async () => {
+    const broker = newBroker({ path: dbPath() })
+    broker.channel('add', { durable: true })
+    broker.ipcMain.handle('add', (_event, a: number, b: number) => a + b)
+    const remote = spawnRemote(broker)
+    expect(await remote.ok('invoke', { channel: 'add', args: [1, 2] })).toEqual({ value: 3 })
+  })
+
+  it('rejects in the worker with the store error when the request cannot be stored', async () => {
+    const broker = newBroker({ path: dbPath() })
+    const errors = brokerErrors(broker)
+    broker.channel('work', { durable: true, maxDepth: 1 })
+    // No handler: the enqueued job waits, and the queue is full.
+    broker.enqueue('work', [0])
+    const remote = spawnRemote(broker)
+    const error = await remote.fail('invoke', { channel: 'work', args: [1] })
+    expect(error).toMatchObject({
+      name: 'QueueFullError',
+      className: 'QueueFullError',
+      code: 'ERR_QUEUE_FULL',
+      message: "Channel 'work' holds 1 messages, its maxDepth",
+      isDurableIpcError: true,
+    })
+    expect(errors).toEqual([])
+  })
+})
