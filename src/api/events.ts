@@ -3,20 +3,28 @@ import type { IpcMainEvent, IpcMainInvokeEvent, WebContents } from './types.js'
 
 const noPorts: readonly unknown[] = Object.freeze([])
 
-/** The event of one `send` or `sendSync`, shared by every listener of that message. */
-export class MainEvent implements IpcMainEvent {
+/** The event of one `invoke`. */
+export class InvokeEvent implements IpcMainInvokeEvent {
   readonly sender: WebContents
   readonly processId: number
   readonly frameId = 1
   readonly ports = noPorts
   attempt = 1
   messageId?: number
+
+  constructor(sender: WebContents, processId: number) {
+    this.sender = sender
+    this.processId = processId
+  }
+}
+
+/** The event of one `send` or `sendSync`, shared by every listener of that message. */
+export class MainEvent extends InvokeEvent implements IpcMainEvent {
   #onReturnValue: ((value: unknown) => void) | undefined
 
   /** `onReturnValue` receives the first assignment of returnValue (a sendSync); undefined for send. */
   constructor(sender: WebContents, processId: number, onReturnValue?: (value: unknown) => void) {
-    this.sender = sender
-    this.processId = processId
+    super(sender, processId)
     this.#onReturnValue = onReturnValue
   }
 
@@ -35,20 +43,5 @@ export class MainEvent implements IpcMainEvent {
 
   reply(channel: string, ...args: unknown[]): void {
     this.sender.send(channel, ...args)
-  }
-}
-
-/** The event of one `invoke`. */
-export class InvokeEvent implements IpcMainInvokeEvent {
-  readonly sender: WebContents
-  readonly processId: number
-  readonly frameId = 1
-  readonly ports = noPorts
-  attempt = 1
-  messageId?: number
-
-  constructor(sender: WebContents, processId: number) {
-    this.sender = sender
-    this.processId = processId
   }
 }
