@@ -1,6 +1,7 @@
 // The handle `broker.channel()` returns: a durable channel's queue, seen and repaired from code.
 import type { Store } from '../store/index.js'
 import { InvalidArgumentError } from '../errors.js'
+import { summarizeStats } from './brokerStats.js'
 import { decodeEnvelope } from './serialization.js'
 
 /** A message that used up its attempts. */
@@ -49,17 +50,7 @@ export class ChannelHandle {
 
   stats(): ChannelStats {
     const now = Date.now()
-    const total: ChannelStats = { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: {} }
-    for (const row of this.#store.stats()) {
-      if (row.channel !== this.name) continue
-      total.ready += row.ready
-      total.delayed += row.delayed
-      total.inFlight += row.inFlight
-      total.dead += row.dead
-      total.subscriptions[row.subscription] = { ready: row.ready, delayed: row.delayed, inFlight: row.inFlight, dead: row.dead }
-      if (row.oldestCreatedAt !== null) total.oldestAgeMs = Math.max(total.oldestAgeMs ?? 0, now - row.oldestCreatedAt)
-    }
-    return total
+    return summarizeStats(this.#store.stats(now), now).channels[this.name] ?? { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: {} }
   }
 
   deadLetters(ids?: readonly number[]): DeadLetter[] {

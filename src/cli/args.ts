@@ -54,18 +54,33 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   return parsed
 }
 
-/** An option given as a string (`type: 'string'`), or undefined. */
+/**
+ * An option given as a string (`type: 'string'`), or undefined.
+ *
+ * @example
+ * stringOption(parsed, 'interval') // '500' for --interval 500
+ */
 export function stringOption(parsed: ParsedCommand, name: string): string | undefined {
   const value = parsed.values[name]
   return typeof value === 'string' ? value : undefined
 }
 
-/** A boolean option: true when given. */
+/**
+ * A boolean option: true when given.
+ *
+ * @example
+ * if (flag(parsed, 'json')) println(io.stdout, JSON.stringify(stats))
+ */
 export function flag(parsed: ParsedCommand, name: string): boolean {
   return parsed.values[name] === true
 }
 
-/** A `multiple` string option's values, or undefined when not given. */
+/**
+ * A `multiple` string option's values, or undefined when not given.
+ *
+ * @example
+ * listOption(parsed, 'id') // ['3', '4,5'] for --id 3 --id 4,5
+ */
 export function listOption(parsed: ParsedCommand, name: string): string[] | undefined {
   const value = parsed.values[name]
   return Array.isArray(value) ? value.map(String) : undefined

@@ -65,6 +65,23 @@ export function openForRepair(path: string, busyTimeoutMs: number): MaintenanceS
 }
 
 /**
+ * Throws (exit code 2) when the database has no durable channel `channel`: a mistyped name would
+ * otherwise look like an empty queue.
+ *
+ * @example
+ * requireChannel(store, 'app.db', 'jobs')
+ */
+export function requireChannel(store: Pick<Store, 'getChannel'>, path: string, channel: string): void {
+  let found
+  try {
+    found = store.getChannel(channel)
+  } catch (err) {
+    throw operationFailure(err)
+  }
+  if (found === undefined) throw new CliError(`${path} has no durable channel '${channel}'`, EXIT_USAGE)
+}
+
+/**
  * A failure while a command worked on an open database (busy past the timeout, disk full): one
  * line, exit code 1.
  *

@@ -3,7 +3,7 @@
 import type { DeadLetterRow } from '../store/index.js'
 import { flag, integerOption, parseCommand, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForReading, operationFailure } from './database.js'
+import { openForReading, operationFailure, requireChannel } from './database.js'
 import { count, decode, duration, firstLine, preview, table, truncate } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
@@ -53,6 +53,7 @@ export async function deadCommand(argv: readonly string[], io: CliIo): Promise<n
   let rows: DeadLetterRow[]
   let total: number
   try {
+    if (channel !== undefined) requireChannel(store, path, channel)
     // Two reads, two snapshots: a count that moved in between only makes the footer slightly off.
     rows = store.deadLettersAfter(after, channel, limit)
     total = store.stats().filter((s) => channel === undefined || s.channel === channel).reduce((n, s) => n + s.dead, 0)

@@ -5,7 +5,7 @@ import type { MaintenanceSession } from '../store/index.js'
 import { flag, integerOption, listOption, messageIds, parseCommand, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
 import { confirm } from './confirm.js'
-import { openForRepair, operationFailure } from './database.js'
+import { openForRepair, operationFailure, requireChannel } from './database.js'
 import { count } from './format.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
@@ -86,19 +86,21 @@ async function repair(action: Action, argv: readonly string[], io: CliIo): Promi
 
   const session = openForRepair(path, busyTimeoutMs)
   try {
-    if (session.store.getChannel(channel) === undefined) {
-      throw new CliError(`${path} has no durable channel '${channel}'`, EXIT_USAGE)
-    }
+    requireChannel(session.store, path, channel)
     // What the command is about to touch, for the question and the progress. The transaction
     // below re-reads it: anything that changed meanwhile is handled as it is then.
     let planned: number
     let missing: number[] = []
-    if (ids === undefined) {
-      planned = session.store.stats().filter((s) => s.channel === channel).reduce((n, s) => n + s.dead, 0)
-    } else {
-      const found = new Set(session.store.deadLetters(channel, ids).map((d) => d.id))
-      missing = ids.filter((id) => !found.has(id))
-      planned = found.size
+    try {
+      if (ids === undefined) {
+        planned = session.store.stats().filter((s) => s.channel === channel).reduce((n, s) => n + s.dead, 0)
+      } else {
+        const found = new Set(session.store.deadLetters(channel, ids).map((d) => d.id))
+        missing = ids.filter((id) => !found.has(id))
+        planned = found.size
+      }
+    } catch (err) {
+      throw operationFailure(err)
     }
     if (missing.length > 0) {
       println(io.stderr, `durable-ipc ${action}: not dead letters of '${channel}': ${missing.join(', ')}`)

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Store, StoredMessage } from '../store/index.js'
 import { flag, integerOption, parseCommand, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForReading, operationFailure } from './database.js'
+import { openForReading, operationFailure, requireChannel } from './database.js'
 import { decode, duration, preview } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
@@ -56,6 +56,7 @@ export async function tailCommand(argv: readonly string[], io: CliIo): Promise<n
 
   const store = openForReading(path)
   try {
+    if (channel !== undefined) requireChannel(store, path, channel)
     let after = flag(parsed, 'existing') ? 0 : guard(() => store.lastMessageId())
     let printed = 0
     let version: number | undefined

@@ -48,7 +48,7 @@ export function applyPragmas(db: Database.Database, options: PragmaOptions): voi
 
   // WAL: readers never block the writer and a commit is one append, which is what makes one
   // transaction per publish affordable. Persistent in the file; in-memory databases cannot use it.
-  if (options.owned && !db.memory) db.pragma('journal_mode = WAL')
+  if (options.owned && !db.memory) enableWal(db, checkBusyTimeout(options.busyTimeoutMs))
 
   // NORMAL (with WAL): a commit survives a process crash but may be lost on power loss, and saves
   // an fsync per commit. FULL: also survives power loss, at an fsync per commit.
@@ -60,3 +60,24 @@ export function applyPragmas(db: Database.Database, options: PragmaOptions): voi
   // migration that adds one gets it enforced on our own connections.
   if (options.owned) db.pragma('foreign_keys = ON')
 }
+
+// Switching to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without its busy
+// handler, when another connection is opening the same fresh file: several processes starting
+// together would fail at random. The mode is persistent, so only the first opener switches; the
+// others find it set, or retry briefly within the busy timeout.
+function enableWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL')
+      return
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      const busy = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+      if (!busy || Date.now() >= deadline) throw err
+      Atomics.wait(pause, 0, 0, 5) // a synchronous 5 ms pause: open is synchronous
+    }
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4))

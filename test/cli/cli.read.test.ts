@@ -102,6 +102,9 @@ describe('dead', () => {
     const next = await runCli(['dead', path, 'jobs', '--after', '2'])
     expect(next.stdout.trimEnd().split('\n').slice(1).map((l) => l.trim().split(/ +/)[0])).toEqual(['3'])
 
+    const unknown = await runCli(['dead', path, 'mail'])
+    expect([unknown.code, unknown.stderr]).toEqual([2, `durable-ipc: ${path} has no durable channel 'mail'\n`])
+
     const json = JSON.parse((await runCli(['dead', path, '--json', '--limit', '1'])).stdout) as Array<Record<string, unknown>>
     expect(json).toEqual([
       expect.objectContaining({ id: 1, channel: 'jobs', subscription: 'main', kind: 'message', attempts: 1, sender: null }),
@@ -130,6 +133,13 @@ describe('tail', () => {
       ['notice', 'renderer:window-1', "[ 'one' ]"],
       ['notice', 'renderer:window-1', "[ 'two' ]"],
     ])
+  })
+
+  it('refuses a channel the database does not have', async () => {
+    const path = await sample()
+    const { code, stderr } = await runCli(['tail', path, 'mail'])
+    expect(code).toBe(2)
+    expect(stderr).toBe(`durable-ipc: ${path} has no durable channel 'mail'\n`)
   })
 
   it('leaves the database file exactly as it was, like every read command', async () => {

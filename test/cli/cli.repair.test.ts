@@ -2,6 +2,7 @@
 // on long runs, and ids that are not dead letters.
 
 import { spawnSync } from 'node:child_process'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
 import { addDeadLetters, cliPath, makeDatabase, runCli, start, useCliFixtures } from './helpers.js'
@@ -104,6 +105,26 @@ describe('purge', () => {
     const { code } = await running.exited
     expect(code).toBe(exitCode)
     expect((await contents(path)).dead).toEqual(left)
+  })
+})
+
+describe('the application holding the write lock', () => {
+  it('makes a repair wait up to --busy-timeout, then fail in one line (exit 1) with nothing changed', async () => {
+    const path = await withDeadLetters(2)
+    const app = new Database(path)
+    app.prepare('BEGIN IMMEDIATE').run()
+    try {
+      const started = Date.now()
+      const { code, stdout, stderr } = await runCli(['replay', path, 'jobs', '--all', '--busy-timeout', '300'])
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+      expect(code).toBe(1)
+      expect(stdout).toBe('')
+      expect(stderr).toMatch(/^durable-ipc: Cannot write to '.*': the database is locked by another connection .*\n$/)
+    } finally {
+      app.prepare('ROLLBACK').run()
+      app.close()
+    }
+    expect(await contents(path)).toEqual({ dead: [1, 2], ready: 0 })
   })
 })
 

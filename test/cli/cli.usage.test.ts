@@ -1,13 +1,22 @@
 // The command-line tool's contract with the shell: help on every command, exit codes, and files
 // it cannot use refused in one line (exit 2) and left exactly as they were.
 
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { digest, makeDatabase, runCli, useCliFixtures } from './helpers.js'
+import { cliPath, digest, makeDatabase, runCli, useCliFixtures } from './helpers.js'
 
 const file = useCliFixtures()
 const commands = ['stats', 'dead', 'replay', 'purge', 'tail']
+
+describe('the executable', () => {
+  it("is package.json's bin, a script node runs", () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string> }
+    expect(fileURLToPath(new URL(`../../${pkg.bin['durable-ipc']}`, import.meta.url))).toBe(cliPath)
+    expect(readFileSync(cliPath, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
+  })
+})
 
 describe('help', () => {
   it.each(commands)('%s --help prints its usage and exits 0', async (command) => {
