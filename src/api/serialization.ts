@@ -104,8 +104,13 @@ export interface Envelope {
   args: unknown[]
 }
 
-/** Serializes a durable message with its sender, checked as cloneArgs checks. */
+/**
+ * Serializes a durable message with its sender, checked as cloneArgs checks. JSON-like arguments
+ * are stored as JSON (a few times cheaper to write and read than the V8 format, and readable in
+ * the database); anything else in the V8 format, which starts with a different byte.
+ */
 export function encodeEnvelope(sender: string | null, args: readonly unknown[]): Uint8Array {
+  if (jsonSafe(args, new Set())) return Buffer.from(JSON.stringify([sender, args]), 'utf8')
   assertCloneable(args, 'args')
   try {
     return serialize([sender, args])
@@ -115,8 +120,46 @@ export function encodeEnvelope(sender: string | null, args: readonly unknown[]):
 }
 
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  const [sender, args] = deserialize(bytes) as [string | null, unknown[]]
+  const [sender, args] = (bytes[0] === jsonArrayByte
+    ? JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+    : deserialize(bytes)) as [string | null, unknown[]]
   return { sender, args }
+}
+
+const jsonArrayByte = 0x5b // '['; the V8 format starts with its version tag, 0xFF
+
+// True when JSON round-trips the value exactly as the structured clone algorithm would: plain
+// objects, dense arrays, strings, finite numbers other than -0, booleans and null, with no shared
+// or cyclic references (JSON would duplicate or refuse them) and no undefined (JSON drops it).
+function jsonSafe(value: unknown, seen: Set<object>): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0)
+    case 'object': {
+      if (value === null) return true
+      if (seen.has(value)) return false
+      seen.add(value)
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || !jsonSafe(value[i], seen)) return false
+        }
+        return Object.keys(value).length === value.length
+      }
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      for (const key in value) {
+        if (Object.prototype.hasOwnProperty.call(value, key) && !jsonSafe((value as Record<string, unknown>)[key], seen)) return false
+      }
+      // JSON.parse gives `__proto__` its special meaning back; leave such keys to the V8 format.
+      return !Object.prototype.hasOwnProperty.call(value, '__proto__')
+    }
+    default:
+      return false
+  }
 }
 
 /** Serializes one value for storage (a job's result). */

@@ -24,11 +24,13 @@ export function claim(
 ): ClaimedMessage[] {
   // Select, then update by id: UPDATE ... RETURNING would not keep the (visible_at, id) order.
   const rows = s.claimable.all({ channel, subscription, now, limit })
+  if (rows.length === 0) return []
   const leaseUntil = now + leaseMs
-  return rows.map((row) => {
-    s.lease.run({ id: row.id, owner, leaseUntil })
-    return { id: row.id, channel, subscription, kind: row.kind, payload: row.payload, attempt: row.attempts + 1, createdAt: row.createdAt }
-  })
+  if (rows.length === 1) s.lease.run({ id: rows[0]!.id, owner, leaseUntil })
+  else s.leaseMany.run({ ids: JSON.stringify(rows.map((row) => row.id)), owner, leaseUntil })
+  return rows.map((row) => ({
+    id: row.id, channel, subscription, kind: row.kind, payload: row.payload, attempt: row.attempts + 1, createdAt: row.createdAt,
+  }))
 }
 
 /**
@@ -39,12 +41,11 @@ export function claim(
  * ack(s, [1, 2, 3], owner) // 3
  */
 export function ack(s: Statements, ids: readonly number[], owner: string): number {
-  let deleted = 0
+  if (ids.length === 0) return 0
   let highest = 0
-  for (const id of ids) {
-    deleted += s.deleteLeased.run({ id, owner }).changes
-    if (id > highest) highest = id
-  }
+  for (const id of ids) if (id > highest) highest = id
+  const deleted =
+    ids.length === 1 ? s.deleteLeased.run({ id: ids[0]!, owner }).changes : s.deleteLeasedMany.run({ ids: JSON.stringify(ids), owner }).changes
   // Once per batch: keeps the ids just freed from ever being given again.
   if (deleted > 0) s.raiseHighWater.run({ id: highest })
   return deleted

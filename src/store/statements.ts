@@ -101,6 +101,12 @@ const sql = {
   lease: `UPDATE durable_ipc_messages
     SET lease_owner = @owner, queued_at = visible_at, visible_at = @leaseUntil, attempts = attempts + 1
     WHERE id = @id`,
+  // Whole batches in one statement each: a claim or an ack of 256 messages is one step, not 256.
+  leaseMany: `UPDATE durable_ipc_messages
+    SET lease_owner = @owner, queued_at = visible_at, visible_at = @leaseUntil, attempts = attempts + 1
+    WHERE id IN (SELECT value FROM json_each(@ids))`,
+  deleteLeasedMany: `DELETE FROM durable_ipc_messages
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
   deleteLeased: 'DELETE FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner',
   reschedule: `UPDATE durable_ipc_messages SET visible_at = @retryAt, lease_owner = NULL, last_error = @error
     WHERE id = @id AND lease_owner = @owner`,
@@ -213,6 +219,8 @@ export function prepareStatements(db: Database.Database) {
     claimable: query<Sub & { now: number; limit: number }, ClaimableRow>(sql.claimable),
     lease: command<{ id: number; owner: string; leaseUntil: number }>(sql.lease),
     deleteLeased: command<{ id: number; owner: string }>(sql.deleteLeased),
+    leaseMany: command<{ ids: string; owner: string; leaseUntil: number }>(sql.leaseMany),
+    deleteLeasedMany: command<{ ids: string; owner: string }>(sql.deleteLeasedMany),
     reschedule: command<{ id: number; owner: string; retryAt: number; error: string }>(sql.reschedule),
     deadLetterLeased: command<{ id: number; owner: string; error: string; now: number }>(sql.deadLetterLeased),
     releaseOwner: command<{ owner: string; now: number }>(sql.releaseOwner),
