@@ -43,7 +43,8 @@ export function invokeRejection(channel: string, failure: InvokeFailure): Error 
   return error
 }
 
-function safeString(value: unknown): string {
+/** `String(value)`, or `[object X]` for a value whose toString throws. */
+export function safeString(value: unknown): string {
   try {
     return String(value)
   } catch {
@@ -51,7 +52,11 @@ function safeString(value: unknown): string {
   }
 }
 
-function safeClone(value: unknown): unknown {
+/**
+ * A structured-clone copy, or undefined for what cannot be cloned: for data that travels further
+ * (an error's fields), where leaving a field out beats failing the whole reply.
+ */
+export function safeClone(value: unknown): unknown {
   try {
     return cloneValue(value)
   } catch {

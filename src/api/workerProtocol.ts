@@ -2,6 +2,9 @@
 // setup without touching the user's workerData. Shared by both threads, so it imports nothing heavy.
 import type { MessagePort } from 'node:worker_threads'
 import * as errors from '../errors.js'
+// safeClone: only data that certainly survives postMessage goes into a WireError (an error's
+// fields can be anything); the rest is left out, as it is from an invoke failure.
+import { safeClone, safeString } from './invokeErrors.js'
 import type { InvokeFailure } from './invokeErrors.js'
 import { assertCloneable, cloneArgs, cloneValue } from './serialization.js'
 
@@ -157,12 +160,12 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof Error) {
     const wire: WireError = { kind: 'error', name: err.name, message: err.message, stack: err.stack }
     const { code } = err as { code?: unknown }
-    if (code !== undefined) wire.code = copyOrDrop(code)
+    if (code !== undefined) wire.code = safeClone(code)
     const fields: Record<string, unknown> = {}
     let any = false
     for (const key of Object.keys(err)) {
       if (key === 'code' || key === 'message' || key === 'stack' || key === 'name') continue
-      const value = copyOrDrop((err as unknown as Record<string, unknown>)[key])
+      const value = safeClone((err as unknown as Record<string, unknown>)[key])
       if (value === undefined) continue
       fields[key] = value
       any = true
@@ -172,7 +175,7 @@ export function toWireError(err: unknown): WireError {
     if (type !== undefined) wire.type = type
     return wire
   }
-  const value = copyOrDrop(err)
+  const value = safeClone(err)
   return { kind: 'value', value: value === undefined && err !== undefined ? safeString(err) : value }
 }
 
@@ -191,23 +194,6 @@ export function fromWireError(wire: WireError): unknown {
   return error
 }
 
-// Only data that certainly survives postMessage goes into a WireError (an error's fields can be
-// anything); the rest is left out, as invokeErrors.ts leaves it out of an invoke failure.
-function copyOrDrop(value: unknown): unknown {
-  try {
-    return cloneValue(value)
-  } catch {
-    return undefined
-  }
-}
-
-function safeString(value: unknown): string {
-  try {
-    return String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
-}
 
 // The error classes a thread may have to throw again, by a name that survives minification.
 const ERROR_TYPES = {
