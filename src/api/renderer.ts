@@ -150,7 +150,16 @@ export class InProcessRenderer implements Renderer, InboxEndpoint {
       },
       invoke: (channel, args) => {
         const durable = router.invokeDurable(this.webContents, channel, args)
-        if (durable) return this.#track((resolve, reject) => durable.then(resolve, reject))
+        if (durable) {
+          // The caller stops waiting after invokeTimeoutMs; the job stays stored and runs.
+          return this.#track((resolve, reject) => {
+            const timer = invokeTimeoutMs === undefined ? undefined : setTimeout(() => reject(new InvokeTimeoutError(channel, invokeTimeoutMs)), invokeTimeoutMs)
+            durable.then(
+              (value) => (clearTimeout(timer), resolve(value)),
+              (error: unknown) => (clearTimeout(timer), reject(error)),
+            )
+          })
+        }
         const copy = cloneArgs(args)
         return this.#track<unknown>((resolve, reject) => {
           let done = false

@@ -3,7 +3,7 @@
 // request stored without a result is run (again) after a restart.
 
 import { describe, expect, it } from 'vitest'
-import { InvalidArgumentError } from '../../src/index.js'
+import { InvalidArgumentError, InvokeTimeoutError } from '../../src/index.js'
 import { Counter, dbPath, deferred, openBroker, storedMessages, thrown, useDurableFixtures } from './durableHelpers.js'
 
 useDurableFixtures()
@@ -113,5 +113,24 @@ describe('durable invoke', () => {
     expect(broker.jobResult(123456)).toBeUndefined()
     expect(thrown(() => broker.jobResult(1.5))).toBeInstanceOf(InvalidArgumentError)
     expect(thrown(() => broker.jobResult('1' as never))).toBeInstanceOf(InvalidArgumentError)
+  })
+})
+
+describe('durable invoke and invokeTimeoutMs', () => {
+  it('stops the caller waiting, keeps the job, and runs it when a handler comes', async () => {
+    const broker = openBroker({ path: dbPath(), invokeTimeoutMs: 50 })
+    broker.channel('slow', { durable: true })
+    const win = broker.createRenderer()
+    const started = Date.now()
+    const error = await win.ipcRenderer.invoke('slow', 2).catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(InvokeTimeoutError)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45)
+    expect(broker.channel('slow').stats().ready).toBe(1)
+    const ran = deferred<number>()
+    broker.ipcMain.handle('slow', (_event, n: number) => {
+      ran.resolve(n)
+      return n * 2
+    })
+    expect(await ran.promise).toBe(2)
   })
 })
