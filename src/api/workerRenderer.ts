@@ -14,8 +14,10 @@ import type { InvokeResult, Router } from './router.js'
 import { cloneArgs } from './serialization.js'
 import type { ChannelMap, UntypedChannels, WebContents } from './types.js'
 import { WebContentsImpl } from './webContents.js'
-import { claimAnswer, endAnswer, fromWireError, isConnectMessage, postChecked, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './workerProtocol.js'
-import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WireError, WorkerSetup } from './workerProtocol.js'
+import { fromWireError, isConnectMessage, postChecked, ToMainKind, ToWorkerKind, toWireError } from './workerProtocol.js'
+import type { ConnectMessage, ToMain, ToWorker, WorkerSetup } from './workerProtocol.js'
+import { answerSync, storeSend } from './workerSyncAnswers.js'
+import type { Connection, SyncAnswers } from './workerSyncAnswers.js'
 import { spawnWithSetup } from './workerSpawn.js'
 import type { SpawnRendererOptions } from './workerSpawn.js'
 
@@ -55,12 +57,6 @@ export interface WorkerRendererContext {
   onExited: (renderer: WorkerRendererImpl) => void
 }
 
-interface Connection {
-  port: MessagePort
-  syncPort: MessagePort
-  sync: Int32Array
-}
-
 export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, InboxEndpoint {
   readonly id: string
   readonly webContents: WebContentsImpl
@@ -79,6 +75,13 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
   #destroyed = false
   #exitCode: number | undefined
   #durableSeq = 0
+  readonly #syncAnswers: SyncAnswers = {
+    router: () => this.#context.router,
+    webContents: () => this.webContents,
+    allowed: (channel) => this.#allowed(channel),
+    // Answers go nowhere once the worker exited: it no longer waits for them.
+    connection: () => (this.#exitCode === undefined ? this.#connection : undefined),
+  }
 
   constructor(script: string | URL, options: SpawnRendererOptions, context: WorkerRendererContext) {
     super()
@@ -218,9 +221,9 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
         return router.send(this.webContents, channel, args)
       }
       case ToMainKind.sync:
-        return this.#answerSync(message[1], message[2], message.slice(3))
+        return answerSync(this.#syncAnswers, message[1], message[2], message.slice(3))
       case ToMainKind.durableSend:
-        return this.#storeSend(message[1], message[2], message.slice(3))
+        return storeSend(this.#syncAnswers, message[1], message[2], message.slice(3))
       case ToMainKind.invoke:
         return this.#answerInvoke(message[1], message[2], message.slice(3))
       case ToMainKind.listen:
@@ -239,61 +242,6 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
       }
       case ToMainKind.listenerError:
         return this.#context.onListenerError(fromWireError(message[2]), message[1])
-    }
-  }
-
-  #answerSync(seq: number, channel: string, args: unknown[]): void {
-    if (!this.#allowed(channel)) return this.#answer(seq, SyncStatus.notAllowed, undefined)
-    const reached = this.#context.router.sendSync(this.webContents, channel, args, (value) => this.#answer(seq, SyncStatus.ok, value))
-    if (reached === 0) this.#answer(seq, SyncStatus.noListener, undefined)
-  }
-
-  // The worker's durable send waits for this answer, so the message is in SQLite when that send
-  // returns and a store error is thrown there, at the call. Claimed before storing: a send the worker
-  // gave up on (syncTimeoutMs; its send threw) must not be stored behind its back.
-  #storeSend(seq: number, channel: string, args: unknown[]): void {
-    if (!this.#allowed(channel)) return this.#answer(seq, SyncStatus.notAllowed, undefined)
-    const connection = this.#claim(seq)
-    if (!connection) return
-    let status: SyncStatus = SyncStatus.stored
-    try {
-      const router = this.#context.router
-      // Durable channels stay durable, so the fallback is only for a worker that posts by hand.
-      if (!router.sendDurable(this.webContents, channel, args)) router.send(this.webContents, channel, args)
-    } catch (error) {
-      connection.syncPort.postMessage(toWireError(error) satisfies WireError)
-      status = SyncStatus.failed
-    } finally {
-      endAnswer(connection.sync, status)
-    }
-  }
-
-  // Takes the answer to `seq` (see workerProtocol.ts for the handshake); undefined when the worker
-  // no longer waits for it (it timed out or exited): the answer is dropped then.
-  #claim(seq: number): Connection | undefined {
-    const connection = this.#connection
-    if (!connection || this.#exitCode !== undefined) return undefined
-    return claimAnswer(connection.sync, seq) ? connection : undefined
-  }
-
-  // Runs inside a listener's `event.returnValue = ...`, maybe long after the worker died or gave up
-  // waiting: it must never throw into that listener.
-  #answer(seq: number, status: SyncStatus, value: unknown): void {
-    const connection = this.#claim(seq)
-    if (!connection) return
-    const { sync, syncPort } = connection
-    try {
-      if (status === SyncStatus.ok) {
-        try {
-          postChecked(syncPort, value, value, 'returnValue')
-        } catch (error) {
-          const { path = 'returnValue', message = String(error) } = error as { path?: string; message?: string }
-          syncPort.postMessage([path, message] satisfies SyncCloneFailure)
-          status = SyncStatus.clone
-        }
-      }
-    } finally {
-      endAnswer(sync, status)
     }
   }
 
