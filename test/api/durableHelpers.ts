@@ -69,16 +69,7 @@ export function storedMessages(path: string, channel: string): Array<{ id: numbe
   }
 }
 
-/** A promise with its resolve and reject outside. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (reason: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+export { deferred } from './helpers.js'
 
 /** Something that counts up and lets a test await a count. */
 export class Counter<T = unknown> {
