@@ -1,4 +1,5 @@
-// Channel declarations and their subscriptions: the persisted config, parsed once per change.
+// Channel declarations and their subscriptions: the persisted config, parsed once per change, and
+// what a publish needs (config and fan-out targets), cached while nobody else has written.
 
 import { UnknownChannelError } from '../errors.js'
 import type { Statements } from './statements.js'
@@ -6,6 +7,12 @@ import type { ChannelConfig } from './types.js'
 
 /** The subscription every durable channel has: its main-side listeners. */
 export const mainSubscription = 'main'
+
+/** What a publish to a channel reads: its config and the subscriptions a plain publish goes to. */
+export interface PublishPlan {
+  config: ChannelConfig
+  fanOut: readonly string[]
+}
 
 /** Channel operations over the prepared statements; run inside the store's transactions. */
 export interface Channels {
@@ -15,11 +22,22 @@ export interface Channels {
   require(name: string): ChannelConfig
   list(): Array<{ name: string; config: ChannelConfig }>
   ensureSubscription(channel: string, subscription: string, now: number): void
+  /**
+   * The plan of a publish to `name` (throws UnknownChannelError). `cached`: the caller runs in a
+   * write transaction of its own, so a cached plan is safe to use when no other connection has
+   * committed since it was read (PRAGMA data_version; the write lock keeps it so until commit).
+   * Inside an application's transaction it is read afresh: a rollback there could undo a
+   * declaration the cache had seen.
+   */
+  publishPlan(name: string, cached: boolean): PublishPlan
+  /** Creates the subscription if new (a renderer's inbox); skips the write when known to exist. */
+  touchSubscription(channel: string, subscription: string, now: number, cached: boolean): void
 }
 
 /**
  * Makes the channel operations of one store. Configs are re-read on every call (another process
- * may have re-declared the channel) but parsed only when their text changes: publish reads one.
+ * may have re-declared the channel) but parsed only when their text changes; publish plans are
+ * cached as described on `publishPlan`, which saves a publish two look-ups.
  *
  * @example
  * const channels = createChannels(statements)
@@ -27,6 +45,9 @@ export interface Channels {
  */
 export function createChannels(s: Statements): Channels {
   const parsed = new Map<string, { text: string; config: ChannelConfig }>()
+  const plans = new Map<string, PublishPlan>()
+  const knownSubscriptions = new Set<string>()
+  let cacheVersion: number | null = null
 
   const parse = (name: string, text: string): ChannelConfig => {
     const hit = parsed.get(name)
@@ -47,8 +68,24 @@ export function createChannels(s: Statements): Channels {
     return config
   }
 
+  const forget = (): void => {
+    plans.clear()
+    knownSubscriptions.clear()
+    cacheVersion = null
+  }
+  // True when the cache may be used: it was filled at the data version the file has now.
+  const cacheValid = (): boolean => {
+    const version = s.dataVersion.get() ?? 0
+    if (version === cacheVersion) return true
+    plans.clear()
+    knownSubscriptions.clear()
+    cacheVersion = version
+    return false
+  }
+
   return {
     declare(name, config, now) {
+      forget()
       s.upsertChannel.run({ name, config: JSON.stringify(config), now })
       s.insertSubscription.run({ channel: name, name: mainSubscription, now })
     },
@@ -56,8 +93,26 @@ export function createChannels(s: Statements): Channels {
     require,
     list: () => s.channels.all().map((row) => ({ name: row.name, config: parse(row.name, row.config) })),
     ensureSubscription(channel, subscription, now) {
+      forget()
       require(channel)
       s.insertSubscription.run({ channel, name: subscription, now })
+    },
+    publishPlan(name, cached) {
+      if (!cached) return { config: require(name), fanOut: s.fanOutSubscriptions.all({ channel: name }) }
+      if (cacheValid()) {
+        const hit = plans.get(name)
+        if (hit !== undefined) return hit
+      }
+      const plan = { config: require(name), fanOut: s.fanOutSubscriptions.all({ channel: name }) }
+      plans.set(name, plan)
+      return plan
+    },
+    touchSubscription(channel, subscription, now, cached) {
+      const id = `${channel}\u0000${subscription}`
+      if (cached && cacheValid() && knownSubscriptions.has(id)) return
+      if (!cached) forget()
+      s.insertSubscription.run({ channel, name: subscription, now })
+      if (cached) knownSubscriptions.add(id)
     },
   }
 }

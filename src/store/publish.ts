@@ -7,7 +7,8 @@ import type { PublishInput, PublishResult } from './types.js'
 
 /**
  * Stores one message; must run inside a transaction, so that a limit hit on the second
- * subscription of a fan-out leaves nothing of the first behind.
+ * subscription of a fan-out leaves nothing of the first behind. `cached`: the transaction is the
+ * store's own, not an application's, so channel config may come from cache (Channels.publishPlan).
  *
  * A publish with a `subscription` goes to that one (created if new, e.g. a renderer's inbox);
  * without one it goes to every subscription not named `renderer:*` (today: `main`). The result is
@@ -16,19 +17,19 @@ import type { PublishInput, PublishResult } from './types.js'
  * @example
  * publish(s, channels, { channel: 'jobs', payload, kind: 'message', visibleAt: now, now })
  */
-export function publish(s: Statements, channels: Channels, input: PublishInput): PublishResult {
+export function publish(s: Statements, channels: Channels, input: PublishInput, cached = false): PublishResult {
   const { channel, payload, now } = input
-  const config = channels.require(channel)
+  const { config, fanOut } = channels.publishPlan(channel, cached)
   if (config.maxMessageBytes !== null && payload.byteLength > config.maxMessageBytes) {
     throw new MessageTooLargeError(channel, payload.byteLength, config.maxMessageBytes)
   }
 
-  let targets: string[]
+  let targets: readonly string[]
   if (input.subscription !== undefined) {
-    s.insertSubscription.run({ channel, name: input.subscription, now })
+    channels.touchSubscription(channel, input.subscription, now, cached)
     targets = [input.subscription]
   } else {
-    targets = s.fanOutSubscriptions.all({ channel })
+    targets = fanOut
   }
   if (targets.length === 0) {
     throw new StoreError('ERR_STORE', `Channel '${channel}' has no subscription to publish to`)

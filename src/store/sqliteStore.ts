@@ -13,7 +13,7 @@ import { translateError } from './sqliteErrors.js'
 import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
-import type { Store, StoreOpenOptions } from './types.js'
+import type { PublishInput, Store, StoreOpenOptions } from './types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -67,6 +67,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const read = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) =>
     (...args) => guard(operation, () => fn(...args))
 
+  const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
   const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, now))
 
   return {
@@ -77,7 +78,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
       channels.ensureSubscription(channel, subscription, Date.now()),
     ),
 
-    publish: write('publish', (input) => publish(s, channels, input)),
+    // At top level the transaction is the store's own: the channel cache may be used.
+    publish: (input) => publishInTransaction(input, !db.inTransaction),
     claim: write('claim', (channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number) =>
       limit > 0 ? claim(s, channel, subscription, owner, now, leaseMs, limit) : [],
     ),

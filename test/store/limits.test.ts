@@ -1,7 +1,8 @@
 // Channel limits and idempotency: maxMessageBytes, maxDepth and keys refuse or dedupe, storing nothing.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MessageTooLargeError, QueueFullError } from '../../src/errors.js'
+import Database from 'better-sqlite3'
+import { MessageTooLargeError, QueueFullError, UnknownChannelError } from '../../src/errors.js'
 import { newOwnerId } from '../../src/store/owners.js'
 import { openSqliteStore } from '../../src/store/sqliteStore.js'
 import type { Store } from '../../src/store/types.js'
@@ -86,3 +87,41 @@ describe('limits', () => {
     expect(store.publish(message('bounded', 'a', t0, { key: 'k' }))).toEqual({ id: first.id, duplicate: true })
   })
 })
+
+describe('the publish path reads channel settings fresh when they may have changed', () => {
+  it('applies a re-declaration by another connection to the very next publish', () => {
+    const path = file('shared.db')
+    const a = openSqliteStore({ path })
+    const b = openSqliteStore({ path })
+    try {
+      a.declareChannel('shared', channelConfig())
+      a.publish({ ...message('shared', '', t0), payload: new Uint8Array(8) }) // a now holds the channel's settings
+      b.declareChannel('shared', channelConfig({ maxMessageBytes: 4 }))
+      expect(() => a.publish({ ...message('shared', '', t0), payload: new Uint8Array(8) })).toThrow(MessageTooLargeError)
+    } finally {
+      a.close()
+      b.close()
+    }
+  })
+
+  it('forgets a declaration that the application rolled back (outbox)', () => {
+    const db = new Database(file('app.db'))
+    const store = openSqliteStore({ database: db })
+    try {
+      store.declareChannel('kept', channelConfig())
+      store.publish(message('kept', 'a', t0))
+      const declareThenFail = db.transaction(() => {
+        store.declareChannel('gone', channelConfig())
+        store.publish(message('gone', 'a', t0))
+        throw new Error('rolled back')
+      })
+      expect(declareThenFail).toThrow('rolled back')
+      expect(() => store.publish(message('gone', 'b', t0))).toThrow(UnknownChannelError)
+      expect(store.publish(message('kept', 'b', t0)).duplicate).toBe(false)
+    } finally {
+      store.close()
+      db.close()
+    }
+  })
+})
+
