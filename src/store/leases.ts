@@ -26,11 +26,12 @@ export function claim(
   const rows = s.claimable.all({ channel, subscription, now, limit })
   if (rows.length === 0) return []
   const leaseUntil = now + leaseMs
-  if (rows.length === 1) s.lease.run({ id: rows[0]!.id, owner, leaseUntil })
-  else s.leaseMany.run({ ids: JSON.stringify(rows.map((row) => row.id)), owner, leaseUntil })
-  return rows.map((row) => ({
-    id: row.id, channel, subscription, kind: row.kind, payload: row.payload, attempt: row.attempts + 1, createdAt: row.createdAt,
+  const claimed = rows.map(([id, kind, payload, attempts, createdAt]): ClaimedMessage => ({
+    id, channel, subscription, kind, payload, attempt: attempts + 1, createdAt,
   }))
+  if (claimed.length === 1) s.lease.run({ id: claimed[0]!.id, owner, leaseUntil })
+  else s.leaseMany.run({ ids: JSON.stringify(claimed.map((message) => message.id)), owner, leaseUntil })
+  return claimed
 }
 
 /**

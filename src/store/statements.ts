@@ -17,13 +17,8 @@ export interface Query<P, R> {
   all(params: P): R[]
 }
 
-export interface ClaimableRow {
-  id: number
-  kind: MessageKind
-  payload: Buffer
-  attempts: number
-  createdAt: number
-}
+/** A claimable row as an array (id, kind, payload, attempts, created_at): cheaper than an object per row. */
+export type ClaimableRow = [id: number, kind: MessageKind, payload: Buffer, attempts: number, createdAt: number]
 
 export interface DeadLetterDbRow {
   id: number
@@ -94,42 +89,49 @@ const sql = {
   insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at)
     VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt)`,
 
-  claimable: `SELECT id, kind, payload, attempts, created_at AS createdAt FROM durable_ipc_messages
+  // In line order; rows leased by a live lease are skipped where they stand (in flight: a few).
+  claimable: `SELECT id, kind, payload, attempts, created_at FROM durable_ipc_messages
     WHERE channel = @channel AND subscription = @subscription AND visible_at <= @now
+      AND (lease_owner IS NULL OR lease_until <= @now)
     ORDER BY visible_at, id LIMIT @limit`,
-  // queued_at = the old visible_at: SQLite evaluates every SET expression on the row before the update.
-  lease: `UPDATE durable_ipc_messages
-    SET lease_owner = @owner, queued_at = visible_at, visible_at = @leaseUntil, attempts = attempts + 1
+  // A lease leaves visible_at (the place in line) alone: the claim index is not touched.
+  lease: `UPDATE durable_ipc_messages SET lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1
     WHERE id = @id`,
   // Whole batches in one statement each: a claim or an ack of 256 messages is one step, not 256.
-  leaseMany: `UPDATE durable_ipc_messages
-    SET lease_owner = @owner, queued_at = visible_at, visible_at = @leaseUntil, attempts = attempts + 1
+  leaseMany: `UPDATE durable_ipc_messages SET lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1
     WHERE id IN (SELECT value FROM json_each(@ids))`,
   deleteLeasedMany: `DELETE FROM durable_ipc_messages
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
   deleteLeased: 'DELETE FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner',
-  reschedule: `UPDATE durable_ipc_messages SET visible_at = @retryAt, lease_owner = NULL, last_error = @error
+  reschedule: `UPDATE durable_ipc_messages SET visible_at = @retryAt, lease_owner = NULL, lease_until = NULL, last_error = @error
     WHERE id = @id AND lease_owner = @owner`,
   deadLetterLeased: `INSERT INTO durable_ipc_dead_letters
       (id, channel, subscription, kind, payload, attempts, last_error, created_at, failed_at)
     SELECT id, channel, subscription, kind, payload, attempts, @error, created_at, @now
     FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner`,
-  // Back to its place in line (queued_at), or now if another process's clock put that ahead of ours.
-  releaseOwner: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now)
+  // Claimable again where it stood in line (visible_at never moved), or now if another process's
+  // clock put that ahead of ours.
+  releaseOwner: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now)
     WHERE lease_owner = @owner`,
-  releaseOwnerSubscription: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now)
+  releaseOwnerSubscription: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now)
     WHERE lease_owner = @owner AND subscription = @subscription`,
-  // By id, back to the place in line; the unattempted form also takes back the claim's attempt.
-  handBackAttempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now)
+  // By id, as release; the unattempted form also takes back the claim's attempt.
+  handBackAttempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now)
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
-  handBackUnattempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, visible_at = MIN(COALESCE(queued_at, @now), @now),
+  handBackUnattempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now),
       attempts = MAX(attempts - 1, 0)
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
-  renewLeases: `UPDATE durable_ipc_messages SET visible_at = @leaseUntil
+  renewLeases: `UPDATE durable_ipc_messages SET lease_until = @leaseUntil
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner RETURNING id`,
   leaseOwners: 'SELECT DISTINCT lease_owner FROM durable_ipc_messages WHERE lease_owner IS NOT NULL',
-  nextVisibleAt: `SELECT visible_at FROM durable_ipc_messages
-    WHERE channel = @channel AND subscription = @subscription ORDER BY visible_at LIMIT 1`,
+  // The earlier of: the first row in line without a lease (past the few in flight at the front),
+  // and the first lease of the subscription to run out (from the lease index: in-flight rows only).
+  nextVisibleAt: `SELECT MIN(at) FROM (
+      SELECT * FROM (SELECT visible_at AS at FROM durable_ipc_messages
+        WHERE channel = @channel AND subscription = @subscription AND lease_owner IS NULL ORDER BY visible_at LIMIT 1)
+      UNION ALL
+      SELECT MAX(visible_at, lease_until) FROM durable_ipc_messages INDEXED BY durable_ipc_messages_lease
+        WHERE lease_owner IS NOT NULL AND channel = @channel AND subscription = @subscription)`,
 
   upsertJobResult: `INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at) VALUES (@id, @ok, @payload, @now)
     ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at`,
@@ -151,15 +153,15 @@ const sql = {
   purgeByIds: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids))',
 
   // Stats read only the claim index (covering: no table rows, whose payloads may fill overflow
-  // pages) plus the few leased ids from the partial lease index, so their cost is one pass over
+  // pages) plus the few live leases from the partial lease index, so their cost is one pass over
   // index entries however large the payloads. An expired lease counts as ready, since claim would
   // take it. The oldest waiting message is the one with the lowest id (ids grow with time), so its
   // created_at costs one look-up by id; a replayed message keeps its old created_at under a new
   // id, so the age may be understated while one waits behind newer messages.
-  messageCounts: `WITH leased AS (SELECT id FROM durable_ipc_messages WHERE lease_owner IS NOT NULL),
-    counts AS (SELECT channel, subscription, COUNT(*) AS total, SUM(visible_at <= @now) AS ready,
-        SUM(visible_at > @now AND id IN leased) AS inFlight,
-        MIN(CASE WHEN visible_at <= @now OR id NOT IN leased THEN id END) AS oldestId
+  messageCounts: `WITH live AS (SELECT id FROM durable_ipc_messages WHERE lease_owner IS NOT NULL AND lease_until > @now),
+    counts AS (SELECT channel, subscription, COUNT(*) AS total, SUM(visible_at <= @now AND id NOT IN live) AS ready,
+        SUM(id IN live) AS inFlight,
+        MIN(CASE WHEN id NOT IN live THEN id END) AS oldestId
       FROM durable_ipc_messages GROUP BY channel, subscription)
     SELECT c.channel, c.subscription, c.ready, c.total - c.ready - c.inFlight AS delayed, c.inFlight,
       m.created_at AS oldestCreatedAt
@@ -177,7 +179,8 @@ const sql = {
   // Read-only observers (the CLI's tail, dead): by id, which is store order. A search of the
   // primary key from @after, so polling for what is new reads only what is new.
   messagesAfter: `SELECT id, channel, subscription, kind, payload, key, attempts, created_at AS createdAt,
-      visible_at AS visibleAt, lease_owner IS NOT NULL AS leased
+      CASE WHEN lease_owner IS NULL THEN visible_at ELSE MAX(visible_at, lease_until) END AS visibleAt,
+      lease_owner IS NOT NULL AS leased
     FROM durable_ipc_messages WHERE id > @after AND (@channel IS NULL OR channel = @channel) ORDER BY id LIMIT @limit`,
   deadLettersAfter: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters WHERE id > @after ORDER BY id LIMIT @limit`,
   deadLettersAfterInChannel: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
@@ -196,6 +199,8 @@ export function prepareStatements(db: Database.Database) {
   // An application's handle may have defaultSafeIntegers(true); the store's numbers are plain.
   const command = <P extends Params>(source: string): Command<P> => db.prepare<[P]>(source).safeIntegers(false)
   const query = <P extends Params, R>(source: string): Query<P, R> => db.prepare<[P], R>(source).safeIntegers(false)
+  const rows = <P extends Params, R extends unknown[]>(source: string): Query<P, R> =>
+    db.prepare<[P], R>(source).safeIntegers(false).raw(true)
   const pluck = <P extends Params, R>(source: string): Query<P, R> => db.prepare<[P], R>(source).safeIntegers(false).pluck()
   const bare = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false)
   const barePluck = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false).pluck()
@@ -216,7 +221,7 @@ export function prepareStatements(db: Database.Database) {
       sql.insertMessage,
     ),
 
-    claimable: query<Sub & { now: number; limit: number }, ClaimableRow>(sql.claimable),
+    claimable: rows<Sub & { now: number; limit: number }, ClaimableRow>(sql.claimable),
     lease: command<{ id: number; owner: string; leaseUntil: number }>(sql.lease),
     deleteLeased: command<{ id: number; owner: string }>(sql.deleteLeased),
     leaseMany: command<{ ids: string; owner: string; leaseUntil: number }>(sql.leaseMany),

@@ -126,4 +126,34 @@ describe('migrations', () => {
     b.close()
     expect(migrationsOf(path)).toHaveLength(latestSchemaVersion())
   })
+
+  it('upgrades a version-1 file: a lease taken under 001 keeps its expiry and its place in line', () => {
+    const path = file('v1.db')
+    const t0 = Date.now()
+    const db = new Database(path)
+    db.exec(loadMigrations()[0]!.sql)
+    db.prepare("INSERT INTO durable_ipc_migrations (version, name, applied_at) VALUES (1, '001_init.sql', 0)").run()
+    db.prepare("INSERT INTO durable_ipc_channels (name, config, created_at) VALUES ('jobs', ?, 0)").run(JSON.stringify(channelConfig()))
+    db.prepare("INSERT INTO durable_ipc_subscriptions (channel, name, created_at) VALUES ('jobs', 'main', 0)").run()
+    const insert = db.prepare(`INSERT INTO durable_ipc_messages
+      (id, channel, subscription, kind, payload, created_at, visible_at, queued_at, attempts, lease_owner)
+      VALUES (?, 'jobs', 'main', 'message', ?, ?, ?, ?, ?, ?)`)
+    // 001's lease: visible_at held the expiry (a minute from now), queued_at the place in line.
+    insert.run(1, Buffer.from('leased'), t0 - 20, t0 + 60_000, t0 - 20, 1, 'other-host/1/abc')
+    insert.run(2, Buffer.from('waiting'), t0 - 10, t0 - 10, null, 0, null)
+    db.close()
+
+    const store = openSqliteStore({ path })
+    expect(migrationsOf(path).map((m) => m.version)).toEqual(loadMigrations().map((m) => m.version))
+    // The lease still holds: only the waiting message is claimable, and the lease's expiry is the next wake-up.
+    expect(store.stats(t0)[0]).toMatchObject({ ready: 1, inFlight: 1, delayed: 0 })
+    expect(store.claim('jobs', 'main', 'me', t0, 120_000, 10).map((m) => m.id)).toEqual([2])
+    expect(store.nextVisibleAt('jobs', 'main')).toBe(t0 + 60_000)
+    // Released, it is back at its old place, ahead of newer messages, with its attempt kept.
+    store.publish(message('jobs', 'newer', t0))
+    expect(store.release('other-host/1/abc', t0)).toBe(1)
+    const claimed = store.claim('jobs', 'main', 'me', t0, 30_000, 10)
+    expect(claimed.map((m) => [m.id, m.attempt])).toEqual([[1, 2], [3, 1]])
+    store.close()
+  })
 })
