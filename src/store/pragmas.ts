@@ -56,6 +56,14 @@ export function applyPragmas(db: Database.Database, options: PragmaOptions): voi
     db.pragma(options.synchronous === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL')
   }
 
+  // Checkpoint (copy the WAL back into the database file, with fsyncs) every 10000 pages instead of
+  // SQLite's 1000: a checkpoint costs about the same however many commits it covers, and a publish
+  // is one small commit. Measured: ~3-4% more sends per second. The price is a WAL file of up to
+  // ~40 MB, kept at that size (it is reused, not regrown) until the last connection closes.
+  // journal_size_limit was tried to trim it and cost more than it saved: regrowing the file is
+  // slower than writing over it.
+  if (options.owned && !db.memory) db.pragma('wal_autocheckpoint = 10000')
+
   // The schema declares no foreign keys (an application's handle may have them off), but a future
   // migration that adds one gets it enforced on our own connections.
   if (options.owned) db.pragma('foreign_keys = ON')
