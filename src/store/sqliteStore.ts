@@ -4,6 +4,7 @@
 
 import { StoreError } from '../errors.js'
 import { createChannels } from './channels.js'
+import { Checkpointer } from './checkpointer.js'
 import { jobResult, listDeadLetters, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew } from './leases.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
@@ -38,6 +39,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     throw translateError(err, `open ${label}`)
   }
   const channels = createChannels(s)
+  // Our own file (not :memory:, not the application's handle): its WAL is copied back from a worker.
+  const checkpointer = opened.owned && !opened.readonly && !db.memory ? new Checkpointer(db.name) : undefined
   let closed = false
 
   const guard = <R>(operation: string, run: () => R): R => {
@@ -56,7 +59,9 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     return (...args) =>
       guard(operation, () => {
         if (opened.readonly) throw new StoreError('ERR_STORE_READONLY', `Cannot ${operation}: the store was opened readonly`)
-        return transaction.immediate(...args) as R
+        const result = transaction.immediate(...args) as R
+        checkpointer?.committed()
+        return result
       })
   }
   // Several reads that must agree (stats) share one snapshot.
@@ -120,6 +125,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     close() {
       if (closed) return
       closed = true
+      checkpointer?.close()
       if (!opened.owned || !db.open) return
       try {
         // SQLite's advice for a closing connection: refresh the planner's statistics if useful.
