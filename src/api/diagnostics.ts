@@ -4,6 +4,7 @@
 // read.
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClaimedMessage, MessageKind, PublishInput, Store } from '../store/index.js'
+import { payloadBytes } from '../store/index.js'
 
 /**
  * The names of durable-ipc's diagnostics channels.
@@ -132,7 +133,7 @@ export function tracePublishes(store: Store): Store {
           kind: input.kind,
           key: input.key ?? null,
           visibleAt: input.visibleAt,
-          bytes: input.payload.byteLength,
+          bytes: payloadBytes(input.payload),
         }
         publishChannel.publish(event)
       }

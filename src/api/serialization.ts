@@ -106,11 +106,11 @@ export interface Envelope {
 
 /**
  * Serializes a durable message with its sender, checked as cloneArgs checks. JSON-like arguments
- * are stored as JSON (a few times cheaper to write and read than the V8 format, and readable in
- * the database); anything else in the V8 format, which starts with a different byte.
+ * are stored as JSON text (a few times cheaper to write and read than the V8 format, and readable
+ * in the database); anything else as bytes in the V8 format.
  */
-export function encodeEnvelope(sender: string | null, args: readonly unknown[]): Uint8Array {
-  if (jsonSafe(args, new Set())) return Buffer.from(JSON.stringify([sender, args]), 'utf8')
+export function encodeEnvelope(sender: string | null, args: readonly unknown[]): Uint8Array | string {
+  if (jsonSafe(args, new Set())) return JSON.stringify([sender, args])
   assertCloneable(args, 'args')
   try {
     return serialize([sender, args])
@@ -119,10 +119,13 @@ export function encodeEnvelope(sender: string | null, args: readonly unknown[]):
   }
 }
 
-export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  const [sender, args] = (bytes[0] === jsonArrayByte
-    ? JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
-    : deserialize(bytes)) as [string | null, unknown[]]
+/** Reverses encodeEnvelope; also reads JSON stored as bytes (as files written before text payloads hold it). */
+export function decodeEnvelope(payload: Uint8Array | string): Envelope {
+  const [sender, args] = (typeof payload === 'string'
+    ? JSON.parse(payload)
+    : payload[0] === jsonArrayByte
+      ? JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'))
+      : deserialize(payload)) as [string | null, unknown[]]
   return { sender, args }
 }
 

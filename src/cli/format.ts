@@ -100,7 +100,7 @@ export type Decoded = { ok: true; envelope: Envelope } | { ok: false; error: str
  * @example
  * const decoded = decode(row.payload)
  */
-export function decode(payload: Uint8Array): Decoded {
+export function decode(payload: Uint8Array | string): Decoded {
   try {
     return { ok: true, envelope: decodeEnvelope(payload) }
   } catch (err) {

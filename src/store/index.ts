@@ -2,6 +2,7 @@
 // implementation, owner ids, and maintenance sessions for repairs.
 
 export type * from './types.js'
+export { payloadBytes } from './types.js'
 export { openSqliteStore } from './sqliteStore.js'
 export { newOwnerId } from './owners.js'
 export { openForMaintenance } from './maintenance.js'

@@ -3,6 +3,7 @@
 import { MessageTooLargeError, QueueFullError, StoreError } from '../errors.js'
 import type { Channels } from './channels.js'
 import type { Statements } from './statements.js'
+import { payloadBytes } from './types.js'
 import type { PublishInput, PublishResult } from './types.js'
 
 /**
@@ -20,8 +21,9 @@ import type { PublishInput, PublishResult } from './types.js'
 export function publish(s: Statements, channels: Channels, input: PublishInput, cached = false): PublishResult {
   const { channel, payload, now } = input
   const { config, fanOut } = channels.publishPlan(channel, cached)
-  if (config.maxMessageBytes !== null && payload.byteLength > config.maxMessageBytes) {
-    throw new MessageTooLargeError(channel, payload.byteLength, config.maxMessageBytes)
+  if (config.maxMessageBytes !== null) {
+    const bytes = payloadBytes(payload)
+    if (bytes > config.maxMessageBytes) throw new MessageTooLargeError(channel, bytes, config.maxMessageBytes)
   }
 
   let targets: readonly string[]

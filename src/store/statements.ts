@@ -2,7 +2,7 @@
 // named parameters and never spell out SQL; lists of ids are bound as one JSON text (json_each).
 
 import type Database from 'better-sqlite3'
-import type { MessageKind } from './types.js'
+import type { MessageKind, Payload } from './types.js'
 
 type Params = Record<string, unknown>
 
@@ -18,14 +18,14 @@ export interface Query<P, R> {
 }
 
 /** A claimable row as an array (id, kind, payload, attempts, created_at): cheaper than an object per row. */
-export type ClaimableRow = [id: number, kind: MessageKind, payload: Buffer, attempts: number, createdAt: number]
+export type ClaimableRow = [id: number, kind: MessageKind, payload: Payload, attempts: number, createdAt: number]
 
 export interface DeadLetterDbRow {
   id: number
   channel: string
   subscription: string
   kind: MessageKind
-  payload: Buffer
+  payload: Payload
   attempts: number
   lastError: string
   createdAt: number
@@ -53,7 +53,7 @@ export interface StoredMessageDbRow {
   channel: string
   subscription: string
   kind: MessageKind
-  payload: Buffer
+  payload: Payload
   key: string | null
   attempts: number
   createdAt: number
@@ -217,7 +217,7 @@ export function prepareStatements(db: Database.Database) {
 
     idByKey: pluck<Sub & { key: string }, number>(sql.idByKey),
     depth: pluck<Sub & { max: number }, number>(sql.depth),
-    insertMessage: command<Sub & { kind: MessageKind; payload: Uint8Array; key: string | null; now: number; visibleAt: number }>(
+    insertMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number }>(
       sql.insertMessage,
     ),
 

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
 
@@ -56,4 +57,26 @@ describe('durable message encoding', () => {
     expect([...bytes]).toEqual([104, 105])
     expect(big).toBe(10n)
   })
+
+  it('stores plain data as JSON text and still reads JSON stored as bytes by an earlier version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dipc-enc-'))
+    dirs.push(dir)
+    const path = join(dir, 'app.db')
+    const producer = createBroker({ path })
+    producer.channel('ch', { durable: true })
+    producer.enqueue('ch', [{ n: 1 }])
+    await producer.close()
+    const db = new Database(path)
+    expect(db.prepare('SELECT typeof(payload) FROM durable_ipc_messages').pluck().get()).toBe('text')
+    // What versions before text payloads wrote: the same JSON, as a BLOB.
+    db.prepare(`INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, created_at, visible_at)
+      SELECT id + 1, channel, subscription, kind, CAST(? AS BLOB), created_at, visible_at FROM durable_ipc_messages`).run(Buffer.from('[null,[{"n":2}]]'))
+    db.close()
+    const consumer = createBroker({ path })
+    const got: unknown[] = []
+    await new Promise<void>((resolve) => consumer.ipcMain.on('ch', (_event, value: unknown) => { if (got.push(value) === 2) resolve() }))
+    await consumer.close()
+    expect(got).toEqual([{ n: 1 }, { n: 2 }])
+  })
 })
+

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
-import type { ChannelConfig, PublishInput } from '../../src/store/types.js'
+import type { ChannelConfig, Payload, PublishInput } from '../../src/store/types.js'
 
 /** A fresh temp directory, deleted after the test file; returns a path maker inside it. */
 export function tempDir(): (name: string) => string {
@@ -37,6 +37,6 @@ export function message(channel: string, text: string, now: number, extra: Parti
 }
 
 /** The text a payload carries. */
-export function text(payload: Uint8Array): string {
-  return decoder.decode(payload)
+export function text(payload: Payload): string {
+  return typeof payload === 'string' ? payload : decoder.decode(payload)
 }
