@@ -2,6 +2,7 @@
 // write in one IMMEDIATE transaction (a savepoint inside an application's transaction), each
 // failure as a typed error.
 
+import { resolve } from 'node:path'
 import { StoreError } from '../errors.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
@@ -40,7 +41,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   }
   const channels = createChannels(s)
   // Our own file (not :memory:, not the application's handle): its WAL is copied back from a worker.
-  const checkpointer = opened.owned && !opened.readonly && !db.memory ? new Checkpointer(db.name) : undefined
+  const checkpointer = opened.owned && !opened.readonly && !db.memory ? new Checkpointer(resolve(db.name)) : undefined
   let closed = false
 
   const guard = <R>(operation: string, run: () => R): R => {
