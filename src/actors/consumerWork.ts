@@ -32,8 +32,15 @@ export interface ConsumerInput {
   onTrace?: (what: 'deliver' | 'ack' | 'retry' | 'dead', message: ClaimedMessage, error?: unknown) => void
 }
 
-/** Messages claimed per transaction. */
+/** Messages claimed per transaction, at most (or `concurrency`, if larger). */
 export const BATCH_SIZE = 256
+/**
+ * A claim takes the free slots plus about this many milliseconds of waiting work, judged by how
+ * long deliveries take. Fast (synchronous) listeners get whole batches; slow ones only what they
+ * can start soon: a message claimed and still waiting when the process is killed has its attempt
+ * counted, and a handful of crashes must not use up the attempts of jobs that never ran.
+ */
+const CLAIM_AHEAD_MS = 100
 /** Messages delivered before the consumer yields the event loop. */
 const SLICE = 1024
 /** How soon acknowledgements held back by an open application transaction are tried again. */
@@ -46,6 +53,8 @@ export class ConsumerWork {
   #head = 0
   /** When the leases of the batch's undelivered messages need renewing (half their lease gone). */
   #renewAt = 0
+  /** How long a delivery takes (ms, a moving average); undefined until one has settled. */
+  #deliveryMs: number | undefined
   #acks: number[] = []
   #pumping = false
   #flushScheduled = false
@@ -189,7 +198,7 @@ export class ConsumerWork {
     const { store, channel, subscription, owner } = this.input
     if (store.inTransaction()) return 0 // the application holds a transaction: our writes would join it
     const config = this.input.config()
-    const limit = config.concurrency === 1 ? BATCH_SIZE : Math.max(BATCH_SIZE, config.concurrency)
+    const limit = this.#claimLimit(config.concurrency)
     try {
       const now = Date.now()
       this.#batch = store.claim(channel, subscription, owner, now, config.leaseMs, limit)
@@ -204,13 +213,27 @@ export class ConsumerWork {
     return this.#batch.length
   }
 
+  // Free slots, plus CLAIM_AHEAD_MS worth of deliveries at the pace seen so far; the first claim,
+  // before any pace is known, takes only the free slots.
+  #claimLimit(concurrency: number): number {
+    const free = Math.max(1, concurrency - this.inFlight)
+    const most = Math.max(BATCH_SIZE, concurrency)
+    const ms = this.#deliveryMs
+    if (ms === undefined) return free
+    if (ms <= 0) return most
+    return Math.min(most, Math.max(free, Math.floor((concurrency * CLAIM_AHEAD_MS) / ms)))
+  }
+
   #deliver(message: ClaimedMessage): void {
     this.inFlight++
     this.input.onTrace?.('deliver', message)
+    const started = performance.now()
     let settled = false
     const done = (outcome: DeliveryOutcome): void => {
       if (settled) return
       settled = true
+      const ms = performance.now() - started
+      this.#deliveryMs = this.#deliveryMs === undefined ? ms : this.#deliveryMs * 0.8 + ms * 0.2
       if (this.#pumping) this.settle(message, outcome)
       else this.#lateOutcome(message, outcome)
     }

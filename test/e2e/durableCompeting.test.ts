@@ -93,7 +93,7 @@ describe('competing processes', () => {
 
   it('takes over the leases of a consumer that hangs (alive, stopped) when they run out', async () => {
     const dir = tempDir()
-    const leaseMs = 600
+    const leaseMs = 2000
     const path = prepare(dir, 40, { leaseMs })
     const [stuck] = consumers(1, { path, workMs: 20, channelOptions: { leaseMs } }, dir)
     await expect.poll(() => readDeliveries(stuck!.log).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
@@ -101,13 +101,16 @@ describe('competing processes', () => {
     const stoppedAt = Date.now()
     const beforeStop = readDeliveries(stuck!.log)
     const [rescuer] = consumers(1, { path, workMs: 1, channelOptions: { leaseMs } }, dir)
-    await expect.poll(() => new Set([...beforeStop, ...readDeliveries(rescuer!.log)].map((d) => d.seq)).size, { timeout: 8000 }).toBe(40)
+    await expect.poll(() => new Set([...beforeStop, ...readDeliveries(rescuer!.log)].map((d) => d.seq)).size, { timeout: 10_000 }).toBe(40)
     const rescued = readDeliveries(rescuer!.log)
-    // Its pid is alive, so nothing is taken before the lease runs out.
-    expect(Math.min(...rescued.map((d) => d.at)) - stoppedAt).toBeGreaterThanOrEqual(leaseMs / 2 - 50)
+    const startedByStuck = new Set(beforeStop.map((d) => d.seq))
+    // What it had not claimed is taken at once (a slow listener's consumer claims ~100 ms of work
+    // ahead, not the queue); what it held, its pid being alive, only when the lease runs out.
+    expect(Math.min(...rescued.map((d) => d.at)) - stoppedAt).toBeLessThan(leaseMs / 2 - 50)
+    for (const d of rescued) if (startedByStuck.has(d.seq)) expect(d.at - stoppedAt).toBeGreaterThanOrEqual(leaseMs / 2 - 50)
     // Resumed, the stuck process finishes what it was doing, then finds its batch taken and stops.
     stuck!.child.process.kill('SIGCONT')
-    await new Promise((resolve) => setTimeout(resolve, leaseMs))
+    await new Promise((resolve) => setTimeout(resolve, 600))
     const afterResume = readDeliveries(stuck!.log).slice(beforeStop.length)
     expect(afterResume).toEqual([])
     const counts = countBySeq([...readDeliveries(stuck!.log), ...rescued])
