@@ -4,12 +4,14 @@
 
 import { resolve } from 'node:path'
 import { StoreError } from '../errors.js'
+import { retryWhileBusy } from './busyWait.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
 import { jobResult, listDeadLetters, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew } from './leases.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
+import { checkBusyTimeout } from './pragmas.js'
 import { publish } from './publish.js'
 import { translateError } from './sqliteErrors.js'
 import { prepareStatements } from './statements.js'
@@ -44,10 +46,15 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const checkpointer = opened.owned && !opened.readonly && !db.memory ? new Checkpointer(resolve(db.name)) : undefined
   let closed = false
 
+  // On our own connection SQLite answers busy at once and retryWhileBusy does the waiting (see
+  // busyWait.ts); only at top level: inside a transaction a busy statement is the caller's to handle.
+  const waitForLocks = opened.owned && !opened.readonly
+  if (waitForLocks) db.pragma('busy_timeout = 0')
+  const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs)
   const guard = <R>(operation: string, run: () => R): R => {
     if (closed) throw new StoreError('ERR_STORE_CLOSED', `Cannot ${operation}: the store is closed`)
     try {
-      return run()
+      return waitForLocks && !db.inTransaction ? retryWhileBusy(run, busyTimeoutMs) : run()
     } catch (err) {
       throw translateError(err, operation)
     }
