@@ -15,6 +15,7 @@ import type { EnqueueOptions, EnqueueResult } from './durableChannels.js'
 import type { InboxEndpoint } from './durableDelivery.js'
 import { IpcMainImpl } from './ipcMain.js'
 import type { JobResult } from './jobs.js'
+import { checkRetention } from './jobRetention.js'
 import { InProcessRenderer } from './renderer.js'
 import { Router } from './router.js'
 import type { BrokerOptions, ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, UntypedChannels, WebContents } from './types.js'
@@ -78,6 +79,12 @@ export interface FullBrokerOptions extends BrokerOptions {
   busyTimeoutMs?: number
   /** How long close() waits for deliveries in flight. Default 10000. */
   closeTimeoutMs?: number
+  /**
+   * How long a stored job result (a durable invoke's outcome, `broker.jobResult(id)`) is kept after
+   * it was stored, in ms. Default 7 days; `Infinity` keeps them all. Older ones are deleted at open
+   * and once a minute.
+   */
+  jobResultRetentionMs?: number
   /** Passed to every actor the broker starts (XState's inspection API). */
   inspect?: ((event: InspectionEvent) => void) | undefined
 }
@@ -123,6 +130,7 @@ class BrokerImpl extends EventEmitter {
         reportError: (error, channel) => this.reportError(error, channel),
         endpoint: (id) => this.endpoint(id),
         webContentsFor: (id) => this.#webContentsFor(id),
+        jobResultRetentionMs: checkRetention(options.jobResultRetentionMs),
         trace: (what, message, error) => {
           traceDelivery(what, message, error)
           if (what === 'deliver') return
@@ -296,6 +304,7 @@ export function createBroker<C extends ChannelMap = UntypedChannels>(options: Fu
   assertOptionalMs(options.busyTimeoutMs, 'busyTimeoutMs')
   assertOptionalMs(options.closeTimeoutMs, 'closeTimeoutMs')
   assertOptionalMs(options.syncTimeoutMs, 'syncTimeoutMs')
+  checkRetention(options.jobResultRetentionMs)
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
     throw new InvalidArgumentError('Expected path to be a non-empty string')
   }

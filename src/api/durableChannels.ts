@@ -17,6 +17,7 @@ import { JobWaiters } from './jobs.js'
 import type { JobResult } from './jobs.js'
 import { encodeEnvelope } from './serialization.js'
 import type { WebContents } from './types.js'
+import { startJobResultPruning } from './jobRetention.js'
 import { assertChannel, assertOptionalMs } from './validation.js'
 
 
@@ -52,12 +53,15 @@ export interface DurableHooks {
   trace?: ConsumerInput['onTrace']
   /** A channel became durable in this broker (declared, or found declared by another process). */
   onDeclared?: (channel: string) => void
+  /** How long job results are kept (ms; Infinity: forever). */
+  jobResultRetentionMs: number
 }
 
 export class DurableChannels {
   readonly #openStore: () => Store
   readonly #hooks: DurableHooks
   #store: Store | undefined
+  #stopPruning: (() => void) | undefined
   readonly #configs = new Map<string, ChannelConfig>()
   readonly #consumers = new Map<string, ConsumerActor>()
   /** Consumers told to stop that still have deliveries in flight. */
@@ -200,6 +204,7 @@ export class DurableChannels {
     for (const actor of actors) actor.stop()
     this.#retiring.clear()
     this.#jobs.abort(new Error('The broker closed before the job settled; its result will be stored when it runs'))
+    this.#stopPruning?.()
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
   }
@@ -215,6 +220,7 @@ export class DurableChannels {
     } catch {
       // the consumers' idle sweeps try again
     }
+    this.#stopPruning = startJobResultPruning(store, this.#hooks.jobResultRetentionMs)
     return store
   }
 

@@ -66,3 +66,18 @@ export function jobResult(s: Statements, id: number): JobResultRow | undefined {
   const row = s.jobResult.get({ id })
   return row === undefined ? undefined : { id: row.id, ok: row.ok === 1, payload: row.payload, completedAt: row.completedAt }
 }
+
+/**
+ * Deletes up to `limit` job results stored before `before` (epoch ms), oldest first. Their ids stay
+ * used: the high-water mark is raised past them. Returns how many were deleted.
+ *
+ * @example
+ * pruneJobResults(s, Date.now() - 7 * 86_400_000, 1000)
+ */
+export function pruneJobResults(s: Statements, before: number, limit: number): number {
+  const ids = s.expiredJobResults.all({ before, limit })
+  if (ids.length === 0) return 0
+  const deleted = s.deleteJobResults.run({ ids: JSON.stringify(ids) }).changes
+  s.raiseHighWater.run({ id: Math.max(...ids) })
+  return deleted
+}

@@ -7,7 +7,7 @@ import { StoreError } from '../errors.js'
 import { retryWhileBusy } from './busyWait.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
-import { jobResult, listDeadLetters, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
+import { jobResult, listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew } from './leases.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
@@ -118,6 +118,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     ),
     purgeDeadLetters: write('purge dead letters', (channel: string, ids?: readonly number[]) => purgeDeadLetters(s, channel, ids)),
     jobResult: read('read a job result', (id: number) => jobResult(s, id)),
+    pruneJobResults: write('prune job results', (before: number, limit: number) => pruneJobResults(s, before, limit)),
 
     messagesAfter: read('read messages', (afterId: number, channel: string | undefined, limit: number) =>
       messagesAfter(s, afterId, channel, limit),

@@ -136,6 +136,9 @@ const sql = {
   upsertJobResult: `INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at) VALUES (@id, @ok, @payload, @now)
     ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at`,
   jobResult: 'SELECT id, ok, payload, completed_at AS completedAt FROM durable_ipc_job_results WHERE id = @id',
+  // Oldest first, from the completed_at index (003).
+  expiredJobResults: `SELECT id FROM durable_ipc_job_results WHERE completed_at < @before ORDER BY completed_at LIMIT @limit`,
+  deleteJobResults: 'DELETE FROM durable_ipc_job_results WHERE id IN (SELECT value FROM json_each(@ids))',
 
   deadLetters: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters WHERE channel = @channel ORDER BY id`,
   deadLettersByIds: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
@@ -238,6 +241,8 @@ export function prepareStatements(db: Database.Database) {
 
     upsertJobResult: command<{ id: number; ok: number; payload: Uint8Array; now: number }>(sql.upsertJobResult),
     jobResult: query<{ id: number }, JobResultDbRow>(sql.jobResult),
+    expiredJobResults: pluck<{ before: number; limit: number }, number>(sql.expiredJobResults),
+    deleteJobResults: command<{ ids: string }>(sql.deleteJobResults),
 
     deadLetters: query<Channel, DeadLetterDbRow>(sql.deadLetters),
     deadLettersByIds: query<Channel & { ids: string }, DeadLetterDbRow>(sql.deadLettersByIds),

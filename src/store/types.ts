@@ -177,6 +177,8 @@ export interface Store {
   replay(channel: string, ids: readonly number[] | undefined, now: number): number
   purgeDeadLetters(channel: string, ids?: readonly number[]): number
   jobResult(id: number): JobResultRow | undefined
+  /** Deletes up to `limit` job results completed before `before` (epoch ms), oldest first; returns how many. */
+  pruneJobResults(before: number, limit: number): number
 
   /**
    * Messages with an id above `afterId`, in id order (the order they were stored), at most

@@ -133,4 +133,33 @@ describe('durable invoke and invokeTimeoutMs', () => {
     })
     expect(await ran.promise).toBe(2)
   })
+
+  it('keeps job results for jobResultRetentionMs (default 7 days), then deletes them, never reusing their ids', async () => {
+    const path = dbPath()
+    const first = openBroker({ path })
+    first.channel('add', { durable: true })
+    first.ipcMain.handle('add', (_event, a: number, b: number) => a + b)
+    const { id } = first.enqueue('add', [1, 2])
+    await expect.poll(() => first.jobResult(id)).toEqual({ ok: true, value: 3 })
+    await first.close()
+
+    // The default keeps it; a retention it has outlived deletes it when the store opens.
+    const kept = openBroker({ path })
+    expect(kept.jobResult(id)).toEqual({ ok: true, value: 3 })
+    await kept.close()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const pruned = openBroker({ path, jobResultRetentionMs: 10 })
+    pruned.channel('add')
+    expect(pruned.jobResult(id)).toBeUndefined()
+    // The id stays used: the next message gets a higher one.
+    expect(pruned.enqueue('add', [2, 2]).id).toBeGreaterThan(id)
+  })
+
+  it('refuses a jobResultRetentionMs that is not a non-negative integer or Infinity', () => {
+    for (const bad of [-1, 1.5, Number.NaN, '1000']) {
+      expect(() => openBroker({ jobResultRetentionMs: bad as number })).toThrow(InvalidArgumentError)
+    }
+    expect(() => openBroker({ jobResultRetentionMs: Infinity })).not.toThrow()
+  })
 })
+
