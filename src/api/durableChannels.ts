@@ -17,6 +17,7 @@ import { JobWaiters } from './jobs.js'
 import type { JobResult } from './jobs.js'
 import { encodeEnvelope } from './serialization.js'
 import type { WebContents } from './types.js'
+import { watchDeclarations } from './channelWatch.js'
 import { startJobResultPruning } from './jobRetention.js'
 import { assertChannel, assertOptionalMs } from './validation.js'
 
@@ -62,6 +63,7 @@ export class DurableChannels {
   readonly #hooks: DurableHooks
   #store: Store | undefined
   #stopPruning: (() => void) | undefined
+  #stopWatching: (() => void) | undefined
   readonly #configs = new Map<string, ChannelConfig>()
   readonly #consumers = new Map<string, ConsumerActor>()
   /** Consumers told to stop that still have deliveries in flight. */
@@ -205,6 +207,7 @@ export class DurableChannels {
     this.#retiring.clear()
     this.#jobs.abort(new Error('The broker closed before the job settled; its result will be stored when it runs'))
     this.#stopPruning?.()
+    this.#stopWatching?.()
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
   }
@@ -213,6 +216,8 @@ export class DurableChannels {
     const store = this.#openStore()
     this.#store = store
     for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
+    // Declared since, by another process: learnt within a second.
+    this.#stopWatching = watchDeclarations(store, (name, config) => this.#learn(name, config))
     // A restart takes back at once what this host's dead processes held, instead of after the lease.
     // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
     try {
@@ -222,6 +227,15 @@ export class DurableChannels {
     }
     this.#stopPruning = startJobResultPruning(store, this.#hooks.jobResultRetentionMs)
     return store
+  }
+
+  // A declaration read from the file: new ones start consuming for the listeners already here.
+  #learn(name: string, config: ChannelConfig): void {
+    const known = this.#configs.has(name)
+    this.#configs.set(name, config)
+    if (known || this.#closing) return
+    this.#hooks.onDeclared?.(name)
+    this.receiversChanged(name)
   }
 
   #ensureConsumer(

@@ -86,6 +86,28 @@ describe('broker.channel', () => {
     expect(got.items).toEqual(['from-other'])
   })
 
+  it('learns within about a second of a channel another process declared, so renderer sends on it are stored', async () => {
+    const path = dbPath()
+    const broker = openBroker({ path })
+    const win = broker.createRenderer({ id: 'w' })
+    const other = openBroker({ path })
+    const started = Date.now()
+    other.channel('late', { durable: true })
+    const late = other.channel('late')
+    // Probes: dropped while 'late' is transient here (no listener), stored once this broker knows.
+    let probe = 0
+    await expect.poll(() => {
+      win.ipcRenderer.send('late', probe++)
+      return late.stats().ready
+    }, { timeout: 3000, interval: 50 }).toBeGreaterThan(0)
+    expect(Date.now() - started).toBeLessThan(2500)
+    // And listeners added now consume it as a durable channel (acknowledged, with an attempt).
+    const got = new Counter<number>()
+    broker.ipcMain.on('late', (event) => got.push(event.attempt!))
+    await got.reach(1)
+    expect(got.items[0]).toBe(1)
+  })
+
   it.each([
     ['no durable flag', { maxAttempts: 2 }],
     ['durable false', { durable: false }],
