@@ -9,39 +9,20 @@ import { newOwnerId } from '../store/index.js'
 import type { ChannelConfig, Store } from '../store/index.js'
 import { toChannelConfig } from './channelOptions.js'
 import { ChannelHandle } from './channelHandle.js'
+import { watchDeclarations } from './channelWatch.js'
 import { inboxOf, MAIN } from './constants.js'
 import { deliverToInbox, deliverToMain } from './durableDelivery.js'
+import { parseEnqueueOptions } from './enqueueOptions.js'
+import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import type { InboxEndpoint } from './durableDelivery.js'
 import type { IpcMainImpl } from './ipcMain.js'
+import { startJobResultPruning } from './jobRetention.js'
 import { JobWaiters } from './jobs.js'
 import type { JobResult } from './jobs.js'
 import { encodeEnvelope } from './serialization.js'
 import type { WebContents } from './types.js'
-import { watchDeclarations } from './channelWatch.js'
-import { startJobResultPruning } from './jobRetention.js'
-import { assertChannel, assertOptionalMs } from './validation.js'
+import { assertChannel } from './validation.js'
 
-
-/**
- * Options of `broker.enqueue`.
- *
- * @example
- * broker.enqueue('jobs', [{ order: 42 }], { key: 'order-42', delayMs: 1000 })
- */
-export interface EnqueueOptions {
-  /** Idempotency key: while a message with this key waits, another one is not stored. */
-  key?: string
-  /** Not delivered before this many ms from now. */
-  delayMs?: number
-  /** Not delivered before this time (a Date or epoch ms). */
-  runAt?: Date | number
-}
-
-export interface EnqueueResult {
-  /** The stored message's id (the existing one's, for a duplicate key). */
-  id: number
-  duplicate: boolean
-}
 
 export interface DurableHooks {
   ipcMain: IpcMainImpl
@@ -101,12 +82,10 @@ export class DurableChannels {
     assertChannel(name)
     if (options === undefined) {
       if (!this.#configs.has(name)) {
+        // Declared by another process since this one opened (and not learnt yet): known from now.
         const stored = this.store.getChannel(name)
         if (!stored) throw new UnknownChannelError(name)
-        this.#configs.set(name, stored)
-        this.#hooks.onDeclared?.(name)
-        // Declared by another process since this one opened: listeners added before now start consuming.
-        this.receiversChanged(name)
+        this.#learn(name, stored)
       }
     } else {
       const config = toChannelConfig(options, this.#configs.get(name))
@@ -121,7 +100,7 @@ export class DurableChannels {
 
   /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns. */
   publish(sender: string | null, channel: string, args: readonly unknown[], options: EnqueueOptions = {}): EnqueueResult {
-    const { key, visibleAt } = this.#publishOptions(options)
+    const { key, visibleAt } = parseEnqueueOptions(options)
     const payload = encodeEnvelope(sender, args)
     const now = Date.now()
     const result = this.store.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, now })
@@ -305,20 +284,5 @@ export class DurableChannels {
   readonly #wakeAll = (): void => {
     for (const key of this.#toWake) this.#consumers.get(key)?.send({ type: 'wake' })
     this.#toWake.clear()
-  }
-
-  #publishOptions(options: EnqueueOptions): { key: string | null; visibleAt: number | undefined } {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected enqueue options to be an object')
-    const { key, delayMs, runAt } = options
-    if (key !== undefined && (typeof key !== 'string' || key.length === 0)) throw new InvalidArgumentError('Expected key to be a non-empty string')
-    assertOptionalMs(delayMs, 'delayMs')
-    let visibleAt: number | undefined
-    if (delayMs !== undefined) visibleAt = Date.now() + delayMs
-    if (runAt !== undefined) {
-      const at = runAt instanceof Date ? runAt.getTime() : runAt
-      if (typeof at !== 'number' || !Number.isFinite(at)) throw new InvalidArgumentError('Expected runAt to be a Date or epoch milliseconds')
-      visibleAt = Math.max(visibleAt ?? 0, at)
-    }
-    return { key: key ?? null, visibleAt }
   }
 }

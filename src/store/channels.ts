@@ -77,8 +77,7 @@ export function createChannels(s: Statements): Channels {
   const cacheValid = (): boolean => {
     const version = s.dataVersion.get() ?? 0
     if (version === cacheVersion) return true
-    plans.clear()
-    knownSubscriptions.clear()
+    forget()
     cacheVersion = version
     return false
   }
@@ -110,7 +109,6 @@ export function createChannels(s: Statements): Channels {
     touchSubscription(channel, subscription, now, cached) {
       const id = `${channel}\u0000${subscription}`
       if (cached && cacheValid() && knownSubscriptions.has(id)) return
-      if (!cached) forget()
       s.insertSubscription.run({ channel, name: subscription, now })
       if (cached) knownSubscriptions.add(id)
     },
