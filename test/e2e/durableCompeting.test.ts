@@ -93,7 +93,7 @@ describe('competing processes', () => {
 
   it('takes over the leases of a consumer that hangs (alive, stopped) when they run out', async () => {
     const dir = tempDir()
-    const leaseMs = 2000
+    const leaseMs = 3000 // half of it (1.45 s) is the slack a loaded machine has to start the rescuer
     const path = prepare(dir, 40, { leaseMs })
     const [stuck] = consumers(1, { path, workMs: 20, channelOptions: { leaseMs } }, dir)
     await expect.poll(() => readDeliveries(stuck!.log).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
@@ -101,7 +101,7 @@ describe('competing processes', () => {
     const stoppedAt = Date.now()
     const beforeStop = readDeliveries(stuck!.log)
     const [rescuer] = consumers(1, { path, workMs: 1, channelOptions: { leaseMs } }, dir)
-    await expect.poll(() => new Set([...beforeStop, ...readDeliveries(rescuer!.log)].map((d) => d.seq)).size, { timeout: 10_000 }).toBe(40)
+    await expect.poll(() => new Set([...beforeStop, ...readDeliveries(rescuer!.log)].map((d) => d.seq)).size, { timeout: 15_000 }).toBe(40)
     const rescued = readDeliveries(rescuer!.log)
     const startedByStuck = new Set(beforeStop.map((d) => d.seq))
     // What it had not claimed is taken at once (a slow listener's consumer claims ~100 ms of work
