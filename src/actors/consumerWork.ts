@@ -43,6 +43,11 @@ export const BATCH_SIZE = 256
 const CLAIM_AHEAD_MS = 100
 /** Messages delivered before the consumer yields the event loop. */
 const SLICE = 1024
+/**
+ * How long acknowledgements of answers that came in late (async listeners) wait for company: one
+ * per event-loop turn would be one transaction per delivery.
+ */
+const LATE_ACK_MS = 1
 /** How soon acknowledgements held back by an open application transaction are tried again. */
 const TRANSACTION_RETRY_MS = 5
 
@@ -56,6 +61,8 @@ export class ConsumerWork {
   /** How long a delivery takes (ms, a moving average); undefined until one has settled. */
   #deliveryMs: number | undefined
   #acks: number[] = []
+  /** Some buffered acknowledgement came from an answer that arrived after its pump (async). */
+  #lateAcks = false
   #pumping = false
   #flushScheduled = false
   #early: Array<[ClaimedMessage, DeliveryOutcome]> = []
@@ -103,9 +110,10 @@ export class ConsumerWork {
     }
   }
 
-  // Acknowledgements wait at most one turn of the event loop: answers that come in within the same
-  // turn (fast async listeners) share one transaction, and a crash loses only that turn's worth.
-  #scheduleFlush(delayMs = 0): void {
+  // Acknowledgements of synchronous answers wait at most one turn of the event loop; those of async
+  // answers (which come one a turn) up to LATE_ACK_MS, so that they share a transaction too. A crash
+  // redelivers only what was answered in that window (at least once).
+  #scheduleFlush(delayMs = this.#lateAcks ? LATE_ACK_MS : 0): void {
     if (this.#acks.length === 0 || this.#flushScheduled) return
     this.#flushScheduled = true
     const flush = (): void => {
@@ -130,6 +138,7 @@ export class ConsumerWork {
     if (this.input.store.inTransaction()) return this.#scheduleFlush(TRANSACTION_RETRY_MS)
     const ids = this.#acks
     this.#acks = []
+    this.#lateAcks = false
     try {
       this.input.store.ack(ids, this.input.owner)
     } catch (error) {
@@ -253,6 +262,7 @@ export class ConsumerWork {
           this.input.onJobSettled?.(message.id)
         } else {
           this.#acks.push(message.id)
+          if (!this.#pumping) this.#lateAcks = true
           if (this.#acks.length >= BATCH_SIZE) this.flushAcks()
         }
         this.input.onTrace?.('ack', message)
