@@ -18,7 +18,7 @@ function run(system, mode, count) {
   const child = (m) => JSON.parse(execFileSync(process.execPath, [worker, system, m, String(count), path], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop())
   try {
     // The backlog is built by one process and measured by a fresh one.
-    if (mode === 'scale') child('fill')
+    if (mode === 'scale' || mode.startsWith('drain-')) child('fill')
     return child(mode)
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -47,6 +47,8 @@ export function durableBench() {
   const big = quick ? 200_000 : 1_000_000
   const scale = run('durable-ipc', 'scale', big)
   const small = run('durable-ipc', 'scale', 10_000)
+  const drain = (mode) => Math.round(median([1, 2, 3].map(() => run('durable-ipc', mode, 20_000).rate)))
+  const listeners = { queued: 20_000, 'sync listener msgs/s': drain('drain-sync'), 'async listener msgs/s': drain('drain-async') }
   return {
     throughput: rows,
     backlog: {
@@ -57,6 +59,7 @@ export function durableBench() {
       rateAt10k: Math.round(small.rate),
       ratio: +(scale.rate / small.rate).toFixed(2),
     },
+    listeners,
   }
 }
 
@@ -64,5 +67,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = durableBench()
   console.table(result.throughput)
   console.table([result.backlog])
+  console.table([result.listeners])
   console.log(JSON.stringify(result))
 }

@@ -20,4 +20,5 @@ console.log('# durable channels (bench/durable.mjs): durable-ipc vs plainjob vs 
 results.durable = durableBench()
 console.table(results.durable.throughput)
 console.table([results.durable.backlog])
+console.table([results.durable.listeners])
 console.log(JSON.stringify({ node: process.version, ...results }))
