@@ -1,11 +1,7 @@
 // Dead letters (list, replay, purge) and job results: reading and clearing what failed or settled.
 
-import type { DeadLetterDbRow, Statements } from './statements.js'
+import type { Statements } from './statements.js'
 import type { DeadLetterRow, JobResultRow } from './types.js'
-
-function toDeadLetter(row: DeadLetterDbRow): DeadLetterRow {
-  return { ...row }
-}
 
 // undefined: every dead letter of the channel; an empty list selects none.
 function idsParam(ids: readonly number[]): string {
@@ -19,8 +15,7 @@ function idsParam(ids: readonly number[]): string {
  * listDeadLetters(s, 'jobs').map((d) => d.lastError)
  */
 export function listDeadLetters(s: Statements, channel: string, ids?: readonly number[]): DeadLetterRow[] {
-  const rows = ids === undefined ? s.deadLetters.all({ channel }) : s.deadLettersByIds.all({ channel, ids: idsParam(ids) })
-  return rows.map(toDeadLetter)
+  return ids === undefined ? s.deadLetters.all({ channel }) : s.deadLettersByIds.all({ channel, ids: idsParam(ids) })
 }
 
 /**

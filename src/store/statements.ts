@@ -2,7 +2,7 @@
 // named parameters and never spell out SQL; lists of ids are bound as one JSON text (json_each).
 
 import type Database from 'better-sqlite3'
-import type { MessageKind, Payload } from './types.js'
+import type { DeadLetterRow, MessageKind, Payload } from './types.js'
 
 type Params = Record<string, unknown>
 
@@ -19,18 +19,6 @@ export interface Query<P, R> {
 
 /** A claimable row as an array (id, kind, payload, attempts, created_at): cheaper than an object per row. */
 export type ClaimableRow = [id: number, kind: MessageKind, payload: Payload, attempts: number, createdAt: number]
-
-export interface DeadLetterDbRow {
-  id: number
-  channel: string
-  subscription: string
-  kind: MessageKind
-  payload: Payload
-  attempts: number
-  lastError: string
-  createdAt: number
-  failedAt: number
-}
 
 export interface JobResultDbRow {
   id: number
@@ -244,8 +232,8 @@ export function prepareStatements(db: Database.Database) {
     expiredJobResults: pluck<{ before: number; limit: number }, number>(sql.expiredJobResults),
     deleteJobResults: command<{ ids: string }>(sql.deleteJobResults),
 
-    deadLetters: query<Channel, DeadLetterDbRow>(sql.deadLetters),
-    deadLettersByIds: query<Channel & { ids: string }, DeadLetterDbRow>(sql.deadLettersByIds),
+    deadLetters: query<Channel, DeadLetterRow>(sql.deadLetters),
+    deadLettersByIds: query<Channel & { ids: string }, DeadLetterRow>(sql.deadLettersByIds),
     replay: command<Channel & { now: number }>(sql.replay),
     replayByIds: command<Channel & { now: number; ids: string }>(sql.replayByIds),
     raiseHighWater: command<{ id: number }>(sql.raiseHighWater),
@@ -257,8 +245,8 @@ export function prepareStatements(db: Database.Database) {
     deadCounts: bare<{ channel: string; subscription: string; dead: number }>(sql.deadCounts),
 
     messagesAfter: query<{ after: number; channel: string | null; limit: number }, StoredMessageDbRow>(sql.messagesAfter),
-    deadLettersAfter: query<{ after: number; limit: number }, DeadLetterDbRow>(sql.deadLettersAfter),
-    deadLettersAfterInChannel: query<Channel & { after: number; limit: number }, DeadLetterDbRow>(sql.deadLettersAfterInChannel),
+    deadLettersAfter: query<{ after: number; limit: number }, DeadLetterRow>(sql.deadLettersAfter),
+    deadLettersAfterInChannel: query<Channel & { after: number; limit: number }, DeadLetterRow>(sql.deadLettersAfterInChannel),
     lastMessageId: barePluck<number>(sql.lastMessageId),
 
     // Changes whenever another connection commits: the cross-process wake-up probe.
