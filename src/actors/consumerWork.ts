@@ -1,11 +1,29 @@
 // The data side of one durable consumer: claiming batches, handing messages to the receiver,
-// buffering acknowledgements and recording failures. consumerMachine.ts decides when each runs.
+// buffering acknowledgements, recording starts, keeping leases and recording failures.
+// consumerMachine.ts decides when each runs.
 //
 // Throughput comes from batching: one transaction claims a batch, one acknowledges a batch. A
 // receiver that answers synchronously is settled inline, so a batch of synchronous listeners costs
 // two transactions in all; only a late (async) answer becomes an event for the machine.
+//
+// Attempts count the deliveries that started, recorded in the transactions that run anyway, so a
+// crash charges no attempt to a message claimed ahead that never started:
+// - the claim counts the deliveries it starts at once;
+// - a delivery that takes LATE_ACK_MS or more (a job) has its start recorded before its receiver
+//   is called, in the transaction that acknowledges the previous ones (which such deliveries
+//   need one of each anyway): exact, whenever the crash comes;
+// - faster deliveries are recorded by the next report (acknowledgements, at most LATE_ACK_MS
+//   later): a delivery answered or started within that last millisecond before a crash goes
+//   uncounted, and its message is then marked careful by the store (store/endLeases.ts). A
+//   careful message's start is always recorded before it is delivered, so a message that keeps
+//   taking the process down uses up its attempts and reaches the dead letters.
+//
+// Leases: every message this consumer holds (waiting in its batch or being delivered) is renewed
+// in one transaction every leaseMs / 3, for as long as the process runs, so a long delivery is
+// never taken over by another process while its owner is alive.
 import type { ChannelConfig, ClaimedMessage, Store } from '../store/index.js'
 import { backoffDelay } from './backoff.js'
+import { errorText } from './errorText.js'
 
 /** How a receiver dealt with one message. `result` is what to store for an invoke job. */
 export type DeliveryOutcome =
@@ -50,14 +68,20 @@ const SLICE = 1024
 const LATE_ACK_MS = 1
 /** How soon acknowledgements held back by an open application transaction are tried again. */
 const TRANSACTION_RETRY_MS = 5
+/** Leases are renewed when a third of them has passed, so two renewals may fail before one runs out. */
+const RENEW_FRACTION = 1 / 3
 
 export class ConsumerWork {
   readonly input: ConsumerInput
-  inFlight = 0
+  /** Deliveries handed to the receiver and not settled, by message id. */
+  readonly #running = new Map<number, ClaimedMessage>()
+  /** Of those, the ones whose start is not recorded yet (the next report records it). */
+  readonly #unstarted = new Set<number>()
   #batch: ClaimedMessage[] = []
   #head = 0
-  /** When the leases of the batch's undelivered messages need renewing (half their lease gone). */
+  /** When the leases this consumer holds need renewing. */
   #renewAt = 0
+  #renewTimer: NodeJS.Timeout | undefined
   /** How long a delivery takes (ms, a moving average); undefined until one has settled. */
   #deliveryMs: number | undefined
   #acks: number[] = []
@@ -70,6 +94,10 @@ export class ConsumerWork {
 
   constructor(input: ConsumerInput) {
     this.input = input
+  }
+
+  get inFlight(): number {
+    return this.#running.size
   }
 
   /** Where answers that arrive after pump() returned go (the machine turns them into events). */
@@ -100,6 +128,10 @@ export class ConsumerWork {
           if (claimed === 0) return 'drained'
           message = this.#next()!
         }
+        if (!message.started && (message.careful || this.#slow()) && !this.#recordStart(message)) {
+          this.#head-- // still ours: tried again after the back-off
+          return 'error'
+        }
         delivered++
         this.#deliver(message)
       }
@@ -111,10 +143,11 @@ export class ConsumerWork {
   }
 
   // Acknowledgements of synchronous answers wait at most one turn of the event loop; those of async
-  // answers (which come one a turn) up to LATE_ACK_MS, so that they share a transaction too. A crash
-  // redelivers only what was answered in that window (at least once).
-  #scheduleFlush(delayMs = this.#lateAcks ? LATE_ACK_MS : 0): void {
-    if (this.#acks.length === 0 || this.#flushScheduled) return
+  // answers (which come one a turn), and the starts of deliveries still running, up to LATE_ACK_MS,
+  // so that they share a transaction too. A crash redelivers only what was answered in that window
+  // (at least once).
+  #scheduleFlush(delayMs = this.#lateAcks || this.#unstarted.size > 0 ? LATE_ACK_MS : 0): void {
+    if ((this.#acks.length === 0 && this.#unstarted.size === 0) || this.#flushScheduled) return
     this.#flushScheduled = true
     const flush = (): void => {
       this.#flushScheduled = false
@@ -126,24 +159,66 @@ export class ConsumerWork {
 
   /** Records an answer that came in as an event. */
   settle(message: ClaimedMessage, outcome: DeliveryOutcome): void {
-    this.inFlight--
+    if (!this.#running.delete(message.id)) return // abandoned by close(): its lease was handed back
+    this.#unstarted.delete(message.id)
     this.#record(message, outcome)
+    this.#armRenewal()
   }
 
-  /** Writes the buffered acknowledgements in one transaction. */
-  flushAcks(): void {
-    if (this.#acks.length === 0) return
+  /**
+   * Writes the buffered acknowledgements and the starts of deliveries still running in one
+   * transaction; with `renew`, also extends every lease this consumer holds.
+   */
+  flushAcks(renew = false): void {
+    if (this.#acks.length === 0 && this.#unstarted.size === 0 && !renew) return
     // Inside the application's own transaction (the outbox) an ack would commit or roll back with
     // it: a rollback would bring back messages already handled. Write it once that one is over.
     if (this.input.store.inTransaction()) return this.#scheduleFlush(TRANSACTION_RETRY_MS)
-    const ids = this.#acks
+    const acks = this.#acks
+    const starts = [...this.#unstarted]
     this.#acks = []
     this.#lateAcks = false
+    this.#unstarted.clear()
+    const now = Date.now()
+    const leaseMs = this.input.config().leaseMs
+    const waiting = renew ? this.#batch.slice(this.#head) : []
+    const renewed = renew ? [...waiting.map((m) => m.id), ...this.#running.keys()] : []
     try {
-      this.input.store.ack(ids, this.input.owner)
+      const held = new Set(this.input.store.report(this.input.owner, { acks, starts, renew: { ids: renewed, leaseUntil: now + leaseMs } }))
+      if (renew) {
+        // Waiting messages another process took meanwhile (this process was blocked past the
+        // lease) are dropped from the batch; deliveries running keep running, and their answers
+        // are then ignored by the store.
+        this.#batch = waiting.filter((m) => held.has(m.id))
+        this.#head = 0
+      }
     } catch (error) {
-      // Not acknowledged: the messages come back when their lease expires (at least once).
+      // Not acknowledged: the messages come back when their lease expires (at least once). Starts
+      // not recorded: the message is careful after a crash, as for one started just before it.
       this.input.onError(error)
+      if (renew) {
+        this.#batch = [] // unsure what is still ours: leave all of it to lease expiry
+        this.#head = 0
+      }
+    }
+    if (renew) this.#renewAt = now + leaseMs * RENEW_FRACTION
+  }
+
+  /**
+   * close() stopped waiting for the deliveries still running: their leases are handed back now,
+   * the attempt counted (dead-lettered if it was the last), so that a broker reopened in this
+   * process does not wait leaseMs for them. Their answers, if they still come, are ignored.
+   */
+  abandon(detail: string): void {
+    this.#stopRenewal()
+    const ids = [...this.#running.keys()]
+    this.#running.clear()
+    this.#unstarted.clear()
+    if (ids.length === 0) return
+    try {
+      this.input.store.handBack(ids, this.input.owner, Date.now(), true, detail)
+    } catch (error) {
+      this.input.onError(error) // their leases expire instead
     }
   }
 
@@ -159,6 +234,7 @@ export class ConsumerWork {
     this.#batch = []
     this.#head = 0
     if (undelivered.length > 0) this.#handBackLater(undelivered)
+    this.#armRenewal()
   }
 
   // A listener removed inside the application's transaction stops the consumer there: a hand-back
@@ -178,29 +254,54 @@ export class ConsumerWork {
 
   #next(): ClaimedMessage | undefined {
     if (this.#head >= this.#batch.length) return undefined
-    if (Date.now() >= this.#renewAt) this.#renew()
+    // A long slice of synchronous deliveries keeps the renewal timer from running.
+    if (Date.now() >= this.#renewAt) this.flushAcks(true)
     return this.#head < this.#batch.length ? this.#batch[this.#head++] : undefined
   }
 
-  // A batch is claimed at once but delivered one slot at a time: with slow listeners its last
-  // messages would outlive their lease before their delivery starts, and another process would
-  // take them over, a duplicate with nothing crashed. Renewing once half the lease is gone keeps
-  // them ours; the ones another process took meanwhile are dropped from the batch.
-  #renew(): void {
-    const { store, owner } = this.input
-    const leaseMs = this.input.config().leaseMs
-    const now = Date.now()
-    const waiting = this.#batch.slice(this.#head)
-    let held: Set<number>
+  // A batch is claimed at once but delivered one slot at a time, and a delivery may run for much
+  // longer than its lease: without renewals another process would take either over, a duplicate
+  // with nothing crashed. One timer per consumer, only while it holds something.
+  #armRenewal(): void {
+    if (this.#running.size === 0 && this.#head >= this.#batch.length) return this.#stopRenewal()
+    if (this.#renewTimer !== undefined) return
+    const delay = Math.max(1, this.#renewAt - Date.now())
+    this.#renewTimer = setTimeout(() => {
+      this.#renewTimer = undefined
+      if (this.input.store.inTransaction()) this.#renewAt = Date.now() + TRANSACTION_RETRY_MS
+      else this.flushAcks(true)
+      this.#armRenewal()
+    }, delay)
+    // It keeps leases while the process lives; it is no reason for the process to live.
+    this.#renewTimer.unref()
+  }
+
+  #stopRenewal(): void {
+    if (this.#renewTimer !== undefined) clearTimeout(this.#renewTimer)
+    this.#renewTimer = undefined
+  }
+
+  // Deliveries are jobs, not quick messages: an extra transaction before each costs them little.
+  #slow(): boolean {
+    return this.#deliveryMs === undefined || this.#deliveryMs >= LATE_ACK_MS
+  }
+
+  // A careful message's start is recorded before its receiver is called (with the acknowledgements
+  // waiting, in one transaction). False when the store failed: it is not delivered now.
+  #recordStart(message: ClaimedMessage): boolean {
+    if (this.input.store.inTransaction()) return false
+    const acks = this.#acks
+    this.#acks = []
+    this.#lateAcks = false
     try {
-      held = new Set(store.renew(waiting.map((m) => m.id), owner, now + leaseMs))
+      this.input.store.report(this.input.owner, { acks, starts: [message.id] })
+      message.started = true
+      return true
     } catch (error) {
       this.input.onError(error)
-      held = new Set() // unsure what is still ours: leave all of it to lease expiry
+      this.#acks = [...acks, ...this.#acks]
+      return false
     }
-    this.#batch = waiting.filter((m) => held.has(m.id))
-    this.#head = 0
-    this.#renewAt = now + leaseMs / 2
   }
 
   #claim(): number | undefined {
@@ -210,8 +311,10 @@ export class ConsumerWork {
     const limit = this.#claimLimit(config.concurrency)
     try {
       const now = Date.now()
-      this.#batch = store.claim(channel, subscription, owner, now, config.leaseMs, limit)
-      this.#renewAt = now + config.leaseMs / 2
+      // The deliveries that start right after this claim have their attempt counted by it.
+      const starting = Math.max(0, config.concurrency - this.inFlight)
+      this.#batch = store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting)
+      this.#renewAt = now + config.leaseMs * RENEW_FRACTION
     } catch (error) {
       this.input.onError(error)
       this.#batch = []
@@ -219,6 +322,7 @@ export class ConsumerWork {
       return undefined
     }
     this.#head = 0
+    this.#armRenewal()
     return this.#batch.length
   }
 
@@ -234,7 +338,8 @@ export class ConsumerWork {
   }
 
   #deliver(message: ClaimedMessage): void {
-    this.inFlight++
+    this.#running.set(message.id, message)
+    if (!message.started) this.#unstarted.add(message.id)
     this.input.onTrace?.('deliver', message)
     const started = performance.now()
     let settled = false
@@ -270,34 +375,22 @@ export class ConsumerWork {
       }
       if ('aborted' in outcome) {
         // Handed back at once for the next receiver (here or in another process), at its place in
-        // line so that it still comes before the messages behind it; the attempt stays counted.
-        store.handBack([message.id], owner, Date.now(), true)
+        // line so that it still comes before the messages behind it; the attempt counts.
+        store.handBack([message.id], owner, Date.now(), true, 'The receiver went away')
         return
       }
       const config = this.input.config()
       const now = Date.now()
       const final = message.attempt >= config.maxAttempts
       this.input.onTrace?.(final ? 'dead' : 'retry', message, outcome.error)
-      if (final && outcome.result) {
-        // A job that used up its attempts: the caller gets the error, stored as the job's result.
-        store.ackWithResult(message.id, owner, false, outcome.result, now)
-        this.input.onJobSettled?.(message.id)
-        return
-      }
       const retryAt = final ? null : now + backoffDelay({ initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs }, message.attempt)
-      store.fail({ id: message.id, owner, error: errorText(outcome.error), retryAt, now })
+      // A job that used up its attempts is a dead letter like any other, and its failure is stored
+      // as its outcome for the caller (in this process or another) and jobResult.
+      const result = final ? outcome.result : undefined
+      store.fail({ id: message.id, owner, error: errorText(outcome.error), retryAt, now, ...(result ? { result } : {}) })
+      if (result) this.input.onJobSettled?.(message.id)
     } catch (error) {
       this.input.onError(error)
     }
-  }
-}
-
-/** An error as stored: its stack (which starts with name and message), or its string form. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`
-  try {
-    return String(error)
-  } catch {
-    return Object.prototype.toString.call(error)
   }
 }

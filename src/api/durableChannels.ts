@@ -180,9 +180,12 @@ export class DurableChannels {
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.all(stopped), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
     clearTimeout(timer)
-    // A consumer still waiting has written every answer that came in; what is left in flight keeps
-    // its lease and comes back when that expires (or at once to a process that finds this one dead).
-    for (const actor of actors) actor.stop()
+    // A consumer still waiting has written every answer that came in; what is left in flight is
+    // handed back now, its attempt counted, so a broker reopened in this process gets it at once.
+    for (const actor of actors) {
+      actor.getSnapshot().context.work.abandon('The broker closed (closeTimeoutMs)')
+      actor.stop()
+    }
     this.#retiring.clear()
     this.#jobs.abort(new Error('The broker closed before the job settled; its result will be stored when it runs'))
     this.#stopPruning?.()

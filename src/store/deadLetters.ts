@@ -19,19 +19,23 @@ export function listDeadLetters(s: Statements, channel: string, ids?: readonly n
 }
 
 /**
- * Moves dead letters back to their subscriptions as fresh messages (new ids, attempts 0, visible
- * now, original createdAt), in their original order. Returns how many.
+ * Moves dead letters back to their subscriptions as fresh messages (attempts 0, visible now),
+ * keeping their ids, idempotency keys (unless taken meanwhile) and createdAt, in their original
+ * order. A job's stored failure outcome is deleted: the job is waiting again, and its next outcome
+ * is stored under the same id. Returns how many.
  *
  * @example
  * replayDeadLetters(s, 'jobs', undefined, Date.now()) // all of them
  */
 export function replayDeadLetters(s: Statements, channel: string, ids: readonly number[] | undefined, now: number): number {
   if (ids === undefined) {
+    s.forgetReplayedResults.run({ channel })
     const replayed = s.replay.run({ channel, now }).changes
     s.purge.run({ channel })
     return replayed
   }
   const param = idsParam(ids)
+  s.forgetReplayedResultsByIds.run({ channel, ids: param })
   const replayed = s.replayByIds.run({ channel, now, ids: param }).changes
   s.purgeByIds.run({ channel, ids: param })
   return replayed

@@ -1,37 +1,59 @@
 // Leases: claiming messages, settling them (ack, ack with a job result, fail) and handing back the
 // leases of owners that are done or dead. Each function runs inside one store transaction.
 
+import type { Channels } from './channels.js'
+import { endLeases } from './endLeases.js'
 import { isOwnerGone } from './owners.js'
 import type { Statements } from './statements.js'
 import type { ClaimedMessage, FailInput } from './types.js'
 
 /**
- * Leases up to `limit` claimable messages, oldest visible first: each gets `owner`, becomes
- * invisible until `now + leaseMs` and counts one more attempt. An expired lease is claimable
- * again, so a crashed claimer's messages come back by themselves.
+ * Leases up to `limit` claimable messages, oldest visible first: each gets `owner` and is held
+ * until `now + leaseMs`. The first `start` of them (those the caller delivers at once) have
+ * their attempt counted now; the others are counted when they start (see `startDeliveries`).
+ * Leases of other owners that ran out are ended first (endLeases.ts), so a dead claimer's
+ * messages come back by themselves; a message with a live lease, or this owner's own, is never
+ * claimed.
  *
  * @example
- * claim(s, 'jobs', 'main', owner, Date.now(), 30_000, 16)
+ * claim(s, channels, 'jobs', 'main', owner, Date.now(), 30_000, 16, 1)
  */
 export function claim(
   s: Statements,
+  channels: Channels,
   channel: string,
   subscription: string,
   owner: string,
   now: number,
   leaseMs: number,
   limit: number,
+  start: number = limit,
 ): ClaimedMessage[] {
+  const expired = s.expiredLeases.all({ channel, subscription, owner, now })
+  if (expired.length > 0) endLeases(s, channels, expired, 'expired', now)
   // Select, then update by id: UPDATE ... RETURNING would not keep the (visible_at, id) order.
   const rows = s.claimable.all({ channel, subscription, now, limit })
   if (rows.length === 0) return []
   const leaseUntil = now + leaseMs
-  const claimed = rows.map(([id, kind, payload, attempts, createdAt]): ClaimedMessage => ({
-    id, channel, subscription, kind, payload, attempt: attempts + 1, createdAt,
+  const claimed = rows.map(([id, kind, payload, attempts, createdAt, careful], i): ClaimedMessage => ({
+    id, channel, subscription, kind, payload, attempt: attempts + 1, createdAt, started: i < start, careful: careful === 1,
   }))
   if (claimed.length === 1) s.lease.run({ id: claimed[0]!.id, owner, leaseUntil })
   else s.leaseMany.run({ ids: JSON.stringify(claimed.map((message) => message.id)), owner, leaseUntil })
+  if (start > 0) startDeliveries(s, claimed.slice(0, start).map((message) => message.id), owner)
   return claimed
+}
+
+/**
+ * Counts the attempt of deliveries that started (or start right after this commits) and whose
+ * start is not counted yet. Returns how many were counted.
+ *
+ * @example
+ * startDeliveries(s, [7], owner) // 1
+ */
+export function startDeliveries(s: Statements, ids: readonly number[], owner: string): number {
+  if (ids.length === 0) return 0
+  return ids.length === 1 ? s.start.run({ id: ids[0]!, owner }).changes : s.startMany.run({ ids: JSON.stringify(ids), owner }).changes
 }
 
 /**
@@ -65,8 +87,10 @@ export function ackWithResult(s: Statements, id: number, owner: string, ok: bool
 }
 
 /**
- * Records a failed attempt of a message `owner` still holds: back in line at `retryAt`, or, when
- * `retryAt` is null, moved to the dead letters with its error and attempt count.
+ * Records a failed attempt of a message `owner` still holds (counting it, if its start was not
+ * counted yet): back in line at `retryAt`, or, when `retryAt` is null, moved to the dead letters
+ * with its error and attempt count. A job's failure outcome (`result`) is stored with it, for its
+ * caller and jobResult, and stays while the job is a dead letter.
  *
  * @example
  * fail(s, { id, owner, error: String(err.stack), retryAt: null, now: Date.now() })
@@ -79,34 +103,45 @@ export function fail(s: Statements, input: FailInput): void {
   }
   if (s.deadLetterLeased.run({ id, owner, error, now }).changes === 0) return
   s.deleteLeased.run({ id, owner })
+  if (input.result !== undefined) s.upsertJobResult.run({ id, ok: 0, payload: input.result, now })
 }
 
 /**
- * Makes every message leased by `owner` (optionally of one subscription) claimable now, back at
- * its place in line (the visible_at it had before the lease), keeping its attempt count: the
- * attempt was made. Returns how many.
+ * Ends every lease `owner` holds (optionally of one subscription) as if the owner had died:
+ * counted starts count, unrecorded ones make the message careful (see endLeases.ts). Returns how
+ * many.
  *
  * @example
- * release(s, owner, Date.now()) // on shutdown
+ * release(s, channels, 'other-host/4242/9f1c', Date.now())
  */
-export function release(s: Statements, owner: string, now: number, subscription?: string): number {
-  return subscription === undefined
-    ? s.releaseOwner.run({ owner, now }).changes
-    : s.releaseOwnerSubscription.run({ owner, now, subscription }).changes
+export function release(s: Statements, channels: Channels, owner: string, now: number, subscription?: string): number {
+  const rows = subscription === undefined ? s.leasesOf.all({ owner }) : s.leasesOfInSubscription.all({ owner, subscription })
+  return endLeases(s, channels, rows, 'crashed', now)
 }
 
 /**
- * Hands claimed messages that `owner` still holds back at their place in line (as `release`
- * does, but by id). `attempted` false also takes back the attempt their claim counted: they were
- * claimed in a batch but never reached a listener (the consumer stopped first). Returns how many.
+ * Hands messages that `owner` still holds back at their place in line. `attempted` false: they
+ * were claimed in a batch but never reached a receiver (the consumer stopped first), and a start
+ * the claim counted is taken back. `attempted` true: their deliveries started and are given up
+ * (the receiver went away, close() stopped waiting; `detail` says why): the attempt counts, and a
+ * message whose attempts are used up goes to the dead letters. Returns how many.
  *
  * @example
- * handBack(s, [7, 8], owner, Date.now(), false)
+ * handBack(s, channels, [7, 8], owner, Date.now(), false)
  */
-export function handBack(s: Statements, ids: readonly number[], owner: string, now: number, attempted: boolean): number {
+export function handBack(
+  s: Statements,
+  channels: Channels,
+  ids: readonly number[],
+  owner: string,
+  now: number,
+  attempted: boolean,
+  detail?: string,
+): number {
   if (ids.length === 0) return 0
-  const params = { ids: JSON.stringify(ids), owner, now }
-  return (attempted ? s.handBackAttempted : s.handBackUnattempted).run(params).changes
+  const param = JSON.stringify(ids)
+  if (!attempted) return s.handBackUnattempted.run({ ids: param, owner, now }).changes
+  return endLeases(s, channels, s.leasesByIds.all({ ids: param, owner }), 'abandoned', now, detail)
 }
 
 /**
@@ -134,16 +169,16 @@ export function deadOwners(s: Statements): string[] {
 }
 
 /**
- * Releases the leases of owners that ran on this host in a process that no longer exists, so a
+ * Ends the leases of owners that ran on this host in a process that no longer exists, so a
  * restart (or a surviving process) gets a crashed process's deliveries at once instead of after
- * the lease. Returns how many messages were released.
+ * the lease (endLeases.ts says how their attempts count). Returns how many leases ended.
  *
  * @example
- * releaseDeadOwners(s, Date.now())
+ * releaseDeadOwners(s, channels, Date.now())
  */
-export function releaseDeadOwners(s: Statements, now: number): number {
+export function releaseDeadOwners(s: Statements, channels: Channels, now: number): number {
   let released = 0
-  for (const owner of deadOwners(s)) released += s.releaseOwner.run({ owner, now }).changes
+  for (const owner of deadOwners(s)) released += endLeases(s, channels, s.leasesOf.all({ owner }), 'crashed', now)
   return released
 }
 

@@ -8,7 +8,7 @@ import { retryWhileBusy } from './busyWait.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
 import { jobResult, listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
-import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew } from './leases.js'
+import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
@@ -17,7 +17,7 @@ import { translateError } from './sqliteErrors.js'
 import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
-import type { PublishInput, Store, StoreOpenOptions } from './types.js'
+import type { PublishInput, ReportInput, Store, StoreOpenOptions } from './types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -81,7 +81,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     (...args) => guard(operation, () => fn(...args))
 
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
-  const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, now))
+  const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, channels, now))
 
   return {
     declareChannel: write('declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
@@ -93,17 +93,22 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
 
     // At top level the transaction is the store's own: the channel cache may be used.
     publish: (input) => publishInTransaction(input, !db.inTransaction),
-    claim: write('claim', (channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number) =>
-      limit > 0 ? claim(s, channel, subscription, owner, now, leaseMs, limit) : [],
+    claim: write('claim', (channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number) =>
+      limit > 0 ? claim(s, channels, channel, subscription, owner, now, leaseMs, limit, start) : [],
     ),
+    report: write('record deliveries', (owner: string, input: ReportInput) => {
+      ack(s, input.acks, owner)
+      startDeliveries(s, input.starts, owner)
+      return input.renew ? renew(s, input.renew.ids, owner, input.renew.leaseUntil) : []
+    }),
     ack: write('ack', (ids: readonly number[], owner: string) => ack(s, ids, owner)),
     ackWithResult: write('store a job result', (id: number, owner: string, ok: boolean, payload: Uint8Array, now: number) =>
       ackWithResult(s, id, owner, ok, payload, now),
     ),
     fail: write('record a failed attempt', (input) => fail(s, input)),
-    release: write('release leases', (owner: string, now: number, subscription?: string) => release(s, owner, now, subscription)),
-    handBack: write('hand back claims', (ids: readonly number[], owner: string, now: number, attempted: boolean) =>
-      handBack(s, ids, owner, now, attempted),
+    release: write('release leases', (owner: string, now: number, subscription?: string) => release(s, channels, owner, now, subscription)),
+    handBack: write('hand back claims', (ids: readonly number[], owner: string, now: number, attempted: boolean, detail?: string) =>
+      handBack(s, channels, ids, owner, now, attempted, detail),
     ),
     renew: write('renew leases', (ids: readonly number[], owner: string, leaseUntil: number) => renew(s, ids, owner, leaseUntil)),
     // Looks first without the write lock: this runs on every open and now and then while idle, and

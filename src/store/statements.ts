@@ -17,8 +17,11 @@ export interface Query<P, R> {
   all(params: P): R[]
 }
 
-/** A claimable row as an array (id, kind, payload, attempts, created_at): cheaper than an object per row. */
-export type ClaimableRow = [id: number, kind: MessageKind, payload: Payload, attempts: number, createdAt: number]
+/** A claimable row as an array (id, kind, payload, attempts, created_at, careful): cheaper than an object per row. */
+export type ClaimableRow = [id: number, kind: MessageKind, payload: Payload, attempts: number, createdAt: number, careful: number]
+
+/** A lease about to end without an outcome (see endLeases in leases.ts). */
+export type LeaseRow = [id: number, channel: string, owner: string, attempts: number, started: number]
 
 export interface JobResultDbRow {
   id: number
@@ -59,6 +62,11 @@ const nextId = `max(coalesce((SELECT max(id) FROM durable_ipc_messages), 0),
     coalesce((SELECT max(id) FROM durable_ipc_dead_letters), 0), coalesce((SELECT max(id) FROM durable_ipc_job_results), 0),
     (SELECT id FROM durable_ipc_high_water))`
 
+// A dead letter's key as it is replayed (d: the dead letter): kept unless taken.
+const replayKey = `CASE WHEN d.key IS NULL OR EXISTS (SELECT 1 FROM durable_ipc_messages AS m
+      WHERE m.channel = d.channel AND m.subscription = d.subscription AND m.key = d.key)
+    OR row_number() OVER (PARTITION BY d.subscription, d.key ORDER BY d.id) > 1 THEN NULL ELSE d.key END`
+
 const sql = {
   upsertChannel: `INSERT INTO durable_ipc_channels (name, config, created_at) VALUES (@name, @config, @now)
     ON CONFLICT (name) DO UPDATE SET config = excluded.config`,
@@ -77,37 +85,54 @@ const sql = {
   insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at)
     VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt)`,
 
-  // In line order; rows leased by a live lease are skipped where they stand (in flight: a few).
-  claimable: `SELECT id, kind, payload, attempts, created_at FROM durable_ipc_messages
-    WHERE channel = @channel AND subscription = @subscription AND visible_at <= @now
-      AND (lease_owner IS NULL OR lease_until <= @now)
+  // In line order; leased rows are skipped where they stand (in flight: a few). Expired leases are
+  // ended first (claim in leases.ts), so a row with any lease is never claimed: least of all by
+  // the owner that is still running it.
+  claimable: `SELECT id, kind, payload, attempts, created_at, careful FROM durable_ipc_messages
+    WHERE channel = @channel AND subscription = @subscription AND visible_at <= @now AND lease_owner IS NULL
     ORDER BY visible_at, id LIMIT @limit`,
-  // A lease leaves visible_at (the place in line) alone: the claim index is not touched.
-  lease: `UPDATE durable_ipc_messages SET lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1
-    WHERE id = @id`,
+  // Leases of other owners of the subscription that ran out: from the lease index (in-flight rows only).
+  expiredLeases: `SELECT id, channel, lease_owner, attempts, started FROM durable_ipc_messages INDEXED BY durable_ipc_messages_lease
+    WHERE lease_owner IS NOT NULL AND lease_until <= @now AND lease_owner <> @owner
+      AND channel = @channel AND subscription = @subscription`,
+  leasesOf: `SELECT id, channel, lease_owner, attempts, started FROM durable_ipc_messages WHERE lease_owner = @owner`,
+  leasesOfInSubscription: `SELECT id, channel, lease_owner, attempts, started FROM durable_ipc_messages
+    WHERE lease_owner = @owner AND subscription = @subscription`,
+  leasesByIds: `SELECT id, channel, lease_owner, attempts, started FROM durable_ipc_messages
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
+  // A lease leaves visible_at (the place in line) alone: the claim index is not touched. It counts
+  // no attempt: start does, for the deliveries that start.
+  lease: `UPDATE durable_ipc_messages SET lease_owner = @owner, lease_until = @leaseUntil, started = 0 WHERE id = @id`,
   // Whole batches in one statement each: a claim or an ack of 256 messages is one step, not 256.
-  leaseMany: `UPDATE durable_ipc_messages SET lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1
+  leaseMany: `UPDATE durable_ipc_messages SET lease_owner = @owner, lease_until = @leaseUntil, started = 0
     WHERE id IN (SELECT value FROM json_each(@ids))`,
+  start: `UPDATE durable_ipc_messages SET attempts = attempts + 1, started = 1 WHERE id = @id AND lease_owner = @owner AND started = 0`,
+  startMany: `UPDATE durable_ipc_messages SET attempts = attempts + 1, started = 1
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner AND started = 0`,
   deleteLeasedMany: `DELETE FROM durable_ipc_messages
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
   deleteLeased: 'DELETE FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner',
-  reschedule: `UPDATE durable_ipc_messages SET visible_at = @retryAt, lease_owner = NULL, lease_until = NULL, last_error = @error
+  // A failed attempt counts (if its start was not recorded yet, it is now).
+  reschedule: `UPDATE durable_ipc_messages SET visible_at = @retryAt, lease_owner = NULL, lease_until = NULL, last_error = @error,
+      attempts = attempts + 1 - started, started = 0
     WHERE id = @id AND lease_owner = @owner`,
   deadLetterLeased: `INSERT INTO durable_ipc_dead_letters
-      (id, channel, subscription, kind, payload, attempts, last_error, created_at, failed_at)
-    SELECT id, channel, subscription, kind, payload, attempts, @error, created_at, @now
+      (id, channel, subscription, kind, payload, key, attempts, last_error, created_at, failed_at)
+    SELECT id, channel, subscription, kind, payload, key, attempts + 1 - started, @error, created_at, @now
+    FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner`,
+  // A lease that ended without an outcome, with its attempts as endLeases (leases.ts) decided.
+  deadLetterEnded: `INSERT INTO durable_ipc_dead_letters
+      (id, channel, subscription, kind, payload, key, attempts, last_error, created_at, failed_at)
+    SELECT id, channel, subscription, kind, payload, key, @attempts, @error, created_at, @now
     FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner`,
   // Claimable again where it stood in line (visible_at never moved), or now if another process's
   // clock put that ahead of ours.
-  releaseOwner: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now)
-    WHERE lease_owner = @owner`,
-  releaseOwnerSubscription: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now)
-    WHERE lease_owner = @owner AND subscription = @subscription`,
-  // By id, as release; the unattempted form also takes back the claim's attempt.
-  handBackAttempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now)
-    WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
+  releaseEnded: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now),
+      attempts = @attempts, started = 0, careful = MAX(careful, @careful), last_error = COALESCE(@error, last_error)
+    WHERE id = @id AND lease_owner = @owner`,
+  // Claimed in a batch, never delivered: back in line, and a start the claim recorded is taken back.
   handBackUnattempted: `UPDATE durable_ipc_messages SET lease_owner = NULL, lease_until = NULL, visible_at = MIN(visible_at, @now),
-      attempts = MAX(attempts - 1, 0)
+      attempts = attempts - started, started = 0
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
   renewLeases: `UPDATE durable_ipc_messages SET lease_until = @leaseUntil
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner RETURNING id`,
@@ -131,13 +156,19 @@ const sql = {
   deadLetters: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters WHERE channel = @channel ORDER BY id`,
   deadLettersByIds: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
     WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
-  // Replayed messages get new ids (ids are never reused), in dead-letter order so FIFO holds.
-  replay: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, created_at, visible_at)
-    SELECT ${nextId} + row_number() OVER (ORDER BY id), channel, subscription, kind, payload, created_at, @now
-    FROM durable_ipc_dead_letters WHERE channel = @channel ORDER BY id`,
-  replayByIds: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, created_at, visible_at)
-    SELECT ${nextId} + row_number() OVER (ORDER BY id), channel, subscription, kind, payload, created_at, @now
-    FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
+  // A replayed message keeps its id (a caller waiting for job 42 sees its new outcome) and its key,
+  // unless a message with that key is pending again (or an earlier dead letter of this replay has
+  // it): then it comes back without one rather than not at all.
+  replay: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, last_error)
+    SELECT id, channel, subscription, kind, payload, ${replayKey}, created_at, @now, last_error
+    FROM durable_ipc_dead_letters AS d WHERE channel = @channel ORDER BY id`,
+  replayByIds: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, last_error)
+    SELECT id, channel, subscription, kind, payload, ${replayKey}, created_at, @now, last_error
+    FROM durable_ipc_dead_letters AS d WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
+  // The failure outcome of a replayed job is gone: the job is waiting again.
+  forgetReplayedResults: `DELETE FROM durable_ipc_job_results WHERE id IN (SELECT id FROM durable_ipc_dead_letters WHERE channel = @channel)`,
+  forgetReplayedResultsByIds: `DELETE FROM durable_ipc_job_results
+    WHERE id IN (SELECT id FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)))`,
   raiseHighWater: 'UPDATE durable_ipc_high_water SET id = max(id, @id)',
   deadMax: 'SELECT max(id) FROM durable_ipc_dead_letters WHERE channel = @channel',
   purge: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel',
@@ -213,15 +244,22 @@ export function prepareStatements(db: Database.Database) {
     ),
 
     claimable: rows<Sub & { now: number; limit: number }, ClaimableRow>(sql.claimable),
+    expiredLeases: rows<Sub & { owner: string; now: number }, LeaseRow>(sql.expiredLeases),
+    leasesOf: rows<{ owner: string }, LeaseRow>(sql.leasesOf),
+    leasesOfInSubscription: rows<{ owner: string; subscription: string }, LeaseRow>(sql.leasesOfInSubscription),
+    leasesByIds: rows<{ ids: string; owner: string }, LeaseRow>(sql.leasesByIds),
     lease: command<{ id: number; owner: string; leaseUntil: number }>(sql.lease),
+    start: command<{ id: number; owner: string }>(sql.start),
+    startMany: command<{ ids: string; owner: string }>(sql.startMany),
     deleteLeased: command<{ id: number; owner: string }>(sql.deleteLeased),
     leaseMany: command<{ ids: string; owner: string; leaseUntil: number }>(sql.leaseMany),
     deleteLeasedMany: command<{ ids: string; owner: string }>(sql.deleteLeasedMany),
     reschedule: command<{ id: number; owner: string; retryAt: number; error: string }>(sql.reschedule),
     deadLetterLeased: command<{ id: number; owner: string; error: string; now: number }>(sql.deadLetterLeased),
-    releaseOwner: command<{ owner: string; now: number }>(sql.releaseOwner),
-    releaseOwnerSubscription: command<{ owner: string; now: number; subscription: string }>(sql.releaseOwnerSubscription),
-    handBackAttempted: command<{ ids: string; owner: string; now: number }>(sql.handBackAttempted),
+    deadLetterEnded: command<{ id: number; owner: string; attempts: number; error: string; now: number }>(sql.deadLetterEnded),
+    releaseEnded: command<{ id: number; owner: string; now: number; attempts: number; careful: number; error: string | null }>(
+      sql.releaseEnded,
+    ),
     handBackUnattempted: command<{ ids: string; owner: string; now: number }>(sql.handBackUnattempted),
     renewLeases: pluck<{ ids: string; owner: string; leaseUntil: number }, number>(sql.renewLeases),
     leaseOwners: barePluck<string>(sql.leaseOwners),
@@ -236,6 +274,8 @@ export function prepareStatements(db: Database.Database) {
     deadLettersByIds: query<Channel & { ids: string }, DeadLetterRow>(sql.deadLettersByIds),
     replay: command<Channel & { now: number }>(sql.replay),
     replayByIds: command<Channel & { now: number; ids: string }>(sql.replayByIds),
+    forgetReplayedResults: command<Channel>(sql.forgetReplayedResults),
+    forgetReplayedResultsByIds: command<Channel & { ids: string }>(sql.forgetReplayedResultsByIds),
     raiseHighWater: command<{ id: number }>(sql.raiseHighWater),
     deadMax: pluck<Channel, number | null>(sql.deadMax),
     purge: command<Channel>(sql.purge),

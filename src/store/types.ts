@@ -59,9 +59,17 @@ export interface ClaimedMessage {
   subscription: string
   kind: MessageKind
   payload: Payload
-  /** This attempt's number, 1 for the first delivery (claims count attempts). */
+  /** This attempt's number, 1 for the first delivery. */
   attempt: number
   createdAt: number
+  /** The claim counted this attempt (it starts at once); otherwise `report` counts it when it starts. */
+  started: boolean
+  /**
+   * An earlier lease of it ended without an outcome and without a recorded start (its consumer
+   * died): its start must be recorded before it is delivered, so that a message that takes the
+   * process down uses up its attempts.
+   */
+  careful: boolean
 }
 
 export interface FailInput {
@@ -72,6 +80,18 @@ export interface FailInput {
   /** Epoch ms of the next attempt, or null to dead-letter the message now. */
   retryAt: number | null
   now: number
+  /** A job's failure outcome, stored with the dead letter (for its caller and jobResult). */
+  result?: Uint8Array
+}
+
+/** What a consumer reports in one transaction: answers, starts, and leases to keep. */
+export interface ReportInput {
+  /** Acknowledged: deleted. */
+  acks: readonly number[]
+  /** Deliveries that started, whose attempt is counted now (see ClaimedMessage.started). */
+  starts: readonly number[]
+  /** Leases extended to `leaseUntil`: messages waiting in a claimed batch, and deliveries in flight. */
+  renew?: { ids: readonly number[]; leaseUntil: number }
 }
 
 export interface DeadLetterRow {
@@ -147,21 +167,28 @@ export interface Store {
 
   /** Stores a message (one transaction, a savepoint inside an open application transaction). Enforces maxMessageBytes and maxDepth. */
   publish(input: PublishInput): PublishResult
-  /** Leases up to `limit` visible messages of one subscription, oldest visible first, and counts the attempt. */
-  claim(channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number): ClaimedMessage[]
+  /**
+   * Leases up to `limit` visible messages of one subscription, oldest visible first (after ending
+   * other owners' leases that ran out), and counts the attempt of the first `start` (default all).
+   */
+  claim(channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number): ClaimedMessage[]
+  /** Acknowledges, counts starts and renews leases in one transaction; returns the renewed ids `owner` still held. */
+  report(owner: string, input: ReportInput): number[]
   /** Acknowledges (deletes) messages leased by `owner`; returns how many were still held. */
   ack(ids: readonly number[], owner: string): number
   /** Acknowledges an invoke request and stores its result, in one transaction. */
   ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void
   /** Records a failed attempt: reschedules at retryAt, or moves the message to the dead letters. */
   fail(input: FailInput): void
-  /** Makes every message leased by `owner` (optionally only of one subscription) visible now. */
+  /** Ends every lease of `owner` (optionally only of one subscription) as if it had died (see store/endLeases.ts). */
   release(owner: string, now: number, subscription?: string): number
   /**
-   * Hands messages `owner` still holds back at their place in line. `attempted` false also takes
-   * back the attempt their claim counted (claimed in a batch, never delivered).
+   * Hands messages `owner` still holds back at their place in line. `attempted` false: never
+   * delivered (a start the claim counted is taken back). `attempted` true: started and given up
+   * (`detail` says why, e.g. 'The broker closed'): the attempt counts, and one that used up its
+   * attempts is dead-lettered.
    */
-  handBack(ids: readonly number[], owner: string, now: number, attempted: boolean): number
+  handBack(ids: readonly number[], owner: string, now: number, attempted: boolean, detail?: string): number
   /** Extends the leases `owner` still holds on `ids` to `leaseUntil`; returns the ids it still held. */
   renew(ids: readonly number[], owner: string, leaseUntil: number): number[]
   /**
@@ -173,7 +200,7 @@ export interface Store {
   nextVisibleAt(channel: string, subscription: string): number | null
 
   deadLetters(channel: string, ids?: readonly number[]): DeadLetterRow[]
-  /** Moves dead letters back to their subscription as fresh messages (attempts 0); returns how many. */
+  /** Moves dead letters back to their subscription as fresh messages (same ids and keys, attempts 0); returns how many. */
   replay(channel: string, ids: readonly number[] | undefined, now: number): number
   purgeDeadLetters(channel: string, ids?: readonly number[]): number
   jobResult(id: number): JobResultRow | undefined

@@ -47,8 +47,10 @@ describe('durable invoke', () => {
     expect(stored?.ok).toBe(false)
     expect(stored?.ok === false && stored.error.message).toBe(`Job ${attempts.items[0]![0]} failed: RangeError: too big`)
     expect(stored?.ok === false && (stored.error as Error & { code?: unknown }).code).toBe('E_BIG')
-    // A job's failure is its stored result, not a dead letter.
-    expect(broker.channel('work').deadLetters()).toEqual([])
+    // A job that used up its attempts is a dead letter too, listed like any other.
+    const dead = broker.channel('work').deadLetters()
+    expect(dead.map((d) => [d.id, d.attempts])).toEqual([[attempts.items[0]![0], 2]])
+    expect(dead[0]!.lastError).toMatch(/^RangeError: too big/)
   })
 
   it('runs the handler again after a restart for a request stored without a result', async () => {

@@ -47,27 +47,45 @@ describe('leases between brokers on one file', () => {
     expect(got.items).toEqual(Array.from({ length: 12 }, (_, i) => ['slow', i, 1]))
   })
 
-  it('hands a delivery whose lease ran out to another broker, counting the attempt', async () => {
+  it('never starts a delivery again while it runs, however much longer than its lease (concurrency 4)', async () => {
+    const broker = openBroker({ path: dbPath() })
+    broker.channel('jobs', { durable: true, concurrency: 4, leaseMs: 300 })
+    const runs = new Counter<number>()
+    broker.ipcMain.on('jobs', async (event) => {
+      runs.push(event.attempt)
+      await wait(1500)
+    })
+    const { id } = broker.enqueue('jobs', ['long'])
+    await runs.reach(1)
+    await expect.poll(() => broker.channel('jobs').stats().inFlight, { timeout: 3000 }).toBe(0)
+    expect(runs.items).toEqual([1])
+    expect(broker.jobResult(id)).toBeUndefined()
+  })
+
+  it('keeps the lease of a delivery that outlives it while its broker is alive, and hands it back when close() gives up', async () => {
     const path = dbPath()
     const stuck = openBroker({ path, closeTimeoutMs: 10 })
     stuck.channel('jobs', { durable: true, leaseMs: 150 })
     const started = deferred()
     stuck.ipcMain.on('jobs', () => {
       started.resolve()
-      return new Promise(() => {}) // hangs: its process is alive but stuck
+      return new Promise(() => {}) // hangs: its process is alive, its event loop runs
     })
     stuck.enqueue('jobs', ['x'])
     await started.promise
-    const t0 = Date.now()
     const rescuer = openBroker({ path })
     const got = new Counter<[string, number]>()
     rescuer.ipcMain.on('jobs', (event, v: string) => got.push([v, event.attempt]))
     rescuer.channel('jobs')
+    // Three leases' worth: renewed all along, never taken over.
+    await wait(450)
+    expect(got.items).toEqual([])
+    const closedAt = Date.now()
+    await stuck.close()
+    // Handed back by close(), not left to expire; its attempt counted.
     await got.reach(1)
     expect(got.items).toEqual([['x', 2]])
-    // Not before the lease ran out (it was taken just before t0), and soon after.
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(100)
-    expect(Date.now() - t0).toBeLessThan(1000)
+    expect(Date.now() - closedAt).toBeLessThan(140)
   })
 
   it('claims no more than a slow listener can start soon, so a crash counts no attempt for the rest', async () => {

@@ -91,6 +91,22 @@ describe('dead letters', () => {
     expect(handle.deadLetters()[0]!.lastError).toBe('plain reason')
   })
 
+  it('keeps a thrown object readable: JSON where it can be, never [object Object]', async () => {
+    const broker = openBroker({ path: dbPath() })
+    const handle = broker.channel('jobs', { durable: true, maxAttempts: 1 })
+    const cyclic: Record<string, unknown> = { code: 'E_LOOP' }
+    cyclic.self = cyclic
+    broker.ipcMain.on('jobs', (_event, n: number) => {
+      throw n === 0 ? { code: 'E_QUOTA', limit: 5 } : cyclic
+    })
+    broker.enqueue('jobs', [0])
+    broker.enqueue('jobs', [1])
+    await expect.poll(() => handle.stats().dead).toBe(2)
+    const [first, second] = handle.deadLetters().map((d) => d.lastError)
+    expect(first).toBe('Thrown value (not an Error): {"code":"E_QUOTA","limit":5}')
+    expect(second).toMatch(/^Thrown value \(not an Error\): <ref \*1> \{ code: 'E_LOOP', self: \[Circular \*1\] \}$/)
+  })
+
   it('replays dead letters by id: back in the queue with fresh attempts', async () => {
     const { broker, handle, attempts } = failingChannel({ maxAttempts: 1 })
     const a = broker.enqueue('jobs', ['a']).id

@@ -4,29 +4,13 @@
 // that sits idle wakes up for another process's send within its poll bound.
 
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
-import { countBySeq, ensureBuilt, killHard, readDeliveries, readSent, start, tempDir, useProcesses } from './durableProcesses.js'
+import { countBySeq, ensureBuilt, killHard, prepare, readDeliveries, readSent, start, tempDir, useProcesses } from './durableProcesses.js'
 import type { Child } from './durableProcesses.js'
 
 useProcesses()
 beforeAll(ensureBuilt, 120_000)
-
-/** A file with the `jobs` channel declared, and `count` messages stored in one transaction. */
-function prepare(dir: string, count: number, channelOptions: Record<string, unknown> = {}): string {
-  const path = join(dir, 'queue.db')
-  const db = new Database(path)
-  const broker = createBroker({ database: db })
-  broker.channel('jobs', { durable: true, ...channelOptions })
-  // The outbox makes the whole backlog appear at once: the first claimer sees all of it.
-  db.transaction(() => {
-    for (let seq = 0; seq < count; seq++) broker.enqueue('jobs', [{ seq }])
-  })()
-  void broker.close()
-  db.close()
-  return path
-}
 
 let started = 0
 

@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import { afterEach } from 'vitest'
+import { createBroker } from '../../src/index.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -142,4 +144,19 @@ export function countBySeq(deliveries: readonly Delivery[]): Map<number, number>
   const counts = new Map<number, number>()
   for (const d of deliveries) counts.set(d.seq, (counts.get(d.seq) ?? 0) + 1)
   return counts
+}
+
+/** A file in `dir` with the `jobs` channel declared, and `count` messages `{ seq }` stored in one transaction. */
+export function prepare(dir: string, count: number, channelOptions: Record<string, unknown> = {}): string {
+  const path = join(dir, 'queue.db')
+  const db = new Database(path)
+  const broker = createBroker({ database: db })
+  broker.channel('jobs', { durable: true, ...channelOptions })
+  // The outbox makes the whole backlog appear at once: the first claimer sees all of it.
+  db.transaction(() => {
+    for (let seq = 0; seq < count; seq++) broker.enqueue('jobs', [{ seq }])
+  })()
+  void broker.close()
+  db.close()
+  return path
 }
