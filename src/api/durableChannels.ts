@@ -4,7 +4,7 @@ import type { InspectionEvent } from 'xstate'
 import { startConsumer } from '../actors/consumerMachine.js'
 import type { ConsumerActor } from '../actors/consumerMachine.js'
 import type { ConsumerInput } from '../actors/consumerWork.js'
-import { InvalidArgumentError, UnknownChannelError } from '../errors.js'
+import { InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { newOwnerId } from '../store/index.js'
 import type { ChannelConfig, Store } from '../store/index.js'
 import { toChannelConfig } from './channelOptions.js'
@@ -98,10 +98,11 @@ export class DurableChannels {
     return new ChannelHandle(name, this.store, () => this.#wake(name, MAIN))
   }
 
-  /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns. */
+  /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns (see #refuseOutsideTransaction). */
   publish(sender: string | null, channel: string, args: readonly unknown[], options: EnqueueOptions = {}): EnqueueResult {
-    const { key, visibleAt } = parseEnqueueOptions(options)
+    const { key, visibleAt, joinTransaction } = parseEnqueueOptions(options)
     const payload = encodeEnvelope(sender, args)
+    if (!joinTransaction) this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     const result = this.store.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, now })
     if (!result.duplicate) this.#wake(channel, MAIN)
@@ -111,6 +112,7 @@ export class DurableChannels {
   /** A durable invoke: the request is a stored job; the promise settles from its stored outcome. */
   invoke(sender: string, channel: string, args: readonly unknown[]): Promise<unknown> {
     const payload = encodeEnvelope(sender, args)
+    this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     const { id } = this.store.publish({ channel, payload, kind: 'invoke', visibleAt: now, now })
     this.#wake(channel, MAIN)
@@ -120,6 +122,7 @@ export class DurableChannels {
   /** `webContents.send` on a durable channel: into the renderer's inbox. */
   sendToInbox(rendererId: string, channel: string, args: readonly unknown[]): void {
     const payload = encodeEnvelope(null, args)
+    this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     this.store.publish({ channel, subscription: inboxOf(rendererId), payload, kind: 'message', visibleAt: now, now })
     this.inboxChanged(rendererId, channel)
@@ -189,6 +192,13 @@ export class DurableChannels {
     this.#stopWatching?.()
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
+  }
+
+  // The outbox: a send joins the application's transaction only when made inside its
+  // database.transaction(fn). One made while the application holds a transaction open by hand (BEGIN
+  // held across an await) would join it and vanish if it rolls back, after the send returned.
+  #refuseOutsideTransaction(channel: string): void {
+    if (this.store.openTransaction() === 'outside') throw new TransactionOpenError(channel)
   }
 
   #open(): Store {
