@@ -20,6 +20,8 @@ import { startJobResultPruning } from './jobRetention.js'
 import { JobWaiters } from './jobs.js'
 import type { JobResult } from './jobs.js'
 import { encodeEnvelope } from './serialization.js'
+import { TransactionWait } from './transactionWait.js'
+import type { WaitingWrite } from './transactionWait.js'
 import type { WebContents } from './types.js'
 import { assertChannel } from './validation.js'
 
@@ -37,6 +39,8 @@ export interface DurableHooks {
   onDeclared?: (channel: string) => void
   /** How long job results are kept (ms; Infinity: forever). */
   jobResultRetentionMs: number
+  /** How long a worker's durable write waits for the application's transaction to end. */
+  busyTimeoutMs: number
 }
 
 export class DurableChannels {
@@ -52,6 +56,7 @@ export class DurableChannels {
   /** Inbox consumers of renderers that went away, by consumer key, until their deliveries settled. */
   readonly #handingOver = new Map<string, ConsumerActor>()
   readonly #jobs = new JobWaiters(() => this.store)
+  #transactionWait: TransactionWait | undefined
   #closing = false
 
   constructor(openStore: () => Store, hooks: DurableHooks, openNow: boolean) {
@@ -128,6 +133,16 @@ export class DurableChannels {
     this.inboxChanged(rendererId, channel)
   }
 
+  /**
+   * For durable writes from worker renderers: runs `write` once the application holds no
+   * transaction open on a shared database (at once when none is), never inside one (see
+   * transactionWait.ts). In-process sends are refused instead (#refuseOutsideTransaction).
+   */
+  afterTransaction(channel: string, write: WaitingWrite): void {
+    this.#transactionWait ??= new TransactionWait(() => this.store.inTransaction(), this.#hooks.busyTimeoutMs)
+    this.#transactionWait.run(channel, write)
+  }
+
   jobResult(id: number): JobResult | undefined {
     return this.#jobs.result(id)
   }
@@ -172,6 +187,7 @@ export class DurableChannels {
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true
+    this.#transactionWait?.close()
     for (const actor of this.#consumers.values()) this.#retire(actor)
     this.#consumers.clear()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
