@@ -144,6 +144,35 @@ export class QueueFullError extends DurableIpcError {
 named(QueueFullError, 'QueueFullError')
 
 /**
+ * A durable send (`send`, `enqueue`, `invoke`, `webContents.send` to an inbox) made on the main
+ * thread while the application holds a transaction open on the broker's shared database (the
+ * outbox) that the send is not part of: one opened by hand (`db.exec('BEGIN')`), held across an
+ * await. Storing it would tie it to a transaction that may roll back after the send returned, so
+ * nothing is stored. Code `ERR_STORE_TRANSACTION_OPEN`.
+ *
+ * @example
+ * db.exec('BEGIN')
+ * await somethingElse()                    // meanwhile, a timer calls broker.enqueue('jobs', [1]): throws this
+ * broker.enqueue('jobs', [2], { joinTransaction: true })   // joins: commits or rolls back with it
+ * db.exec('COMMIT')
+ */
+export class TransactionOpenError extends DurableIpcError {
+  readonly channel: string
+  constructor(channel: string) {
+    super(
+      'ERR_STORE_TRANSACTION_OPEN',
+      `Cannot store a message on durable channel '${channel}': the application holds a transaction open on the database ` +
+        'that this call is not part of (opened by hand, e.g. BEGIN held across an await), and the message could roll back with it ' +
+        'after the send returned. Send inside database.transaction(fn) to store it with that transaction, or once the ' +
+        'transaction ended; to store it in the open transaction on purpose, use broker.enqueue(channel, args, { joinTransaction: true }). ' +
+        'Nothing was stored.',
+    )
+    this.channel = channel
+  }
+}
+named(TransactionOpenError, 'TransactionOpenError')
+
+/**
  * A failure of the database underneath: codes `ERR_STORE_NOT_A_DATABASE`, `ERR_STORE_NEWER_SCHEMA`,
  * `ERR_STORE_FULL`, `ERR_STORE_BUSY`, `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE`. The SQLite
  * error, when there is one, is the `cause`.

@@ -41,5 +41,6 @@ export {
   QueueFullError,
   StoreError,
   SyncReplyError,
+  TransactionOpenError,
   UnknownChannelError,
 } from './errors.js'

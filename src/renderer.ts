@@ -6,8 +6,9 @@ import { connectWorkerRenderer } from './api/workerTransport.js'
  * This worker's ipcRenderer, connected to the main side at import: send, sendSync (which really
  * blocks this thread until a main-side listener assigns `event.returnValue`), invoke, and
  * EventEmitter's listener methods. A `send` on a durable channel blocks too, until the message is
- * stored, and throws the store's error (QueueFullError, MessageTooLargeError, StoreError) at the
- * call. Outside a spawned renderer every call fails with `ERR_IPC_NOT_A_RENDERER`.
+ * stored (on a broker sharing the application's database, after any transaction the application
+ * holds open there ended), and throws the store's error (QueueFullError, MessageTooLargeError,
+ * StoreError) at the call. Outside a spawned renderer every call fails with `ERR_IPC_NOT_A_RENDERER`.
  *
  * @example
  * import { ipcRenderer } from 'durable-ipc/renderer'

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import type { InspectionEvent } from 'xstate'
 import { BrokerClosedError, InvalidArgumentError } from '../errors.js'
-import { openSqliteStore } from '../store/index.js'
+import { defaultBusyTimeoutMs, openSqliteStore } from '../store/index.js'
 import type { StoreOpenOptions } from '../store/index.js'
 import { summarizeStats } from './brokerStats.js'
 import type { BrokerStats } from './brokerStats.js'
@@ -49,7 +49,11 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
    * options, returns the handle of a channel declared before (in this run or an earlier one).
    */
   channel(name: ChannelName<C>, options?: DurableChannelOptions): ChannelHandle
-  /** Stores a message on a durable channel from the main side; it is stored when this returns. */
+  /**
+   * Stores a message on a durable channel from the main side; it is stored when this returns.
+   * `joinTransaction: true` stores it in a transaction the application holds open by hand on a shared
+   * `database` (it commits or rolls back with it); without it such an enqueue throws TransactionOpenError.
+   */
   enqueue<K extends ChannelName<C>>(channel: K, args: ArgsOf<C, K>, options?: EnqueueOptions): EnqueueResult
   /** The stored outcome of a durable invoke (a job), by its message id. */
   jobResult(id: number): JobResult | undefined
@@ -70,7 +74,10 @@ export interface FullBrokerOptions extends BrokerOptions {
   path?: string
   /**
    * The application's own open better-sqlite3 Database: durable sends made inside its
-   * transactions commit or roll back with them (the outbox). The broker never closes it.
+   * `database.transaction(fn)` commit or roll back with it (the outbox). Sends never join a
+   * transaction they were not made in: a worker's waits until it ended, an in-process one made while
+   * the application holds a transaction open by hand throws TransactionOpenError (unless
+   * `enqueue(..., { joinTransaction: true })`). The broker never closes it.
    */
   database?: unknown
   /** 'normal' (default): survives a process crash. 'full': also a power loss, slower. */
@@ -131,6 +138,7 @@ class BrokerImpl extends EventEmitter {
         endpoint: (id) => this.endpoint(id),
         webContentsFor: (id) => this.#webContentsFor(id),
         jobResultRetentionMs: checkRetention(options.jobResultRetentionMs),
+        busyTimeoutMs: options.busyTimeoutMs ?? defaultBusyTimeoutMs,
         trace: (what, message, error) => {
           traceDelivery(what, message, error)
           if (what === 'deliver') return
@@ -151,6 +159,7 @@ class BrokerImpl extends EventEmitter {
       isDurable: (channel) => durable.isDurable(channel),
       send: (sender, channel, args) => void durable.publish(sender.id, channel, args),
       invoke: (sender, channel, args) => durable.invoke(sender.id, channel, args),
+      afterTransaction: (channel, write) => durable.afterTransaction(channel, write),
     }
   }
 

@@ -4,7 +4,7 @@ import type { InspectionEvent } from 'xstate'
 import { startConsumer } from '../actors/consumerMachine.js'
 import type { ConsumerActor } from '../actors/consumerMachine.js'
 import type { ConsumerInput } from '../actors/consumerWork.js'
-import { InvalidArgumentError, UnknownChannelError } from '../errors.js'
+import { InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { newOwnerId } from '../store/index.js'
 import type { ChannelConfig, Store } from '../store/index.js'
 import { toChannelConfig } from './channelOptions.js'
@@ -20,6 +20,8 @@ import { startJobResultPruning } from './jobRetention.js'
 import { JobWaiters } from './jobs.js'
 import type { JobResult } from './jobs.js'
 import { encodeEnvelope } from './serialization.js'
+import { TransactionWait } from './transactionWait.js'
+import type { WaitingWrite } from './transactionWait.js'
 import type { WebContents } from './types.js'
 import { assertChannel } from './validation.js'
 
@@ -37,6 +39,8 @@ export interface DurableHooks {
   onDeclared?: (channel: string) => void
   /** How long job results are kept (ms; Infinity: forever). */
   jobResultRetentionMs: number
+  /** How long a worker's durable write waits for the application's transaction to end. */
+  busyTimeoutMs: number
 }
 
 export class DurableChannels {
@@ -52,6 +56,7 @@ export class DurableChannels {
   /** Inbox consumers of renderers that went away, by consumer key, until their deliveries settled. */
   readonly #handingOver = new Map<string, ConsumerActor>()
   readonly #jobs = new JobWaiters(() => this.store)
+  #transactionWait: TransactionWait | undefined
   #closing = false
 
   constructor(openStore: () => Store, hooks: DurableHooks, openNow: boolean) {
@@ -98,10 +103,11 @@ export class DurableChannels {
     return new ChannelHandle(name, this.store, () => this.#wake(name, MAIN))
   }
 
-  /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns. */
+  /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns (see #refuseOutsideTransaction). */
   publish(sender: string | null, channel: string, args: readonly unknown[], options: EnqueueOptions = {}): EnqueueResult {
-    const { key, visibleAt } = parseEnqueueOptions(options)
+    const { key, visibleAt, joinTransaction } = parseEnqueueOptions(options)
     const payload = encodeEnvelope(sender, args)
+    if (!joinTransaction) this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     const result = this.store.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, now })
     if (!result.duplicate) this.#wake(channel, MAIN)
@@ -111,6 +117,7 @@ export class DurableChannels {
   /** A durable invoke: the request is a stored job; the promise settles from its stored outcome. */
   invoke(sender: string, channel: string, args: readonly unknown[]): Promise<unknown> {
     const payload = encodeEnvelope(sender, args)
+    this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     const { id } = this.store.publish({ channel, payload, kind: 'invoke', visibleAt: now, now })
     this.#wake(channel, MAIN)
@@ -120,9 +127,20 @@ export class DurableChannels {
   /** `webContents.send` on a durable channel: into the renderer's inbox. */
   sendToInbox(rendererId: string, channel: string, args: readonly unknown[]): void {
     const payload = encodeEnvelope(null, args)
+    this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     this.store.publish({ channel, subscription: inboxOf(rendererId), payload, kind: 'message', visibleAt: now, now })
     this.inboxChanged(rendererId, channel)
+  }
+
+  /**
+   * For durable writes from worker renderers: runs `write` once the application holds no
+   * transaction open on a shared database (at once when none is), never inside one (see
+   * transactionWait.ts). In-process sends are refused instead (#refuseOutsideTransaction).
+   */
+  afterTransaction(channel: string, write: WaitingWrite): void {
+    this.#transactionWait ??= new TransactionWait(() => this.store.inTransaction(), this.#hooks.busyTimeoutMs)
+    this.#transactionWait.run(channel, write)
   }
 
   jobResult(id: number): JobResult | undefined {
@@ -169,6 +187,7 @@ export class DurableChannels {
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true
+    this.#transactionWait?.close()
     for (const actor of this.#consumers.values()) this.#retire(actor)
     this.#consumers.clear()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
@@ -192,6 +211,13 @@ export class DurableChannels {
     this.#stopWatching?.()
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
+  }
+
+  // The outbox: a send joins the application's transaction only when made inside its
+  // database.transaction(fn). One made while the application holds a transaction open by hand (BEGIN
+  // held across an await) would join it and vanish if it rolls back, after the send returned.
+  #refuseOutsideTransaction(channel: string): void {
+    if (this.store.openTransaction() === 'outside') throw new TransactionOpenError(channel)
   }
 
   #open(): Store {

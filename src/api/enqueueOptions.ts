@@ -16,6 +16,12 @@ export interface EnqueueOptions {
   delayMs?: number
   /** Not delivered before this time (a Date or epoch ms). */
   runAt?: Date | number
+  /**
+   * Store it in the transaction the application holds open on a shared `database` right now (one
+   * opened by hand, e.g. BEGIN held across an await): it then commits or rolls back with it.
+   * Without this such an enqueue throws TransactionOpenError. No transaction open: stored on its own.
+   */
+  joinTransaction?: boolean
 }
 
 export interface EnqueueResult {
@@ -25,15 +31,17 @@ export interface EnqueueResult {
 }
 
 /**
- * Checks enqueue options and returns the idempotency key and the time the message becomes
- * visible (the later of `delayMs` from now and `runAt`; undefined: now).
+ * Checks enqueue options and returns the idempotency key, the time the message becomes visible
+ * (the later of `delayMs` from now and `runAt`; undefined: now), and whether it may join an open
+ * application transaction.
  *
  * @example
- * parseEnqueueOptions({ key: 'order-42', delayMs: 1000 }) // { key: 'order-42', visibleAt: Date.now() + 1000 }
+ * parseEnqueueOptions({ key: 'order-42', delayMs: 1000 }) // { key: 'order-42', visibleAt: Date.now() + 1000, joinTransaction: false }
  */
-export function parseEnqueueOptions(options: EnqueueOptions): { key: string | null; visibleAt: number | undefined } {
+export function parseEnqueueOptions(options: EnqueueOptions): { key: string | null; visibleAt: number | undefined; joinTransaction: boolean } {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected enqueue options to be an object')
-  const { key, delayMs, runAt } = options
+  const { key, delayMs, runAt, joinTransaction } = options
+  if (joinTransaction !== undefined && typeof joinTransaction !== 'boolean') throw new InvalidArgumentError('Expected joinTransaction to be a boolean')
   if (key !== undefined && (typeof key !== 'string' || key.length === 0)) throw new InvalidArgumentError('Expected key to be a non-empty string')
   assertOptionalMs(delayMs, 'delayMs')
   let visibleAt: number | undefined
@@ -43,5 +51,5 @@ export function parseEnqueueOptions(options: EnqueueOptions): { key: string | nu
     if (typeof at !== 'number' || !Number.isFinite(at)) throw new InvalidArgumentError('Expected runAt to be a Date or epoch milliseconds')
     visibleAt = Math.max(visibleAt ?? 0, at)
   }
-  return { key: key ?? null, visibleAt }
+  return { key: key ?? null, visibleAt, joinTransaction: joinTransaction === true }
 }

@@ -5,6 +5,7 @@ import { InvokeEvent, MainEvent } from './events.js'
 import type { IpcMainImpl } from './ipcMain.js'
 import { toInvokeFailure } from './invokeErrors.js'
 import type { InvokeFailure } from './invokeErrors.js'
+import type { WaitingWrite } from './transactionWait.js'
 import type { WebContents } from './types.js'
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure }
@@ -16,6 +17,8 @@ export interface DurableRouting {
   send(sender: WebContents, channel: string, args: readonly unknown[]): void
   /** Stores an invoke request; the promise settles from its stored outcome. */
   invoke(sender: WebContents, channel: string, args: readonly unknown[]): Promise<unknown>
+  /** Runs `write` when the application holds no transaction open on a shared database (a worker's durable write). */
+  afterTransaction(channel: string, write: WaitingWrite): void
 }
 
 export class Router {
@@ -24,6 +27,19 @@ export class Router {
 
   constructor(ipcMain: IpcMainImpl) {
     this.#ipcMain = ipcMain
+  }
+
+  isDurable(channel: string): boolean {
+    return this.durable?.isDurable(channel) ?? false
+  }
+
+  /**
+   * Runs a worker's durable write (`write(undefined)`) once no application transaction is open on
+   * a shared database, or answers it with the error that refused it (`write(error)`).
+   */
+  afterTransaction(channel: string, write: WaitingWrite): void {
+    if (this.durable) this.durable.afterTransaction(channel, write)
+    else write(undefined)
   }
 
   /** Stores a send on a durable channel, before returning; false for a transient channel. */

@@ -211,6 +211,7 @@ const ERROR_TYPES = {
   MessageTooLargeError: errors.MessageTooLargeError,
   QueueFullError: errors.QueueFullError,
   StoreError: errors.StoreError,
+  TransactionOpenError: errors.TransactionOpenError,
 } as const
 type ErrorType = keyof typeof ERROR_TYPES
 

@@ -210,15 +210,19 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
         // Checked in the worker already; checked again so a worker posting by hand gets nowhere.
         if (!this.#allowed(channel)) return
         const router = this.#context.router
-        try {
-          // A worker sends on the durable channels it knows of as durableSend. This one was declared
-          // a moment ago and the worker did not know yet: stored on receipt, after the worker's send
-          // returned, so a store error can only go to 'error'.
-          if (router.sendDurable(this.webContents, channel, args)) return
-        } catch (error) {
-          return this.#context.onListenerError(error, channel)
-        }
-        return router.send(this.webContents, channel, args)
+        if (!router.isDurable(channel)) return router.send(this.webContents, channel, args)
+        // A worker sends on the durable channels it knows of as durableSend. This one was declared
+        // a moment ago and the worker did not know yet: stored on receipt (once no application
+        // transaction is open, as a durableSend), after the worker's send returned, so a store error
+        // can only go to 'error'.
+        return router.afterTransaction(channel, (refused) => {
+          try {
+            if (refused) throw refused
+            router.sendDurable(this.webContents, channel, args)
+          } catch (error) {
+            this.#context.onListenerError(error, channel)
+          }
+        })
       }
       case ToMainKind.sync:
         return answerSync(this.#syncAnswers, message[1], message[2], message.slice(3))
@@ -248,18 +252,23 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
   #answerInvoke(id: number, channel: string, args: unknown[]): void {
     const router = this.#context.router
     if (!this.#allowed(channel)) return this.#postResult(id, { ok: false, failure: toInvokeFailure(new ChannelNotAllowedError(channel, this.id)) })
-    let stored: Promise<unknown> | undefined
-    try {
-      stored = router.invokeDurable(this.webContents, channel, args)
-    } catch (error) {
-      return this.#postRejection(id, error)
-    }
-    if (!stored) return router.invoke(this.webContents, channel, args, (result) => this.#postResult(id, result))
-    // A durable invoke settles from its stored outcome, whose error is already the caller's.
-    stored.then(
-      (value) => this.#postResult(id, { ok: true, value }),
-      (error: unknown) => this.#postRejection(id, error),
-    )
+    if (!router.isDurable(channel)) return router.invoke(this.webContents, channel, args, (result) => this.#postResult(id, result))
+    // Stored once no application transaction is open on a shared database, as a durable send is.
+    router.afterTransaction(channel, (refused) => {
+      let stored: Promise<unknown> | undefined
+      try {
+        if (refused) throw refused
+        stored = router.invokeDurable(this.webContents, channel, args)
+      } catch (error) {
+        return this.#postRejection(id, error)
+      }
+      if (!stored) return router.invoke(this.webContents, channel, args, (result) => this.#postResult(id, result))
+      // A durable invoke settles from its stored outcome, whose error is already the caller's.
+      stored.then(
+        (value) => this.#postResult(id, { ok: true, value }),
+        (error: unknown) => this.#postRejection(id, error),
+      )
+    })
   }
 
   #postRejection(id: number, error: unknown): void {

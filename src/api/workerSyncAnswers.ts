@@ -31,13 +31,24 @@ export function answerSync(to: SyncAnswers, seq: number, channel: string, args: 
 
 // The worker's durable send waits for this answer, so the message is in SQLite when that send
 // returns and a store error is thrown there, at the call. Claimed before storing: a send the worker
-// gave up on (syncTimeoutMs; its send threw) must not be stored behind its back.
+// gave up on (syncTimeoutMs; its send threw) must not be stored behind its back. While the
+// application holds a transaction open on a shared database, the send waits (unclaimed, so the
+// worker's own timeout still holds) until it ended: it is not part of it and must not roll back
+// with it (see transactionWait.ts).
 export function storeSend(to: SyncAnswers, seq: number, channel: string, args: unknown[]): void {
   if (!to.allowed(channel)) return answer(to, seq, SyncStatus.notAllowed, undefined)
+  const router = to.router()
+  // Not durable (only a worker that posts by hand): delivered the transient way, nothing to wait for.
+  if (!router.isDurable(channel)) return store(to, seq, channel, args, undefined)
+  router.afterTransaction(channel, (refused) => store(to, seq, channel, args, refused))
+}
+
+function store(to: SyncAnswers, seq: number, channel: string, args: unknown[], refused: Error | undefined): void {
   const connection = claim(to, seq)
   if (!connection) return
   let status: SyncStatus = SyncStatus.stored
   try {
+    if (refused) throw refused
     const router = to.router()
     // Durable channels stay durable, so the fallback is only for a worker that posts by hand.
     if (!router.sendDurable(to.webContents(), channel, args)) router.send(to.webContents(), channel, args)

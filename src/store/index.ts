@@ -4,6 +4,7 @@
 export type * from './types.js'
 export { payloadBytes } from './types.js'
 export { openSqliteStore } from './sqliteStore.js'
+export { defaultBusyTimeoutMs } from './pragmas.js'
 export { newOwnerId } from './owners.js'
 export { openForMaintenance } from './maintenance.js'
 export type { MaintenanceSession } from './maintenance.js'

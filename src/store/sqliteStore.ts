@@ -17,6 +17,7 @@ import { translateError } from './sqliteErrors.js'
 import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
+import { insideTransactionFunction } from './transactionScope.js'
 import type { PublishInput, ReportInput, Store, StoreOpenOptions } from './types.js'
 
 /**
@@ -136,6 +137,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
     dataVersion: read('read the data version', () => s.dataVersion.get() ?? 0),
     inTransaction: read('check for a transaction', () => db.inTransaction),
+    // Only when a transaction is open does this look at the stack (the outbox; never our own file).
+    openTransaction: () => (!db.inTransaction ? 'none' : insideTransactionFunction() ? 'inside' : 'outside'),
     close() {
       if (closed) return
       closed = true

@@ -224,6 +224,13 @@ export interface Store {
   dataVersion(): number
   /** True while the application holds a transaction open on a shared handle: the broker must not write then. */
   inTransaction(): boolean
+  /**
+   * The application's transaction as this call sees it: `none` (no transaction open), `inside`
+   * (called synchronously inside the application's `database.transaction(fn)`: a publish now joins
+   * it), `outside` (a transaction is open that this call is not part of, e.g. a BEGIN held across
+   * an await: a publish now would join a transaction it was not made in).
+   */
+  openTransaction(): 'none' | 'inside' | 'outside'
   /** Closes the database, unless it was handed in by the application. */
   close(): void
 }
