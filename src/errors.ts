@@ -58,7 +58,10 @@ export class InvalidChannelError extends DurableIpcTypeError {
 }
 named(InvalidChannelError, 'TypeError')
 
-/** An argument of the wrong type or shape (a handler that is not a function, a bad option). */
+/**
+ * An argument of the wrong type or shape: a handler that is not a function, an option of the wrong
+ * type or out of range, an unknown option key. Code `ERR_INVALID_ARGUMENT`.
+ */
 export class InvalidArgumentError extends DurableIpcTypeError {
   constructor(message: string) {
     super('ERR_INVALID_ARGUMENT', message)

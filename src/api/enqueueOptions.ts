@@ -1,6 +1,8 @@
 // The options of `broker.enqueue` (key, delayMs, runAt), checked and turned into what a publish stores.
 
 import { InvalidArgumentError } from '../errors.js'
+import { assertKnownKeys, optionKeys } from './optionKeys.js'
+import type { OptionHint } from './optionKeys.js'
 import { assertOptionalMs } from './validation.js'
 
 /**
@@ -18,6 +20,40 @@ export interface EnqueueOptions {
   runAt?: Date | number
 }
 
+/** Every key of EnqueueOptions: a key added there must be added here (the compiler says so). */
+export const ENQUEUE_OPTION_KEYS = optionKeys<EnqueueOptions>()(['key', 'delayMs', 'runAt'])
+
+const RETRIES_PER_CHANNEL = 'attempts and back-off are set per channel: broker.channel(name, { durable: true, maxAttempts, backoff })'
+
+// The names BullMQ, pg-boss, graphile-worker and others give these options.
+const ENQUEUE_HINTS: Record<string, OptionHint> = {
+  delay: 'delayMs',
+  delaySeconds: "did you mean 'delayMs'? It is in milliseconds",
+  startAfter: "did you mean 'runAt' (a Date or epoch ms) or 'delayMs' (ms from now)?",
+  delayUntil: 'runAt',
+  runAfter: 'runAt',
+  notBefore: 'runAt',
+  availableAt: 'runAt',
+  scheduledAt: 'runAt',
+  processAt: 'runAt',
+  jobId: 'key',
+  jobKey: 'key',
+  id: 'key',
+  singletonKey: 'key',
+  idempotencyKey: 'key',
+  uniqueKey: 'key',
+  dedupKey: 'key',
+  deduplicationId: 'key',
+  deduplicationKey: 'key',
+  priority: 'priorities are not supported yet',
+  attempts: RETRIES_PER_CHANNEL,
+  maxAttempts: RETRIES_PER_CHANNEL,
+  retries: RETRIES_PER_CHANNEL,
+  retryLimit: RETRIES_PER_CHANNEL,
+  backoff: RETRIES_PER_CHANNEL,
+  retryDelay: RETRIES_PER_CHANNEL,
+}
+
 export interface EnqueueResult {
   /** The stored message's id (the existing one's, for a duplicate key). */
   id: number
@@ -26,13 +62,15 @@ export interface EnqueueResult {
 
 /**
  * Checks enqueue options and returns the idempotency key and the time the message becomes
- * visible (the later of `delayMs` from now and `runAt`; undefined: now).
+ * visible (the later of `delayMs` from now and `runAt`; undefined: now). Throws before anything
+ * is stored: an unknown key or a bad value.
  *
  * @example
  * parseEnqueueOptions({ key: 'order-42', delayMs: 1000 }) // { key: 'order-42', visibleAt: Date.now() + 1000 }
  */
 export function parseEnqueueOptions(options: EnqueueOptions): { key: string | null; visibleAt: number | undefined } {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected enqueue options to be an object')
+  assertKnownKeys(options, ENQUEUE_OPTION_KEYS, 'enqueue options', ENQUEUE_HINTS)
   const { key, delayMs, runAt } = options
   if (key !== undefined && (typeof key !== 'string' || key.length === 0)) throw new InvalidArgumentError('Expected key to be a non-empty string')
   assertOptionalMs(delayMs, 'delayMs')
