@@ -54,6 +54,9 @@ const ENQUEUE_HINTS: Record<string, OptionHint> = {
   retryDelay: RETRIES_PER_CHANNEL,
 }
 
+/** The latest time a JavaScript Date can hold: 8.64e15 ms after the epoch (year 275760). */
+const MAX_DATE_MS = 8.64e15
+
 export interface EnqueueResult {
   /** The stored message's id (the existing one's, for a duplicate key). */
   id: number
@@ -63,7 +66,7 @@ export interface EnqueueResult {
 /**
  * Checks enqueue options and returns the idempotency key and the time the message becomes
  * visible (the later of `delayMs` from now and `runAt`; undefined: now). Throws before anything
- * is stored: an unknown key or a bad value.
+ * is stored: an unknown key, a bad value, or a time past what a Date can hold.
  *
  * @example
  * parseEnqueueOptions({ key: 'order-42', delayMs: 1000 }) // { key: 'order-42', visibleAt: Date.now() + 1000 }
@@ -75,10 +78,19 @@ export function parseEnqueueOptions(options: EnqueueOptions): { key: string | nu
   if (key !== undefined && (typeof key !== 'string' || key.length === 0)) throw new InvalidArgumentError('Expected key to be a non-empty string')
   assertOptionalMs(delayMs, 'delayMs')
   let visibleAt: number | undefined
-  if (delayMs !== undefined) visibleAt = Date.now() + delayMs
+  if (delayMs !== undefined) {
+    visibleAt = Date.now() + delayMs
+    if (visibleAt > MAX_DATE_MS) {
+      throw new InvalidArgumentError(`Expected delayMs to end at a valid Date (at most 8.64e15 ms after the epoch, in the year 275760), but now + ${delayMs} ms is beyond it`)
+    }
+  }
   if (runAt !== undefined) {
+    if (runAt instanceof Date && Number.isNaN(runAt.getTime())) throw new InvalidArgumentError('Expected runAt to be a valid Date, but found an invalid Date')
     const at = runAt instanceof Date ? runAt.getTime() : runAt
     if (typeof at !== 'number' || !Number.isFinite(at)) throw new InvalidArgumentError('Expected runAt to be a Date or epoch milliseconds')
+    if (Math.abs(at) > MAX_DATE_MS) {
+      throw new InvalidArgumentError(`Expected runAt to be a valid Date time (at most 8.64e15 ms from the epoch, in the year 275760), but found ${at}`)
+    }
     visibleAt = Math.max(visibleAt ?? 0, at)
   }
   return { key: key ?? null, visibleAt }

@@ -1,6 +1,6 @@
-// Unknown option keys (issue "trust:", point 4): every options object refuses a key it does not
-// know, names it and what was probably meant, and a refused call leaves nothing behind: no file,
-// no declaration, no stored message, no renderer.
+// Unknown option keys (issue "trust:", point 4) and out-of-range delays (point 10d): every options
+// object refuses a key it does not know, names it and what was probably meant, and a refused call
+// leaves nothing behind: no file, no declaration, no stored message, no renderer.
 
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
@@ -154,6 +154,25 @@ describe('broker.enqueue options', () => {
     expect(broker.channel('jobs').stats().ready).toBe(0)
     expect(broker.channel('jobs').stats().delayed).toBe(0)
     expect(storedMessages(path, 'jobs')).toEqual([])
+  })
+
+  it.each([
+    ['delayMs', { delayMs: 1e20 }, 'Expected delayMs to end at a valid Date (at most 8.64e15 ms after the epoch'],
+    ['delayMs', { delayMs: 8.64e15 }, 'Expected delayMs to end at a valid Date'],
+    ['runAt', { runAt: 1e20 }, 'Expected runAt to be a valid Date time (at most 8.64e15 ms from the epoch'],
+    ['runAt', { runAt: -1e20 }, 'Expected runAt to be a valid Date time'],
+    ['runAt', { runAt: new Date(NaN) }, 'Expected runAt to be a valid Date, but found an invalid Date'],
+  ])('refuses a %s beyond what a Date holds (%j) and stores nothing', (_name, options, message) => {
+    const { broker, path } = declared()
+    expectRefused(thrown(() => broker.enqueue('jobs', [1], options)), message)
+    expect(storedMessages(path, 'jobs')).toEqual([])
+  })
+
+  it('takes the last time a Date holds', () => {
+    const { broker } = declared()
+    broker.enqueue('jobs', [1], { runAt: 8.64e15 })
+    broker.enqueue('jobs', [2], { runAt: new Date(8.64e15) })
+    expect(broker.channel('jobs').stats().delayed).toBe(2)
   })
 })
 
