@@ -122,6 +122,23 @@ export class BrokerClosedError extends DurableIpcError {
 }
 named(BrokerClosedError, 'BrokerClosedError')
 
+/**
+ * `ipcMain.handle` (or `handleOnce`) on a channel that already has a handler. Electron's message,
+ * with code `ERR_IPC_HANDLER_EXISTS`.
+ *
+ * @example
+ * ipcMain.handle('add', add)
+ * ipcMain.handle('add', add) // HandlerExistsError: Attempted to register a second handler for 'add'
+ */
+export class HandlerExistsError extends DurableIpcError {
+  readonly channel: string
+  constructor(channel: string) {
+    super('ERR_IPC_HANDLER_EXISTS', `Attempted to register a second handler for '${channel}'`)
+    this.channel = channel
+  }
+}
+named(HandlerExistsError, 'HandlerExistsError')
+
 /** A durable operation on a channel that was never declared durable. Code `ERR_UNKNOWN_CHANNEL`. */
 export class UnknownChannelError extends DurableIpcError {
   constructor(channel: string) {

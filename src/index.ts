@@ -34,6 +34,7 @@ export {
   ContextReleasedError,
   DurableIpcError,
   DurableIpcTypeError,
+  HandlerExistsError,
   InvalidArgumentError,
   InvalidChannelError,
   InvokeTimeoutError,

@@ -207,6 +207,7 @@ const ERROR_TYPES = {
   InvokeTimeoutError: errors.InvokeTimeoutError,
   ChannelNotAllowedError: errors.ChannelNotAllowedError,
   BrokerClosedError: errors.BrokerClosedError,
+  HandlerExistsError: errors.HandlerExistsError,
   UnknownChannelError: errors.UnknownChannelError,
   MessageTooLargeError: errors.MessageTooLargeError,
   QueueFullError: errors.QueueFullError,
