@@ -139,6 +139,18 @@ export class HandlerExistsError extends DurableIpcError {
 }
 named(HandlerExistsError, 'HandlerExistsError')
 
+/**
+ * An `invoke` on a channel with no handler: Electron's rejection (`Error invoking remote method
+ * 'x': Error: No handler registered for 'x'`, named `Error` as Electron's is), with code
+ * `ERR_IPC_NO_HANDLER`.
+ */
+export class NoHandlerError extends DurableIpcError {
+  constructor(message: string) {
+    super('ERR_IPC_NO_HANDLER', message)
+  }
+}
+named(NoHandlerError, 'Error')
+
 /** A durable operation on a channel that was never declared durable. Code `ERR_UNKNOWN_CHANNEL`. */
 export class UnknownChannelError extends DurableIpcError {
   constructor(channel: string) {

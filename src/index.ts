@@ -39,6 +39,7 @@ export {
   InvalidChannelError,
   InvokeTimeoutError,
   MessageTooLargeError,
+  NoHandlerError,
   QueueFullError,
   StoreError,
   SyncReplyError,

@@ -27,6 +27,7 @@ export {
   InvalidChannelError,
   InvokeTimeoutError,
   MessageTooLargeError,
+  NoHandlerError,
   QueueFullError,
   StoreError,
   SyncReplyError,

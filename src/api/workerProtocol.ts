@@ -208,6 +208,7 @@ const ERROR_TYPES = {
   ChannelNotAllowedError: errors.ChannelNotAllowedError,
   BrokerClosedError: errors.BrokerClosedError,
   HandlerExistsError: errors.HandlerExistsError,
+  NoHandlerError: errors.NoHandlerError,
   UnknownChannelError: errors.UnknownChannelError,
   MessageTooLargeError: errors.MessageTooLargeError,
   QueueFullError: errors.QueueFullError,

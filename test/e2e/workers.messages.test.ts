@@ -43,6 +43,14 @@ describe('invoke from a worker renderer', () => {
     expect(error).toMatchObject({ name: 'TypeError', code: 'E_BAD', message: "Error invoking remote method 'fails': TypeError: bad input", fields: { detail: { field: 'x' } } })
   })
 
+  it("rejects a missing handler with NoHandlerError (ERR_IPC_NO_HANDLER, Electron's text and name), as in-process", async () => {
+    const broker = newBroker()
+    const expected = await inProcessRejection(broker, 'missing')
+    const remote = spawnRemote(broker)
+    const error = await remote.fail('invoke', { channel: 'missing', args: [] })
+    expect(error).toMatchObject({ ...expected, name: 'Error', code: 'ERR_IPC_NO_HANDLER', isDurableIpcError: true, className: 'NoHandlerError' })
+  })
+
   it('rejects with InvokeTimeoutError after invokeTimeoutMs, as in-process', async () => {
     const broker = newBroker({ invokeTimeoutMs: 50 })
     broker.ipcMain.handle('never', () => new Promise(() => {}))
