@@ -38,8 +38,8 @@ function markError(err: Error): void {
 /** A durable-ipc error that is also a `TypeError`: bad input of the wrong type. */
 export class DurableIpcTypeError extends TypeError {
   readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
     this.code = code
     markError(this)
   }
@@ -63,8 +63,8 @@ named(InvalidChannelError, 'TypeError')
  * type or out of range, an unknown option key. Code `ERR_INVALID_ARGUMENT`.
  */
 export class InvalidArgumentError extends DurableIpcTypeError {
-  constructor(message: string) {
-    super('ERR_INVALID_ARGUMENT', message)
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_ARGUMENT', message, options)
   }
 }
 named(InvalidArgumentError, 'TypeError')

@@ -2,7 +2,7 @@
 // setup reaches the worker while its workerData stays exactly the user's.
 import { getEnvironmentData, setEnvironmentData, Worker } from 'node:worker_threads'
 import type { WorkerOptions } from 'node:worker_threads'
-import { InvalidArgumentError } from '../errors.js'
+import { CloneError, InvalidArgumentError } from '../errors.js'
 import { optionKeys } from './optionKeys.js'
 import type { OptionHint } from './optionKeys.js'
 import { assertRendererOptions, RENDERER_HINTS } from './rendererOptions.js'
@@ -51,7 +51,18 @@ export function spawnWithSetup(script: string | URL, options: WorkerOptions, set
   setEnvironmentData(SETUP_KEY, setup as unknown as Parameters<typeof setEnvironmentData>[1])
   try {
     return new Worker(script, options)
+  } catch (err) {
+    throw workerStartError(err)
   } finally {
     setEnvironmentData(SETUP_KEY, previous)
   }
+}
+
+// What Worker refuses at once is the caller's input: workerData it cannot clone (a DOMException),
+// a script it cannot take (a TypeError: ERR_WORKER_PATH, ERR_INVALID_URL_SCHEME, ...). Both get
+// our class and code, Node's error as the cause; anything else is not the input's fault.
+function workerStartError(err: unknown): unknown {
+  if (err instanceof Error && err.name === 'DataCloneError') return new CloneError('workerData', err.message, err)
+  if (err instanceof TypeError) return new InvalidArgumentError(`Cannot start the renderer's worker: ${err.message}`, { cause: err })
+  return err
 }
