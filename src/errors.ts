@@ -114,10 +114,10 @@ export class ChannelNotAllowedError extends DurableIpcError {
 }
 named(ChannelNotAllowedError, 'ChannelNotAllowedError')
 
-/** A call on a broker that is closing or closed. Code `ERR_BROKER_CLOSED`. */
+/** A call on a broker that is closing or closed, or what it cut short. Code `ERR_BROKER_CLOSED`. */
 export class BrokerClosedError extends DurableIpcError {
-  constructor() {
-    super('ERR_BROKER_CLOSED', 'The broker is closed')
+  constructor(message = 'The broker is closed') {
+    super('ERR_BROKER_CLOSED', message)
   }
 }
 named(BrokerClosedError, 'BrokerClosedError')
@@ -177,8 +177,9 @@ named(QueueFullError, 'QueueFullError')
 
 /**
  * A failure of the database underneath: codes `ERR_STORE_NOT_A_DATABASE`, `ERR_STORE_NEWER_SCHEMA`,
- * `ERR_STORE_FULL`, `ERR_STORE_BUSY`, `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE`. The SQLite
- * error, when there is one, is the `cause`.
+ * `ERR_STORE_OLD_SCHEMA`, `ERR_STORE_NO_SCHEMA`, `ERR_STORE_FULL`, `ERR_STORE_BUSY`,
+ * `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE_CLOSED`, `ERR_STORE`. The SQLite error, when
+ * there is one, is the `cause`.
  */
 export class StoreError extends DurableIpcError {}
 named(StoreError, 'StoreError')
