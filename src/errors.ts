@@ -38,8 +38,8 @@ function markError(err: Error): void {
 /** A durable-ipc error that is also a `TypeError`: bad input of the wrong type. */
 export class DurableIpcTypeError extends TypeError {
   readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
     this.code = code
     markError(this)
   }
@@ -58,10 +58,13 @@ export class InvalidChannelError extends DurableIpcTypeError {
 }
 named(InvalidChannelError, 'TypeError')
 
-/** An argument of the wrong type or shape (a handler that is not a function, a bad option). */
+/**
+ * An argument of the wrong type or shape: a handler that is not a function, an option of the wrong
+ * type or out of range, an unknown option key. Code `ERR_INVALID_ARGUMENT`.
+ */
 export class InvalidArgumentError extends DurableIpcTypeError {
-  constructor(message: string) {
-    super('ERR_INVALID_ARGUMENT', message)
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_ARGUMENT', message, options)
   }
 }
 named(InvalidArgumentError, 'TypeError')
@@ -111,13 +114,42 @@ export class ChannelNotAllowedError extends DurableIpcError {
 }
 named(ChannelNotAllowedError, 'ChannelNotAllowedError')
 
-/** A call on a broker that is closing or closed. Code `ERR_BROKER_CLOSED`. */
+/** A call on a broker that is closing or closed, or what it cut short. Code `ERR_BROKER_CLOSED`. */
 export class BrokerClosedError extends DurableIpcError {
-  constructor() {
-    super('ERR_BROKER_CLOSED', 'The broker is closed')
+  constructor(message = 'The broker is closed') {
+    super('ERR_BROKER_CLOSED', message)
   }
 }
 named(BrokerClosedError, 'BrokerClosedError')
+
+/**
+ * `ipcMain.handle` (or `handleOnce`) on a channel that already has a handler. Electron's message,
+ * with code `ERR_IPC_HANDLER_EXISTS`.
+ *
+ * @example
+ * ipcMain.handle('add', add)
+ * ipcMain.handle('add', add) // HandlerExistsError: Attempted to register a second handler for 'add'
+ */
+export class HandlerExistsError extends DurableIpcError {
+  readonly channel: string
+  constructor(channel: string) {
+    super('ERR_IPC_HANDLER_EXISTS', `Attempted to register a second handler for '${channel}'`)
+    this.channel = channel
+  }
+}
+named(HandlerExistsError, 'HandlerExistsError')
+
+/**
+ * An `invoke` on a channel with no handler: Electron's rejection (`Error invoking remote method
+ * 'x': Error: No handler registered for 'x'`, named `Error` as Electron's is), with code
+ * `ERR_IPC_NO_HANDLER`.
+ */
+export class NoHandlerError extends DurableIpcError {
+  constructor(message: string) {
+    super('ERR_IPC_NO_HANDLER', message)
+  }
+}
+named(NoHandlerError, 'Error')
 
 /** A durable operation on a channel that was never declared durable. Code `ERR_UNKNOWN_CHANNEL`. */
 export class UnknownChannelError extends DurableIpcError {
@@ -174,8 +206,9 @@ named(TransactionOpenError, 'TransactionOpenError')
 
 /**
  * A failure of the database underneath: codes `ERR_STORE_NOT_A_DATABASE`, `ERR_STORE_NEWER_SCHEMA`,
- * `ERR_STORE_FULL`, `ERR_STORE_BUSY`, `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE`. The SQLite
- * error, when there is one, is the `cause`.
+ * `ERR_STORE_OLD_SCHEMA`, `ERR_STORE_NO_SCHEMA`, `ERR_STORE_FULL`, `ERR_STORE_BUSY`,
+ * `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE_CLOSED`, `ERR_STORE`. The SQLite error, when
+ * there is one, is the `cause`.
  */
 export class StoreError extends DurableIpcError {}
 named(StoreError, 'StoreError')

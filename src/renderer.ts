@@ -28,6 +28,7 @@ export {
   InvalidChannelError,
   InvokeTimeoutError,
   MessageTooLargeError,
+  NoHandlerError,
   QueueFullError,
   StoreError,
   SyncReplyError,

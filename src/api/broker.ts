@@ -1,10 +1,11 @@
 // createBroker: the main side (ipcMain), its renderers, and the error reporting that keeps a
 // throwing listener from taking the process down.
 import { EventEmitter } from 'node:events'
-import type { InspectionEvent } from 'xstate'
 import { BrokerClosedError, InvalidArgumentError } from '../errors.js'
 import { defaultBusyTimeoutMs, openSqliteStore } from '../store/index.js'
 import type { StoreOpenOptions } from '../store/index.js'
+import { assertBrokerOptions } from './brokerOptions.js'
+import type { FullBrokerOptions } from './brokerOptions.js'
 import { summarizeStats } from './brokerStats.js'
 import type { BrokerStats } from './brokerStats.js'
 import type { ChannelHandle } from './channelHandle.js'
@@ -17,8 +18,9 @@ import { IpcMainImpl } from './ipcMain.js'
 import type { JobResult } from './jobs.js'
 import { checkRetention } from './jobRetention.js'
 import { InProcessRenderer } from './renderer.js'
+import { assertRendererOptions } from './rendererOptions.js'
 import { Router } from './router.js'
-import type { BrokerOptions, ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, UntypedChannels, WebContents } from './types.js'
+import type { ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, UntypedChannels, WebContents } from './types.js'
 import { assertChannel, assertOptionalMs } from './validation.js'
 import { WebContentsImpl } from './webContents.js'
 import { WorkerRendererImpl } from './workerRenderer.js'
@@ -69,32 +71,7 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
 
 export type { BrokerStats } from './brokerStats.js'
 
-export interface FullBrokerOptions extends BrokerOptions {
-  /** The SQLite file of durable channels. Omitted (and no `database`): an in-memory database. */
-  path?: string
-  /**
-   * The application's own open better-sqlite3 Database: durable sends made inside its
-   * `database.transaction(fn)` commit or roll back with it (the outbox). Sends never join a
-   * transaction they were not made in: a worker's waits until it ended, an in-process one made while
-   * the application holds a transaction open by hand throws TransactionOpenError (unless
-   * `enqueue(..., { joinTransaction: true })`). The broker never closes it.
-   */
-  database?: unknown
-  /** 'normal' (default): survives a process crash. 'full': also a power loss, slower. */
-  synchronous?: 'normal' | 'full'
-  /** How long a write waits for another process's lock before failing with ERR_STORE_BUSY. Default 5000. */
-  busyTimeoutMs?: number
-  /** How long close() waits for deliveries in flight. Default 10000. */
-  closeTimeoutMs?: number
-  /**
-   * How long a stored job result (a durable invoke's outcome, `broker.jobResult(id)`) is kept after
-   * it was stored, in ms. Default 7 days; `Infinity` keeps them all. Older ones are deleted at open
-   * and once a minute.
-   */
-  jobResultRetentionMs?: number
-  /** Passed to every actor the broker starts (XState's inspection API). */
-  inspect?: ((event: InspectionEvent) => void) | undefined
-}
+export type { FullBrokerOptions } from './brokerOptions.js'
 
 class BrokerImpl extends EventEmitter {
   readonly ipcMain: IpcMainImpl
@@ -210,12 +187,7 @@ class BrokerImpl extends EventEmitter {
 
   createRenderer(options: RendererOptions = {}): InProcessRenderer {
     if (this.#closed) throw new BrokerClosedError()
-    if (options.id !== undefined && (typeof options.id !== 'string' || options.id.length === 0)) {
-      throw new InvalidArgumentError(`Expected renderer id to be a non-empty string, but found ${typeof options.id === 'string' ? 'an empty string' : `type '${typeof options.id}'`}`)
-    }
-    if (options.allow !== undefined && (!Array.isArray(options.allow) || options.allow.some((c) => typeof c !== 'string'))) {
-      throw new InvalidArgumentError('Expected allow to be an array of channel names')
-    }
+    assertRendererOptions(options)
     if (options.id !== undefined && (this.#renderers.has(options.id) || this.#workers.has(options.id))) {
       throw new InvalidArgumentError(`A renderer with id '${options.id}' is already open`)
     }
@@ -308,17 +280,6 @@ class BrokerImpl extends EventEmitter {
  * await broker.createRenderer().ipcRenderer.invoke('add', 1, 2) // 3
  */
 export function createBroker<C extends ChannelMap = UntypedChannels>(options: FullBrokerOptions = {}): Broker<C> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected options to be an object')
-  assertOptionalMs(options.invokeTimeoutMs, 'invokeTimeoutMs')
-  assertOptionalMs(options.busyTimeoutMs, 'busyTimeoutMs')
-  assertOptionalMs(options.closeTimeoutMs, 'closeTimeoutMs')
-  assertOptionalMs(options.syncTimeoutMs, 'syncTimeoutMs')
-  checkRetention(options.jobResultRetentionMs)
-  if (options.path !== undefined && (typeof options.path !== 'string' || options.path.length === 0)) {
-    throw new InvalidArgumentError('Expected path to be a non-empty string')
-  }
-  if (options.synchronous !== undefined && options.synchronous !== 'normal' && options.synchronous !== 'full') {
-    throw new InvalidArgumentError("Expected synchronous to be 'normal' or 'full'")
-  }
+  assertBrokerOptions(options)
   return new BrokerImpl(options) as unknown as Broker<C>
 }

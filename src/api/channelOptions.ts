@@ -1,6 +1,8 @@
 // The options of a durable channel: defaults, validation, and the stored config they become.
 import { InvalidArgumentError } from '../errors.js'
 import type { ChannelConfig } from '../store/index.js'
+import { assertKnownKeys, optionKeys } from './optionKeys.js'
+import type { OptionHint } from './optionKeys.js'
 
 /**
  * Options of `broker.channel(name, options)`.
@@ -24,6 +26,62 @@ export interface DurableChannelOptions {
   maxDepth?: number
 }
 
+type BackoffOptions = NonNullable<DurableChannelOptions['backoff']>
+
+export const CHANNEL_OPTION_KEYS = optionKeys<DurableChannelOptions>()(['durable', 'maxAttempts', 'backoff', 'concurrency', 'leaseMs', 'maxMessageBytes', 'maxDepth'])
+export const BACKOFF_OPTION_KEYS = optionKeys<BackoffOptions>()(['initialMs', 'maxMs'])
+
+const COUNTS_EVERY_ATTEMPT = "did you mean 'maxAttempts'? It counts every attempt, the first one included: N retries is maxAttempts N + 1"
+const RETRY_DELAYS = 'retry delays are backoff: { initialMs, maxMs }'
+const BACKOFF_SHAPE = 'backoff is { initialMs, maxMs }: always exponential (initialMs * 2^(attempt - 1), capped at maxMs, with jitter)'
+
+// The names BullMQ, pg-boss, graphile-worker, SQS and others give these options.
+const CHANNEL_HINTS: Record<string, OptionHint> = {
+  persistent: 'durable',
+  durability: 'durable',
+  attempts: 'maxAttempts',
+  tries: 'maxAttempts',
+  retries: COUNTS_EVERY_ATTEMPT,
+  retryLimit: COUNTS_EVERY_ATTEMPT,
+  maxRetries: COUNTS_EVERY_ATTEMPT,
+  retryDelay: RETRY_DELAYS,
+  retryBackoff: RETRY_DELAYS,
+  backoffMs: RETRY_DELAYS,
+  delay: RETRY_DELAYS,
+  lockDuration: 'leaseMs',
+  visibilityTimeout: 'leaseMs',
+  lease: 'leaseMs',
+  parallelism: 'concurrency',
+  workers: 'concurrency',
+  maxSize: 'maxDepth',
+  maxLength: 'maxDepth',
+  maxQueueSize: 'maxDepth',
+  maxMessageSize: 'maxMessageBytes',
+  maxPayloadBytes: 'maxMessageBytes',
+  timeout: 'job timeouts are not supported yet',
+  timeoutMs: 'job timeouts are not supported yet',
+  rateLimit: 'rate limits are not supported yet',
+  limiter: 'rate limits are not supported yet',
+  deadLetter: 'dead letters are built in: a message that used up maxAttempts goes to the channel\'s dead letters (channel.deadLetters())',
+  deadLetterQueue: 'dead letters are built in: a message that used up maxAttempts goes to the channel\'s dead letters (channel.deadLetters())',
+}
+
+// BullMQ's `backoff: { type: 'exponential', delay: 1000 }` is the shape most often brought along.
+const BACKOFF_HINTS: Record<string, OptionHint> = {
+  type: `${BACKOFF_SHAPE}; there is no type`,
+  delay: `${BACKOFF_SHAPE}; BullMQ's delay is initialMs`,
+  initial: 'initialMs',
+  initialDelay: 'initialMs',
+  initialDelayMs: 'initialMs',
+  minMs: 'initialMs',
+  max: 'maxMs',
+  maxDelay: 'maxMs',
+  maxDelayMs: 'maxMs',
+  factor: `${BACKOFF_SHAPE}; the factor is always 2`,
+  multiplier: `${BACKOFF_SHAPE}; the factor is always 2`,
+  jitter: `${BACKOFF_SHAPE}; jitter always applies`,
+}
+
 export const DEFAULT_CONFIG: ChannelConfig = {
   maxAttempts: 5,
   backoffInitialMs: 1000,
@@ -34,13 +92,19 @@ export const DEFAULT_CONFIG: ChannelConfig = {
   maxDepth: null,
 }
 
-/** Validates options and merges them over `base` (the defaults, or the channel's current config). */
+/**
+ * Validates options (unknown keys too, the nested backoff's included) and merges them over `base`
+ * (the defaults, or the channel's current config).
+ */
 export function toChannelConfig(options: unknown, base: ChannelConfig = DEFAULT_CONFIG): ChannelConfig {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected channel options to be an object')
+  // Keys first: `{ persistent: true }` is better told 'durable' than "pass { durable: true }".
+  assertKnownKeys(options, CHANNEL_OPTION_KEYS, 'broker.channel() options', CHANNEL_HINTS)
   const o = options as Record<string, unknown>
   if (o.durable !== true) throw new InvalidArgumentError("Only durable channels are declared: pass { durable: true }")
   const backoff = o.backoff === undefined ? {} : o.backoff
   if (typeof backoff !== 'object' || backoff === null) throw new InvalidArgumentError('Expected backoff to be an object')
+  assertKnownKeys(backoff, BACKOFF_OPTION_KEYS, 'the backoff of broker.channel() options', BACKOFF_HINTS)
   const b = backoff as Record<string, unknown>
   const config: ChannelConfig = {
     maxAttempts: integer(o.maxAttempts, 'maxAttempts', 1) ?? base.maxAttempts,

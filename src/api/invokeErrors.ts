@@ -1,5 +1,6 @@
 // What an invoke caller gets when the handler fails: Electron's message, plus what Electron loses
 // on the way (the original error's name, code and own enumerable fields).
+import { NoHandlerError } from '../errors.js'
 import { cloneValue } from './serialization.js'
 
 /** A handler's failure reduced to plain, cloneable data, so it can cross a thread or be stored. */
@@ -34,9 +35,13 @@ export function toInvokeFailure(err: unknown): InvokeFailure {
   return failure
 }
 
-/** The Error an invoke promise rejects with: Electron's text, the original's name, code and fields. */
+/**
+ * The Error an invoke promise rejects with: Electron's text, the original's name, code and fields.
+ * A missing handler (code `ERR_IPC_NO_HANDLER`, here or relayed by a handler) is a NoHandlerError.
+ */
 export function invokeRejection(channel: string, failure: InvokeFailure): Error {
-  const error = new Error(`Error invoking remote method '${channel}': ${failure.text}`)
+  const message = `Error invoking remote method '${channel}': ${failure.text}`
+  const error = failure.code === 'ERR_IPC_NO_HANDLER' ? new NoHandlerError(message) : new Error(message)
   if (failure.fields) Object.assign(error, failure.fields)
   if (failure.name !== undefined) Object.defineProperty(error, 'name', { value: failure.name, enumerable: false, writable: true, configurable: true })
   if (failure.code !== undefined) (error as Error & { code?: unknown }).code = failure.code

@@ -3,6 +3,7 @@
 // it is removed; messages reach them as events, never through `emit`.
 import { EventEmitter } from 'node:events'
 import type { InspectionEvent } from 'xstate'
+import { HandlerExistsError } from '../errors.js'
 import { startListenerActor } from '../actors/listenerActor.js'
 import type { CallOutcome, ListenerActor } from '../actors/listenerActor.js'
 import { assertChannel, assertFunction } from './validation.js'
@@ -134,7 +135,7 @@ export class IpcMainImpl extends EventEmitter {
 
   #addHandler(channel: string, handler: unknown, once: boolean): void {
     assertChannel(channel)
-    if (this.#handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`)
+    if (this.#handlers.has(channel)) throw new HandlerExistsError(channel)
     assertFunction(handler, 'handler')
     const actor = startListenerActor(
       { fn: handler, thisArg: undefined, onError: (error) => this.#hooks.onListenerError(error, channel) },

@@ -207,6 +207,8 @@ const ERROR_TYPES = {
   InvokeTimeoutError: errors.InvokeTimeoutError,
   ChannelNotAllowedError: errors.ChannelNotAllowedError,
   BrokerClosedError: errors.BrokerClosedError,
+  HandlerExistsError: errors.HandlerExistsError,
+  NoHandlerError: errors.NoHandlerError,
   UnknownChannelError: errors.UnknownChannelError,
   MessageTooLargeError: errors.MessageTooLargeError,
   QueueFullError: errors.QueueFullError,

@@ -1,9 +1,10 @@
 // send, invoke, replies, cloning, the allow list and workerData for worker-thread renderers (issue
 // 5): one behaviour, two transports, so most expectations are what an in-process renderer gives.
 import { afterEach, describe, expect, it } from 'vitest'
+import { CloneError, InvalidArgumentError } from '../../src/index.js'
 import { closeBrokers, newBroker, nextMessage, rejection, thrown } from '../api/helpers.js'
 import type { TestBroker } from '../api/helpers.js'
-import { nextFrom, spawnRemote } from './workerHelpers.js'
+import { fixture, nextFrom, spawnRemote } from './workerHelpers.js'
 
 afterEach(closeBrokers)
 
@@ -41,6 +42,14 @@ describe('invoke from a worker renderer', () => {
     }
     const error = await remote.fail('invoke', { channel: 'fails', args: [] })
     expect(error).toMatchObject({ name: 'TypeError', code: 'E_BAD', message: "Error invoking remote method 'fails': TypeError: bad input", fields: { detail: { field: 'x' } } })
+  })
+
+  it("rejects a missing handler with NoHandlerError (ERR_IPC_NO_HANDLER, Electron's text and name), as in-process", async () => {
+    const broker = newBroker()
+    const expected = await inProcessRejection(broker, 'missing')
+    const remote = spawnRemote(broker)
+    const error = await remote.fail('invoke', { channel: 'missing', args: [] })
+    expect(error).toMatchObject({ ...expected, name: 'Error', code: 'ERR_IPC_NO_HANDLER', isDurableIpcError: true, className: 'NoHandlerError' })
   })
 
   it('rejects with InvokeTimeoutError after invokeTimeoutMs, as in-process', async () => {
@@ -191,5 +200,29 @@ describe('workerData of a worker renderer', () => {
       const remote = spawnRemote(broker, value === undefined ? {} : { workerData: value })
       expect(await remote.ready).toEqual(expected)
     }
+  })
+
+  it('that cannot be cloned throws CloneError (ERR_IPC_CLONE) at spawnRenderer, Node\'s error as the cause', () => {
+    const broker = newBroker()
+    const err = thrown(() => broker.spawnRenderer(fixture('remote.mjs'), { workerData: { save() {} } }))
+    expect(err).toBeInstanceOf(CloneError)
+    expect(err.code).toBe('ERR_IPC_CLONE')
+    expect(err.path).toBe('workerData')
+    expect((err.cause as Error).name).toBe('DataCloneError')
+    expect(broker.stats().renderers).toEqual({})
+  })
+})
+
+describe('a script a worker cannot start', () => {
+  it.each([
+    ['a bare relative path', 'renderer.mjs', 'ERR_WORKER_PATH'],
+    ['a URL that is not a file', new URL('https://example.com/renderer.mjs'), 'ERR_INVALID_URL_SCHEME'],
+  ])('(%s) throws InvalidArgumentError at spawnRenderer, Node\'s error as the cause', (_label, script, nodeCode) => {
+    const broker = newBroker()
+    const err = thrown(() => broker.spawnRenderer(script))
+    expect(err).toBeInstanceOf(InvalidArgumentError)
+    expect(err.code).toBe('ERR_INVALID_ARGUMENT')
+    expect(err.message).toMatch(/^Cannot start the renderer's worker: /)
+    expect((err.cause as { code?: unknown }).code).toBe(nodeCode)
   })
 })

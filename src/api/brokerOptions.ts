@@ -1,0 +1,98 @@
+// The options of createBroker: what each one means, and the one pass that checks them all before
+// anything opens (a refused call leaves no file behind).
+import type { InspectionEvent } from 'xstate'
+import { InvalidArgumentError } from '../errors.js'
+import { checkRetention } from './jobRetention.js'
+import { assertKnownKeys, optionKeys } from './optionKeys.js'
+import type { OptionHint } from './optionKeys.js'
+import type { BrokerOptions } from './types.js'
+import { assertOptionalMs } from './validation.js'
+
+export interface FullBrokerOptions extends BrokerOptions {
+  /** The SQLite file of durable channels. Omitted (and no `database`): an in-memory database. */
+  path?: string
+  /**
+   * The application's own open better-sqlite3 Database: durable sends made inside its
+   * `database.transaction(fn)` commit or roll back with it (the outbox). Sends never join a
+   * transaction they were not made in: a worker's waits until it ended, an in-process one made while
+   * the application holds a transaction open by hand throws TransactionOpenError (unless
+   * `enqueue(..., { joinTransaction: true })`). The broker never closes it.
+   */
+  database?: unknown
+  /** 'normal' (default): survives a process crash. 'full': also a power loss, slower. */
+  synchronous?: 'normal' | 'full'
+  /** How long a write waits for another process's lock before failing with ERR_STORE_BUSY. Default 5000. */
+  busyTimeoutMs?: number
+  /** How long close() waits for deliveries in flight. Default 10000. */
+  closeTimeoutMs?: number
+  /**
+   * How long a stored job result (a durable invoke's outcome, `broker.jobResult(id)`) is kept after
+   * it was stored, in ms. Default 7 days; `Infinity` keeps them all. Older ones are deleted at open
+   * and once a minute.
+   */
+  jobResultRetentionMs?: number
+  /** Passed to every actor the broker starts (XState's inspection API). */
+  inspect?: ((event: InspectionEvent) => void) | undefined
+}
+
+export const BROKER_OPTION_KEYS = optionKeys<FullBrokerOptions>()([
+  'path',
+  'database',
+  'synchronous',
+  'busyTimeoutMs',
+  'closeTimeoutMs',
+  'jobResultRetentionMs',
+  'inspect',
+  'invokeTimeoutMs',
+  'syncTimeoutMs',
+])
+
+// A file name given as a handle (or a handle under a file's name) is the same mistake.
+const fileOrHandle = (value: unknown): string => (typeof value === 'string' ? 'path' : 'database')
+
+// What better-sqlite3, Sequelize, Keyv and other SQLite wrappers call these options.
+const BROKER_HINTS: Record<string, OptionHint> = {
+  file: 'path',
+  filename: 'path',
+  filePath: 'path',
+  dbPath: 'path',
+  databasePath: 'path',
+  location: 'path',
+  storage: 'path',
+  db: fileOrHandle,
+  sqlite: fileOrHandle,
+  connection: fileOrHandle,
+  sync: 'synchronous',
+  timeout: "did you mean 'busyTimeoutMs' (waiting for another process's lock), 'invokeTimeoutMs', 'syncTimeoutMs' or 'closeTimeoutMs'?",
+  retention: 'jobResultRetentionMs',
+  jobRetentionMs: 'jobResultRetentionMs',
+  resultRetentionMs: 'jobResultRetentionMs',
+  memory: 'omit path (and database) for an in-memory database',
+  inMemory: 'omit path (and database) for an in-memory database',
+  readonly: 'a broker opens its database read-write; the command line reads one (npx durable-ipc stats <db>)',
+  postgres: 'PostgreSQL is not supported yet',
+  connectionString: 'PostgreSQL is not supported yet',
+}
+
+/**
+ * Checks createBroker's options, every one before any is used: unknown keys, types and ranges.
+ *
+ * @example
+ * assertBrokerOptions({ file: 'app.db' }) // InvalidArgumentError: Unknown option 'file' in createBroker options: did you mean 'path'?
+ */
+export function assertBrokerOptions(options: unknown): asserts options is FullBrokerOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected options to be an object')
+  assertKnownKeys(options, BROKER_OPTION_KEYS, 'createBroker options', BROKER_HINTS)
+  const o = options as FullBrokerOptions
+  assertOptionalMs(o.invokeTimeoutMs, 'invokeTimeoutMs')
+  assertOptionalMs(o.busyTimeoutMs, 'busyTimeoutMs')
+  assertOptionalMs(o.closeTimeoutMs, 'closeTimeoutMs')
+  assertOptionalMs(o.syncTimeoutMs, 'syncTimeoutMs')
+  checkRetention(o.jobResultRetentionMs)
+  if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) {
+    throw new InvalidArgumentError('Expected path to be a non-empty string')
+  }
+  if (o.synchronous !== undefined && o.synchronous !== 'normal' && o.synchronous !== 'full') {
+    throw new InvalidArgumentError("Expected synchronous to be 'normal' or 'full'")
+  }
+}
