@@ -4,7 +4,7 @@ import type { InspectionEvent } from 'xstate'
 import { startConsumer } from '../actors/consumerMachine.js'
 import type { ConsumerActor } from '../actors/consumerMachine.js'
 import type { ConsumerInput } from '../actors/consumerWork.js'
-import { InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'
+import { BrokerClosedError, InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { newOwnerId } from '../store/index.js'
 import type { ChannelConfig, Store } from '../store/index.js'
 import { toChannelConfig } from './channelOptions.js'
@@ -206,7 +206,7 @@ export class DurableChannels {
       actor.stop()
     }
     this.#retiring.clear()
-    this.#jobs.abort(new Error('The broker closed before the job settled; its result will be stored when it runs'))
+    this.#jobs.abort(new BrokerClosedError('The broker closed before the job settled; its result will be stored when it runs'))
     this.#stopPruning?.()
     this.#stopWatching?.()
     // The store closes only a database it opened: an application's own handle stays open.

@@ -3,6 +3,7 @@
 import type { DeliveryOutcome } from '../actors/consumerWork.js'
 import type { CallOutcome } from '../actors/listenerActor.js'
 import type { ClaimedMessage } from '../store/index.js'
+import { NoHandlerError } from '../errors.js'
 import { InvokeEvent, MainEvent } from './events.js'
 import { toInvokeFailure } from './invokeErrors.js'
 import type { IpcMainImpl } from './ipcMain.js'
@@ -40,7 +41,7 @@ export function deliverToMain(
     event.messageId = message.id
     const found = ipcMain.invokeHandler(channel, event, args, (outcome) => done(jobOutcome(outcome)))
     if (!found) {
-      done({ ok: false, error: new Error(`No handler registered for '${channel}'`), result: encodeJobFailure(noHandler(channel)) })
+      done({ ok: false, error: new NoHandlerError(`No handler registered for '${channel}'`), result: encodeJobFailure(noHandler(channel)) })
     }
     return
   }
