@@ -4,9 +4,9 @@
 //             answer and on each wake (with concurrency > 1 a new message may take a free slot)
 //   yielding  gave the event loop a turn after a long slice of synchronous deliveries
 //   idle      nothing claimable (answers may still be outstanding): sleeps until woken (a local
-//             publish, a new listener, an answer) or until its poll finds that another process
-//             committed or a delayed message came due; now and then it also hands back the leases
-//             of dead processes of this host, so survivors take over a crashed one's deliveries
+//             publish, a new listener, an answer), until the next message it read comes due (a
+//             delayed one, or another owner's lease running out), or until the store's watcher
+//             (storeWatchMachine.ts) says another process committed or died: then it rechecks
 //   backingOff  the store failed (busy, disk full): tries again a little later
 //   stopping  no new claims, undelivered claims handed back; waits for the answers still
 //             outstanding, writing each as it comes (close() may give up waiting at any time)
@@ -17,27 +17,28 @@ import type { ClaimedMessage } from '../store/index.js'
 import { ConsumerWork } from './consumerWork.js'
 import type { ConsumerInput, DeliveryOutcome } from './consumerWork.js'
 
-/** Cross-process wake-up: the idle poll starts here after activity and doubles up to the max. */
-export const POLL_MIN_MS = 2
-export const POLL_MAX_MS = 100
 const STORE_RETRY_MS = 250
-/** How often an idle consumer looks for leases held by dead processes of this host. */
-export const SWEEP_MS = 250
+/**
+ * A message read as due that the claim just before did not get (the application held a
+ * transaction open, another process was quicker) is looked at again this much later, not in a loop.
+ */
+const DUE_RETRY_MS = 5
+/** The longest timer set for a message due later (Node's timers cannot wait longer than ~24.8 days). */
+const LONGEST_WAIT_MS = 3_600_000
 
 export type ConsumerEvent =
   | { type: 'wake' }
+  | { type: 'recheck' }
   | { type: 'settled'; message: ClaimedMessage; outcome: DeliveryOutcome }
   | { type: 'stop' }
 
 interface ConsumerContext {
   work: ConsumerWork
   status: 'drained' | 'busy' | 'yield' | 'error'
-  pollMs: number
-  dataVersion: number
   /** When the next message becomes claimable, as last read; null when none waits. */
   nextAt: number | null
-  /** When this consumer last looked for dead owners' leases. */
-  sweptAt: number
+  /** The last claim found nothing: a message read as due now is retried after DUE_RETRY_MS. */
+  drained: boolean
 }
 
 export const consumerMachine = setup({
@@ -47,24 +48,21 @@ export const consumerMachine = setup({
     settle: ({ context, event }) => {
       if (event.type === 'settled') context.work.settle(event.message, event.outcome)
     },
-    resetPoll: assign({ pollMs: POLL_MIN_MS }),
-    slowPoll: assign({ pollMs: ({ context }) => Math.min(context.pollMs * 2, POLL_MAX_MS) }),
-    // Read on the way into idle: what another process commits from now on changes data_version.
-    // A process that dies commits nothing, so its leases are looked for separately, and released
-    // before reading when the next message is due (the released ones are due at once).
+    // Read on the way into idle, after telling the watcher: what another process commits from
+    // then on reaches this consumer as a recheck.
     observe: assign(({ context }) => {
-      const { store, channel, subscription } = context.work.input
-      const now = Date.now()
+      const { store, channel, subscription, owner } = context.work.input
       try {
-        // Not inside the application's transaction (the outbox): the release would roll back with it.
-        const sweep = now - context.sweptAt >= SWEEP_MS && !store.inTransaction()
-        if (sweep) store.releaseDeadOwners(now)
-        return { dataVersion: store.dataVersion(), nextAt: store.nextVisibleAt(channel, subscription), sweptAt: sweep ? now : context.sweptAt }
+        return { nextAt: store.nextVisibleAt(channel, subscription, owner) }
       } catch (error) {
         context.work.input.onError(error)
-        return { nextAt: now + STORE_RETRY_MS, sweptAt: now }
+        return { nextAt: Date.now() + STORE_RETRY_MS }
       }
     }),
+    watch: ({ context, self }) => context.work.input.watch.send({ type: 'idle', consumer: self }),
+    unwatch: ({ context, self }) => context.work.input.watch.send({ type: 'busy', consumer: self }),
+    markDrained: assign({ drained: ({ context }) => context.status === 'drained' }),
+    clearDrained: assign({ drained: false }),
     releaseBatch: ({ context }) => context.work.releaseBatch(),
     flush: ({ context }) => context.work.flushAcks(),
   },
@@ -73,23 +71,17 @@ export const consumerMachine = setup({
     yielded: ({ context }) => context.status === 'yield',
     failed: ({ context }) => context.status === 'error',
     idleInFlight: ({ context }) => context.work.inFlight === 0,
-    // True when a claim might find something: another connection committed, or a message came due.
-    worthClaiming: ({ context }) => {
-      if (context.nextAt !== null && context.nextAt <= Date.now()) return true
-      try {
-        return context.work.input.store.dataVersion() !== context.dataVersion
-      } catch {
-        return true
-      }
-    },
+    // Due now, and not just found unclaimable by the claim before.
+    dueNow: ({ context }) => !context.drained && context.nextAt !== null && context.nextAt <= Date.now(),
+    hasNextAt: ({ context }) => context.nextAt !== null,
   },
   delays: {
-    poll: ({ context }) => (context.nextAt === null ? context.pollMs : Math.max(0, Math.min(context.pollMs, context.nextAt - Date.now()))),
+    untilDue: ({ context }) => Math.min(LONGEST_WAIT_MS, Math.max(DUE_RETRY_MS, (context.nextAt ?? 0) - Date.now())),
     storeRetry: STORE_RETRY_MS,
   },
 }).createMachine({
   id: 'consumer',
-  context: ({ input }) => ({ work: new ConsumerWork(input), status: 'drained', pollMs: POLL_MIN_MS, dataVersion: -1, nextAt: null, sweptAt: 0 }),
+  context: ({ input }) => ({ work: new ConsumerWork(input), status: 'drained', nextAt: null, drained: false }),
   initial: 'running',
   on: {
     stop: { target: '.stopping' },
@@ -98,7 +90,7 @@ export const consumerMachine = setup({
     running: {
       entry: 'pump',
       always: [
-        { guard: 'drained', target: 'idle' },
+        { guard: 'drained', target: 'idle', actions: 'markDrained' },
         { guard: 'yielded', target: 'yielding' },
         { guard: 'failed', target: 'backingOff' },
       ],
@@ -116,15 +108,24 @@ export const consumerMachine = setup({
       on: { settled: { actions: 'settle' }, wake: {} },
     },
     idle: {
-      entry: 'observe',
-      after: {
-        poll: [
-          { guard: 'worthClaiming', target: 'running', actions: 'resetPoll' },
-          { target: 'idle', reenter: true, actions: 'slowPoll' },
-        ],
+      entry: ['watch', 'observe'],
+      exit: ['unwatch', 'clearDrained'],
+      initial: 'checking',
+      states: {
+        checking: {
+          always: [
+            { guard: 'dueNow', target: '#consumer.running' },
+            { guard: 'hasNextAt', target: 'timed' },
+            { target: 'untimed' },
+          ],
+        },
+        timed: { after: { untilDue: { target: '#consumer.running' } } },
+        untimed: {},
       },
       on: {
-        wake: { target: 'running', actions: 'resetPoll' },
+        wake: { target: 'running' },
+        // Another process committed or died: read again, without leaving idle (no churn at the watcher).
+        recheck: { target: '.checking', reenter: true, actions: ['clearDrained', 'observe'] },
         settled: { target: 'running', actions: 'settle' },
       },
     },

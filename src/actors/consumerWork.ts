@@ -24,6 +24,7 @@
 import type { ChannelConfig, ClaimedMessage, Store } from '../store/index.js'
 import { backoffDelay } from './backoff.js'
 import { errorText } from './errorText.js'
+import type { StoreWatchEvent } from './storeWatchMachine.js'
 
 /** How a receiver dealt with one message. `result` is what to store for an invoke job. */
 export type DeliveryOutcome =
@@ -34,6 +35,8 @@ export type DeliveryOutcome =
 
 export interface ConsumerInput {
   store: Store
+  /** The store's watcher: told when this consumer idles, so that other processes' commits wake it. */
+  watch: { send(event: StoreWatchEvent): void }
   channel: string
   subscription: string
   owner: string

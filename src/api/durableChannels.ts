@@ -4,6 +4,8 @@ import type { InspectionEvent } from 'xstate'
 import { startConsumer } from '../actors/consumerMachine.js'
 import type { ConsumerActor } from '../actors/consumerMachine.js'
 import type { ConsumerInput } from '../actors/consumerWork.js'
+import { startStoreWatch } from '../actors/storeWatchMachine.js'
+import type { StoreWatchActor } from '../actors/storeWatchMachine.js'
 import { BrokerClosedError, InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { newOwnerId } from '../store/index.js'
 import type { ChannelConfig, Store } from '../store/index.js'
@@ -49,6 +51,8 @@ export class DurableChannels {
   #store: Store | undefined
   #stopPruning: (() => void) | undefined
   #stopWatching: (() => void) | undefined
+  /** One watcher of other processes' commits for all idle consumers of this store. */
+  #watch: StoreWatchActor | undefined
   readonly #configs = new Map<string, ChannelConfig>()
   readonly #consumers = new Map<string, ConsumerActor>()
   /** Consumers told to stop that still have deliveries in flight. */
@@ -209,6 +213,7 @@ export class DurableChannels {
     this.#jobs.abort(new BrokerClosedError('The broker closed before the job settled; its result will be stored when it runs'))
     this.#stopPruning?.()
     this.#stopWatching?.()
+    this.#watch?.send({ type: 'stop' })
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
   }
@@ -226,6 +231,7 @@ export class DurableChannels {
     for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
     // Declared since, by another process: learnt within a second.
     this.#stopWatching = watchDeclarations(store, (name, config) => this.#learn(name, config))
+    this.#watch = startStoreWatch({ store, onError: (error) => this.#hooks.reportError(error, '*') }, this.#hooks.inspect)
     // A restart takes back at once what this host's dead processes held, instead of after the lease.
     // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
     try {
@@ -272,8 +278,10 @@ export class DurableChannels {
       predecessor.subscribe({ complete: () => this.#ensureConsumer(channel, subscription, !this.#closing && make().hasReceiver(), make) })
       return
     }
+    const store = this.store
     const input: ConsumerInput = {
-      store: this.store,
+      store,
+      watch: this.#watch!,
       channel,
       subscription,
       owner: newOwnerId(),

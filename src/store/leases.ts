@@ -183,12 +183,12 @@ export function releaseDeadOwners(s: Statements, channels: Channels, now: number
 }
 
 /**
- * When the subscription's next message becomes claimable (a leased one when its lease expires);
- * null when it has none.
+ * When the subscription's next message becomes claimable: the first one in line without a lease,
+ * or the first lease of an owner other than `owner` to run out; null when none.
  *
  * @example
- * nextVisibleAt(s, 'jobs', 'main') // 1732530000000
+ * nextVisibleAt(s, 'jobs', 'main', owner) // 1732530000000
  */
-export function nextVisibleAt(s: Statements, channel: string, subscription: string): number | null {
-  return s.nextVisibleAt.get({ channel, subscription }) ?? null
+export function nextVisibleAt(s: Statements, channel: string, subscription: string, owner = ''): number | null {
+  return s.nextVisibleAt.get({ channel, subscription, owner }) ?? null
 }

@@ -116,7 +116,9 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     // must not fail (busy) or block behind another process's writes when nobody died.
     releaseDeadOwners: (now: number) =>
       read('look for dead owners', () => deadOwners(s).length)() === 0 ? 0 : releaseDeadOwnersNow(now),
-    nextVisibleAt: read('read the next visible time', (channel: string, subscription: string) => nextVisibleAt(s, channel, subscription)),
+    nextVisibleAt: read('read the next visible time', (channel: string, subscription: string, owner?: string) =>
+      nextVisibleAt(s, channel, subscription, owner),
+    ),
 
     deadLetters: read('list dead letters', (channel: string, ids?: readonly number[]) => listDeadLetters(s, channel, ids)),
     replay: write('replay dead letters', (channel: string, ids: readonly number[] | undefined, now: number) =>

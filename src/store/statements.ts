@@ -138,13 +138,14 @@ const sql = {
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner RETURNING id`,
   leaseOwners: 'SELECT DISTINCT lease_owner FROM durable_ipc_messages WHERE lease_owner IS NOT NULL',
   // The earlier of: the first row in line without a lease (past the few in flight at the front),
-  // and the first lease of the subscription to run out (from the lease index: in-flight rows only).
+  // and the first lease of another owner to run out (from the lease index: in-flight rows only;
+  // the asking owner's own leases end with its deliveries, not by running out).
   nextVisibleAt: `SELECT MIN(at) FROM (
       SELECT * FROM (SELECT visible_at AS at FROM durable_ipc_messages
         WHERE channel = @channel AND subscription = @subscription AND lease_owner IS NULL ORDER BY visible_at LIMIT 1)
       UNION ALL
       SELECT MAX(visible_at, lease_until) FROM durable_ipc_messages INDEXED BY durable_ipc_messages_lease
-        WHERE lease_owner IS NOT NULL AND channel = @channel AND subscription = @subscription)`,
+        WHERE lease_owner IS NOT NULL AND lease_owner <> @owner AND channel = @channel AND subscription = @subscription)`,
 
   upsertJobResult: `INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at) VALUES (@id, @ok, @payload, @now)
     ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at`,
@@ -263,7 +264,7 @@ export function prepareStatements(db: Database.Database) {
     handBackUnattempted: command<{ ids: string; owner: string; now: number }>(sql.handBackUnattempted),
     renewLeases: pluck<{ ids: string; owner: string; leaseUntil: number }, number>(sql.renewLeases),
     leaseOwners: barePluck<string>(sql.leaseOwners),
-    nextVisibleAt: pluck<Sub, number>(sql.nextVisibleAt),
+    nextVisibleAt: pluck<Sub & { owner: string }, number>(sql.nextVisibleAt),
 
     upsertJobResult: command<{ id: number; ok: number; payload: Uint8Array; now: number }>(sql.upsertJobResult),
     jobResult: query<{ id: number }, JobResultDbRow>(sql.jobResult),

@@ -196,8 +196,11 @@ export interface Store {
    * Takes the write lock only when there is such an owner.
    */
   releaseDeadOwners(now: number): number
-  /** Epoch ms at which the next message of the subscription becomes claimable; null when none waits. */
-  nextVisibleAt(channel: string, subscription: string): number | null
+  /**
+   * Epoch ms at which the next message of the subscription becomes claimable (one without a lease,
+   * or one whose lease by an owner other than `owner` runs out); null when none waits.
+   */
+  nextVisibleAt(channel: string, subscription: string, owner?: string): number | null
 
   deadLetters(channel: string, ids?: readonly number[]): DeadLetterRow[]
   /** Moves dead letters back to their subscription as fresh messages (same ids and keys, attempts 0); returns how many. */

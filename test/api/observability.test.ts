@@ -108,13 +108,14 @@ describe('createBroker({ inspect })', () => {
     win.webContents.send('hello')
     const worker = broker.spawnRenderer(new URL('data:text/javascript,'))
 
-    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumer', 'workerRenderer']))
+    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumer', 'storeWatch', 'workerRenderer']))
     // Events reach each kind too: deliveries to listeners, messages to renderers, wake-ups to consumers.
     const received = (kind: string): string[] => events.filter((e) => e.type === '@xstate.event' && kindOf(e) === kind).map((e) => (e as { event: { type: string } }).event.type)
     expect(received('callback')).toContain('deliver')
     await expect.poll(() => received('renderer')).toContain('message')
     expect(received('consumer')).toContain('xstate.init')
     expect(received('workerRenderer')).toContain('xstate.init')
+    expect(received('storeWatch')).toContain('idle')
     await worker.terminate()
   })
 })
