@@ -15,7 +15,7 @@ import { createActor, setup, assign } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
 import type { ClaimedMessage } from '../store/index.js'
 import { ConsumerWork } from './consumerWork.js'
-import type { ConsumerInput, DeliveryOutcome } from './consumerWork.js'
+import type { ConsumerInput, DeliveryOutcome } from './consumerInput.js'
 
 const STORE_RETRY_MS = 250
 /**

@@ -21,47 +21,12 @@
 // Leases: every message this consumer holds (waiting in its batch or being delivered) is renewed
 // in one transaction every leaseMs / 3, for as long as the process runs, so a long delivery is
 // never taken over by another process while its owner is alive.
-import type { ChannelConfig, ClaimedMessage, Store } from '../store/index.js'
-import { backoffDelay } from './backoff.js'
-import { errorText } from './errorText.js'
-import type { StoreWatchEvent } from './storeWatchMachine.js'
+import type { ClaimedMessage } from '../store/index.js'
+import { BATCH_SIZE, claimLimit } from './claimLimit.js'
+import type { ConsumerInput, DeliveryOutcome } from './consumerInput.js'
+import { recordOutcome } from './recordOutcome.js'
+import { RenewalTimer } from './renewalTimer.js'
 
-/** How a receiver dealt with one message. `result` is what to store for an invoke job. */
-export type DeliveryOutcome =
-  | { ok: true; result?: Uint8Array }
-  | { ok: false; error: unknown; result?: Uint8Array }
-  /** No receiver after all (it went away): not an attempt's failure; the lease is handed back on stop. */
-  | { ok: false; aborted: true }
-
-export interface ConsumerInput {
-  store: Store
-  /** The store's watcher: told when this consumer idles, so that other processes' commits wake it. */
-  watch: { send(event: StoreWatchEvent): void }
-  channel: string
-  subscription: string
-  owner: string
-  config: () => ChannelConfig
-  /** Whether anything in this process can take a message now. */
-  hasReceiver: () => boolean
-  /** Hands a message over; `done` may be called at once or later, exactly once. */
-  deliver: (message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void) => void
-  /** A job's outcome was stored (the invoke caller may be waiting in this process). */
-  onJobSettled?: (id: number) => void
-  /** A store failure the consumer survived (it retries later). */
-  onError: (error: unknown) => void
-  /** Observability: 'deliver' | 'ack' | 'retry' | 'dead'. */
-  onTrace?: (what: 'deliver' | 'ack' | 'retry' | 'dead', message: ClaimedMessage, error?: unknown) => void
-}
-
-/** Messages claimed per transaction, at most (or `concurrency`, if larger). */
-export const BATCH_SIZE = 256
-/**
- * A claim takes the free slots plus about this many milliseconds of waiting work, judged by how
- * long deliveries take. Fast (synchronous) listeners get whole batches; slow ones only what they
- * can start soon: a message claimed and still waiting when the process is killed has its attempt
- * counted, and a handful of crashes must not use up the attempts of jobs that never ran.
- */
-const CLAIM_AHEAD_MS = 100
 /** Messages delivered before the consumer yields the event loop. */
 const SLICE = 1024
 /**
@@ -71,8 +36,6 @@ const SLICE = 1024
 const LATE_ACK_MS = 1
 /** How soon acknowledgements held back by an open application transaction are tried again. */
 const TRANSACTION_RETRY_MS = 5
-/** Leases are renewed when a third of them has passed, so two renewals may fail before one runs out. */
-const RENEW_FRACTION = 1 / 3
 
 export class ConsumerWork {
   readonly input: ConsumerInput
@@ -82,9 +45,14 @@ export class ConsumerWork {
   readonly #unstarted = new Set<number>()
   #batch: ClaimedMessage[] = []
   #head = 0
-  /** When the leases this consumer holds need renewing. */
-  #renewAt = 0
-  #renewTimer: NodeJS.Timeout | undefined
+  // A batch is claimed at once but delivered one slot at a time, and a delivery may run for much
+  // longer than its lease: without renewals another process would take either over, a duplicate
+  // with nothing crashed.
+  readonly #renewal = new RenewalTimer(() => {
+    if (this.input.store.inTransaction()) this.#renewal.at = Date.now() + TRANSACTION_RETRY_MS
+    else this.flushAcks(true)
+    this.#armRenewal()
+  })
   /** How long a delivery takes (ms, a moving average); undefined until one has settled. */
   #deliveryMs: number | undefined
   #acks: number[] = []
@@ -164,7 +132,11 @@ export class ConsumerWork {
   settle(message: ClaimedMessage, outcome: DeliveryOutcome): void {
     if (!this.#running.delete(message.id)) return // abandoned by close(): its lease was handed back
     this.#unstarted.delete(message.id)
-    this.#record(message, outcome)
+    recordOutcome(this.input, message, outcome, (id) => {
+      this.#acks.push(id)
+      if (!this.#pumping) this.#lateAcks = true
+      if (this.#acks.length >= BATCH_SIZE) this.flushAcks()
+    })
     this.#armRenewal()
   }
 
@@ -204,7 +176,7 @@ export class ConsumerWork {
         this.#head = 0
       }
     }
-    if (renew) this.#renewAt = now + leaseMs * RENEW_FRACTION
+    if (renew) this.#renewal.renewed(now, leaseMs)
   }
 
   /**
@@ -213,7 +185,7 @@ export class ConsumerWork {
    * process does not wait leaseMs for them. Their answers, if they still come, are ignored.
    */
   abandon(detail: string): void {
-    this.#stopRenewal()
+    this.#renewal.stop()
     const ids = [...this.#running.keys()]
     this.#running.clear()
     this.#unstarted.clear()
@@ -258,30 +230,12 @@ export class ConsumerWork {
   #next(): ClaimedMessage | undefined {
     if (this.#head >= this.#batch.length) return undefined
     // A long slice of synchronous deliveries keeps the renewal timer from running.
-    if (Date.now() >= this.#renewAt) this.flushAcks(true)
+    if (Date.now() >= this.#renewal.at) this.flushAcks(true)
     return this.#head < this.#batch.length ? this.#batch[this.#head++] : undefined
   }
 
-  // A batch is claimed at once but delivered one slot at a time, and a delivery may run for much
-  // longer than its lease: without renewals another process would take either over, a duplicate
-  // with nothing crashed. One timer per consumer, only while it holds something.
   #armRenewal(): void {
-    if (this.#running.size === 0 && this.#head >= this.#batch.length) return this.#stopRenewal()
-    if (this.#renewTimer !== undefined) return
-    const delay = Math.max(1, this.#renewAt - Date.now())
-    this.#renewTimer = setTimeout(() => {
-      this.#renewTimer = undefined
-      if (this.input.store.inTransaction()) this.#renewAt = Date.now() + TRANSACTION_RETRY_MS
-      else this.flushAcks(true)
-      this.#armRenewal()
-    }, delay)
-    // It keeps leases while the process lives; it is no reason for the process to live.
-    this.#renewTimer.unref()
-  }
-
-  #stopRenewal(): void {
-    if (this.#renewTimer !== undefined) clearTimeout(this.#renewTimer)
-    this.#renewTimer = undefined
+    this.#renewal.arm(this.#running.size > 0 || this.#head < this.#batch.length)
   }
 
   // Deliveries are jobs, not quick messages: an extra transaction before each costs them little.
@@ -311,13 +265,13 @@ export class ConsumerWork {
     const { store, channel, subscription, owner } = this.input
     if (store.inTransaction()) return 0 // the application holds a transaction: our writes would join it
     const config = this.input.config()
-    const limit = this.#claimLimit(config.concurrency)
+    const limit = claimLimit(config.concurrency, this.inFlight, this.#deliveryMs)
     try {
       const now = Date.now()
       // The deliveries that start right after this claim have their attempt counted by it.
       const starting = Math.max(0, config.concurrency - this.inFlight)
       this.#batch = store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting)
-      this.#renewAt = now + config.leaseMs * RENEW_FRACTION
+      this.#renewal.renewed(now, config.leaseMs)
     } catch (error) {
       this.input.onError(error)
       this.#batch = []
@@ -327,17 +281,6 @@ export class ConsumerWork {
     this.#head = 0
     this.#armRenewal()
     return this.#batch.length
-  }
-
-  // Free slots, plus CLAIM_AHEAD_MS worth of deliveries at the pace seen so far; the first claim,
-  // before any pace is known, takes only the free slots.
-  #claimLimit(concurrency: number): number {
-    const free = Math.max(1, concurrency - this.inFlight)
-    const most = Math.max(BATCH_SIZE, concurrency)
-    const ms = this.#deliveryMs
-    if (ms === undefined) return free
-    if (ms <= 0) return most
-    return Math.min(most, Math.max(free, Math.floor((concurrency * CLAIM_AHEAD_MS) / ms)))
   }
 
   #deliver(message: ClaimedMessage): void {
@@ -358,42 +301,6 @@ export class ConsumerWork {
       this.input.deliver(message, done)
     } catch (error) {
       done({ ok: false, error })
-    }
-  }
-
-  #record(message: ClaimedMessage, outcome: DeliveryOutcome): void {
-    const { store, owner } = this.input
-    try {
-      if (outcome.ok) {
-        if (outcome.result) {
-          store.ackWithResult(message.id, owner, true, outcome.result, Date.now())
-          this.input.onJobSettled?.(message.id)
-        } else {
-          this.#acks.push(message.id)
-          if (!this.#pumping) this.#lateAcks = true
-          if (this.#acks.length >= BATCH_SIZE) this.flushAcks()
-        }
-        this.input.onTrace?.('ack', message)
-        return
-      }
-      if ('aborted' in outcome) {
-        // Handed back at once for the next receiver (here or in another process), at its place in
-        // line so that it still comes before the messages behind it; the attempt counts.
-        store.handBack([message.id], owner, Date.now(), true, 'The receiver went away')
-        return
-      }
-      const config = this.input.config()
-      const now = Date.now()
-      const final = message.attempt >= config.maxAttempts
-      this.input.onTrace?.(final ? 'dead' : 'retry', message, outcome.error)
-      const retryAt = final ? null : now + backoffDelay({ initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs }, message.attempt)
-      // A job that used up its attempts is a dead letter like any other, and its failure is stored
-      // as its outcome for the caller (in this process or another) and jobResult.
-      const result = final ? outcome.result : undefined
-      store.fail({ id: message.id, owner, error: errorText(outcome.error), retryAt, now, ...(result ? { result } : {}) })
-      if (result) this.input.onJobSettled?.(message.id)
-    } catch (error) {
-      this.input.onError(error)
     }
   }
 }

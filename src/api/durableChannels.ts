@@ -3,7 +3,7 @@
 import type { InspectionEvent } from 'xstate'
 import { startConsumer } from '../actors/consumerMachine.js'
 import type { ConsumerActor } from '../actors/consumerMachine.js'
-import type { ConsumerInput } from '../actors/consumerWork.js'
+import type { ConsumerInput } from '../actors/consumerInput.js'
 import { startStoreWatch } from '../actors/storeWatchMachine.js'
 import type { StoreWatchActor } from '../actors/storeWatchMachine.js'
 import { BrokerClosedError, InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'

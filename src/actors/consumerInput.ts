@@ -1,0 +1,31 @@
+// What a durable consumer is given by its host (the durable channels of a broker) and what a
+// receiver answers for each delivery: the contract between actors/ and the api layer above.
+import type { ChannelConfig, ClaimedMessage, Store } from '../store/index.js'
+import type { StoreWatchEvent } from './storeWatchMachine.js'
+
+/** How a receiver dealt with one message. `result` is what to store for an invoke job. */
+export type DeliveryOutcome =
+  | { ok: true; result?: Uint8Array }
+  | { ok: false; error: unknown; result?: Uint8Array }
+  /** No receiver after all (it went away): not an attempt's failure; the lease is handed back on stop. */
+  | { ok: false; aborted: true }
+
+export interface ConsumerInput {
+  store: Store
+  /** The store's watcher: told when this consumer idles, so that other processes' commits wake it. */
+  watch: { send(event: StoreWatchEvent): void }
+  channel: string
+  subscription: string
+  owner: string
+  config: () => ChannelConfig
+  /** Whether anything in this process can take a message now. */
+  hasReceiver: () => boolean
+  /** Hands a message over; `done` may be called at once or later, exactly once. */
+  deliver: (message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void) => void
+  /** A job's outcome was stored (the invoke caller may be waiting in this process). */
+  onJobSettled?: (id: number) => void
+  /** A store failure the consumer survived (it retries later). */
+  onError: (error: unknown) => void
+  /** Observability: 'deliver' | 'ack' | 'retry' | 'dead'. */
+  onTrace?: (what: 'deliver' | 'ack' | 'retry' | 'dead', message: ClaimedMessage, error?: unknown) => void
+}
