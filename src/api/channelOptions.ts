@@ -18,7 +18,11 @@ export interface DurableChannelOptions {
   backoff?: { initialMs?: number; maxMs?: number }
   /** Deliveries in flight at once per process. 1 (default) keeps FIFO order. */
   concurrency?: number
-  /** How long a delivery may run before another process may take it over. Default 30000. */
+  /**
+   * How long a lease lasts without renewal. Leases are renewed every leaseMs / 3 while their owner's
+   * process runs, however long a delivery takes; another process takes a delivery over only once
+   * its owner stopped renewing for this long (dead on another host, event loop blocked). Default 30000.
+   */
   leaseMs?: number
   /** Largest serialized message accepted; larger sends throw MessageTooLargeError. */
   maxMessageBytes?: number
