@@ -124,5 +124,6 @@ function toJson(message: StoredMessage): string {
     attempts: message.attempts,
     sender: decoded.ok ? decoded.envelope.sender : null,
     args: preview(decoded, 1000),
+    undecodable: decoded.ok ? undefined : decoded.error,
   })
 }
