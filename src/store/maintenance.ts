@@ -4,8 +4,10 @@
 
 import Database from 'better-sqlite3'
 import { retryWhileBusy } from './busyWait.js'
+import { StoreError } from '../errors.js'
+import { fileReadOnlyReason } from './fileAccess.js'
 import { checkBusyTimeout } from './pragmas.js'
-import { translateError } from './sqliteErrors.js'
+import { translateError, translateOpenError } from './sqliteErrors.js'
 import { openSqliteStore } from './sqliteStore.js'
 import type { Store } from './types.js'
 
@@ -43,11 +45,17 @@ export function openForMaintenance(options: { path: string; busyTimeoutMs?: numb
   // create a file, and one of an old schema would migrate it.
   openSqliteStore({ path, readonly: true }).close()
 
-  let db: Database.Database
+  let db: Database.Database | undefined
   try {
+    // SQLite would open a file it may not write readonly, silently, and fail at the first write.
+    const unwritable = fileReadOnlyReason(path)
+    if (unwritable !== undefined) throw new StoreError('ERR_STORE_READONLY', `Cannot open '${path}' to repair it: ${unwritable}`)
     db = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs })
+    // A first read: in a directory it cannot write, SQLite fails here (it cannot create the -shm file).
+    db.pragma('schema_version')
   } catch (err) {
-    throw translateError(err, `open '${path}'`)
+    db?.close()
+    throw translateOpenError(err, `open '${path}' to repair it`, path)
   }
   let store: Store
   try {
