@@ -12,7 +12,9 @@ export const deadHelp = `Usage: durable-ipc dead <db> [channel] [options]
 
 Lists dead letters (messages that used up their attempts), oldest first: id, channel,
 subscription, attempts, when it failed, the first line of the last error, and a preview of the
-arguments (<undecodable: reason> for a payload that cannot be decoded). Opens the file readonly. Replay or purge them with 'durable-ipc replay' / 'purge'.
+arguments (<undecodable: reason> for a payload that cannot be decoded). Opens the file
+readonly; in a directory it cannot write (a read-only mount) it reads the file as immutable.
+Replay or purge them with 'durable-ipc replay' / 'purge'.
 
 Options:
   --limit <n>        show at most n (default 50)
