@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `durable-ipc` executable (package.json "bin"): wires the process to the tool in src/cli/.
+// First: it must run before better-sqlite3 loads.
+import './cli/uriFilenames.js'
 import { main } from './cli/main.js'
 
 const stop = new AbortController()

@@ -7,7 +7,14 @@ import { decodeEnvelope } from './serialization.js'
 /** A message that used up its attempts. */
 export interface DeadLetter {
   id: number
+  /** Its arguments; `[]` when they cannot be decoded (see `undecodable`). */
   args: unknown[]
+  /**
+   * Set only when the stored payload cannot be decoded (damaged bytes, or written by a Node.js
+   * whose serialization format this one does not read): the decoding error's message. Such a
+   * letter can still be replayed or purged by id.
+   */
+  undecodable?: string
   attempts: number
   /** The last attempt's error: its stack (name and message first). */
   lastError: string
@@ -54,15 +61,24 @@ export class ChannelHandle {
   }
 
   deadLetters(ids?: readonly number[]): DeadLetter[] {
-    return this.#store.deadLetters(this.name, checkIds(ids)).map((row) => ({
-      id: row.id,
-      args: decodeEnvelope(row.payload).args,
-      attempts: row.attempts,
-      lastError: row.lastError,
-      subscription: row.subscription,
-      createdAt: new Date(row.createdAt),
-      failedAt: new Date(row.failedAt),
-    }))
+    return this.#store.deadLetters(this.name, checkIds(ids)).map((row) => {
+      const letter: DeadLetter = {
+        id: row.id,
+        args: [],
+        attempts: row.attempts,
+        lastError: row.lastError,
+        subscription: row.subscription,
+        createdAt: new Date(row.createdAt),
+        failedAt: new Date(row.failedAt),
+      }
+      // One damaged row must not hide the rest of the channel's dead letters.
+      try {
+        letter.args = decodeEnvelope(row.payload).args
+      } catch (err) {
+        letter.undecodable = err instanceof Error ? err.message : String(err)
+      }
+      return letter
+    })
   }
 
   /** Puts dead letters (all, or those ids) back in their queue with fresh attempts. Returns how many. */

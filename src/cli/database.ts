@@ -33,7 +33,8 @@ function openFailure(err: unknown): CliError {
 
 /**
  * Opens `path` readonly: never creates, migrates or alters it, and does not block the
- * application (WAL readers never wait for the writer, nor it for them).
+ * application (WAL readers never wait for the writer, nor it for them). In a directory that
+ * cannot be written the store reads it as immutable (see src/store/openDatabase.ts).
  *
  * @example
  * const store = openForReading('app.db')

@@ -12,12 +12,15 @@ export const deadHelp = `Usage: durable-ipc dead <db> [channel] [options]
 
 Lists dead letters (messages that used up their attempts), oldest first: id, channel,
 subscription, attempts, when it failed, the first line of the last error, and a preview of the
-arguments. Opens the file readonly. Replay or purge them with 'durable-ipc replay' / 'purge'.
+arguments (<undecodable: reason> for a payload that cannot be decoded). Opens the file
+readonly; in a directory it cannot write (a read-only mount) it reads the file as immutable.
+Replay or purge them with 'durable-ipc replay' / 'purge'.
 
 Options:
   --limit <n>        show at most n (default 50)
   --after <id>       start after this id (the next page)
   --json             print JSON: the whole last error, and the preview of the arguments
+                     (and 'undecodable', the reason, for a payload that cannot be decoded)
   -h, --help         show this help`
 
 const spec: CommandSpec = {
@@ -78,6 +81,8 @@ export async function deadCommand(argv: readonly string[], io: CliIo): Promise<n
         lastError: row.lastError,
         sender: decoded.ok ? decoded.envelope.sender : null,
         args: preview(decoded, 1000),
+        // Only for a payload that cannot be decoded: why (args then reads `<undecodable: ...>`).
+        undecodable: decoded.ok ? undefined : decoded.error,
       }
     })
     println(io.stdout, JSON.stringify(out, null, 2))

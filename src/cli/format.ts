@@ -116,7 +116,7 @@ export function decode(payload: Uint8Array | string): Decoded {
  * preview(decode(row.payload), 60) // "[ { order: 42, items: [Array] } ]"
  */
 export function preview(decoded: Decoded, max: number): string {
-  if (!decoded.ok) return `<cannot decode: ${decoded.error}>`
+  if (!decoded.ok) return `<undecodable: ${decoded.error}>`
   const text = inspect(decoded.envelope.args, {
     depth: 2,
     maxArrayLength: 10,

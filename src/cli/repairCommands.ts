@@ -1,6 +1,8 @@
 // `durable-ipc replay` and `durable-ipc purge`: dead letters of one channel back into its queue, or
-// deleted. Each run is one transaction, so the application sees all of it or none; pages within it
-// let a long run report progress.
+// deleted. In batches, each its own short transaction, so that a big run never holds the write lock
+// long enough to make the application's sends wait (one transaction over 600k rows took 6-8 s, and
+// the application's sends failed with ERR_STORE_BUSY meanwhile).
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { MaintenanceSession } from '../store/index.js'
 import { flag, integerOption, listOption, messageIds, parseCommand, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
@@ -10,7 +12,17 @@ import { count } from './format.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
 
-const PAGE = 1000
+// A batch is sized to hold the write lock about TARGET_MS: it starts at FIRST_BATCH rows and then
+// follows the rate measured, within MIN_BATCH..MAX_BATCH (at most doubling at a time). Between
+// batches the tool sleeps PAUSE_MS, longer than the application's longest wait between tries for
+// the lock (busyWait.ts: 2 ms +50%), so a waiting send always gets its turn.
+const TARGET_MS = 50
+const FIRST_BATCH = 1000
+const MIN_BATCH = 100
+const MAX_BATCH = 10_000
+const PAUSE_MS = 5
+// Progress is shown for repairs of more than this many dead letters.
+const QUIET_UP_TO = 1000
 
 const idOptions = `  --id <n>           a dead letter's id; repeat it, or give several: --id 3,4 or --id 3 4
   --all              every dead letter of the channel
@@ -19,8 +31,11 @@ const idOptions = `  --id <n>           a dead letter's id; repeat it, or give s
 export const replayHelp = `Usage: durable-ipc replay <db> <channel> (--id <n>... | --all) [options]
 
 Puts dead letters back in their queue (main or renderer inbox) as fresh messages with new ids
-and no attempts used, in their original order. One transaction: safe while the application
-runs; its consumers pick the messages up.
+and no attempts used, in their original order. Safe while the application runs; its consumers
+pick the messages up. A large replay is not one transaction: it runs in batches of up to 10,000
+(about 50 ms each), so the application's sends never wait long for it. An interrupted run
+(Ctrl-C, a failure) leaves the rest as dead letters; running it again continues. --all takes the
+dead letters there are when it starts.
 
 Options:
 ${idOptions}
@@ -29,7 +44,10 @@ ${idOptions}
 export const purgeHelp = `Usage: durable-ipc purge <db> <channel> (--id <n>... | --all) [options]
 
 Deletes dead letters for good. Asks for confirmation on a terminal; without one, --yes is
-required. One transaction: safe while the application runs.
+required. Safe while the application runs. A large purge is not one transaction: it runs in
+batches of up to 10,000 (about 50 ms each), so the application's sends never wait long for it. An
+interrupted run (Ctrl-C, a failure) leaves the rest as dead letters; running it again continues.
+--all takes the dead letters there are when it starts.
 
 Options:
 ${idOptions}
@@ -87,8 +105,8 @@ async function repair(action: Action, argv: readonly string[], io: CliIo): Promi
   const session = openForRepair(path, busyTimeoutMs)
   try {
     requireChannel(session.store, path, channel)
-    // What the command is about to touch, for the question and the progress. The transaction
-    // below re-reads it: anything that changed meanwhile is handled as it is then.
+    // What the command is about to touch, for the question and the progress. Each batch re-reads
+    // it: anything that changed meanwhile is handled as it is then.
     let planned: number
     let missing: number[] = []
     try {
@@ -120,50 +138,91 @@ async function repair(action: Action, argv: readonly string[], io: CliIo): Promi
       }
     }
 
-    const done = run(session, action, channel, ids, planned, io)
+    const { done, interrupted } = await run(session, action, channel, ids, planned, io)
     const verb = action === 'replay' ? 'Replayed' : 'Purged'
     println(io.stdout, `${verb} ${count(done)} dead letter${done === 1 ? '' : 's'} of '${channel}'.`)
+    if (interrupted) {
+      println(io.stderr, `durable-ipc ${action}: interrupted; the rest are still dead letters: run it again to continue`)
+      return EXIT_FAILED
+    }
     return missing.length > 0 ? EXIT_FAILED : EXIT_OK
   } finally {
     session.close()
   }
 }
 
-/** The repair itself: one transaction, a page of ids at a time, progress on stderr. */
-function run(session: MaintenanceSession, action: Action, channel: string, ids: number[] | undefined, planned: number, io: CliIo): number {
+/**
+ * The repair itself: batches in id order (replayed messages get ids in that order, so FIFO holds),
+ * each one transaction, progress on stderr. Stops between batches on Ctrl-C.
+ */
+async function run(
+  session: MaintenanceSession,
+  action: Action,
+  channel: string,
+  ids: number[] | undefined,
+  planned: number,
+  io: CliIo,
+): Promise<{ done: number; interrupted: boolean }> {
   const { store } = session
-  const progress = new Progress(io, action === 'replay' ? 'replayed' : 'purged', planned)
-  const apply = (page: readonly number[]): number =>
-    action === 'replay' ? store.replay(channel, page, Date.now()) : store.purgeDeadLetters(channel, page)
+  const verb = action === 'replay' ? 'replayed' : 'purged'
+  const progress = new Progress(io, verb, planned)
+  const apply = (batch: readonly number[]): number =>
+    action === 'replay' ? store.replay(channel, batch, Date.now()) : store.purgeDeadLetters(channel, batch)
+  const sizer = new BatchSizer()
+  let done = 0
   try {
-    return session.transaction(() => {
-      let done = 0
+    // --all: the dead letters there are now. One replayed now that fails again gets a new, higher
+    // id, and must not come round again in this run.
+    const last = ids === undefined ? store.lastMessageId() : 0
+    let next = 0 // the index into ids, or the id after which to look
+    for (;;) {
+      if (io.signal.aborted) return { done, interrupted: true }
+      const size = sizer.size
+      let batch: number[]
       if (ids !== undefined) {
-        for (let i = 0; i < ids.length; i += PAGE) {
-          done += apply(ids.slice(i, i + PAGE))
-          progress.update(done)
-        }
-        return done
+        batch = ids.slice(next, next + size)
+        next += batch.length
+      } else {
+        batch = store.deadLettersAfter(next, channel, size).map((d) => d.id).filter((id) => id <= last)
+        if (batch.length > 0) next = batch.at(-1)!
       }
-      // By pages in id order: replayed ones get new ids in the same order, so FIFO holds.
-      for (let after = 0; ; ) {
-        const page = store.deadLettersAfter(after, channel, PAGE).map((d) => d.id)
-        if (page.length === 0) return done
-        done += apply(page)
-        after = page.at(-1)!
-        progress.update(done)
+      if (batch.length === 0) return { done, interrupted: false }
+      let started = 0
+      done += session.transaction(() => {
+        started = performance.now() // once the lock is ours: waiting for it is not the batch's cost
+        return apply(batch)
+      })
+      sizer.record(batch.length, size, performance.now() - started)
+      progress.update(done)
+      try {
+        await sleep(PAUSE_MS, undefined, { signal: io.signal })
+      } catch {
+        return { done, interrupted: true } // Ctrl-C
       }
-    })
+    }
   } catch (err) {
-    throw operationFailure(err)
+    const failure = operationFailure(err)
+    if (done === 0) throw failure
+    throw new CliError(`${failure.message} (after ${count(done)} ${verb}; the rest are still dead letters: run it again to continue)`, failure.exitCode, { cause: err })
   } finally {
     progress.end()
   }
 }
 
+/** The size of the next batch, from how long the last full one held the write lock. */
+class BatchSizer {
+  size = FIRST_BATCH
+
+  record(rows: number, asked: number, ms: number): void {
+    if (rows < asked) return // a short last batch tells little
+    const fitting = ms > 0 ? (rows * TARGET_MS) / ms : MAX_BATCH
+    this.size = Math.max(MIN_BATCH, Math.min(MAX_BATCH, 2 * this.size, Math.round(fitting)))
+  }
+}
+
 /**
  * Progress of a long repair on stderr: a line redrawn in place on a terminal, a line per tenth
- * otherwise. Short repairs (one page) print nothing.
+ * otherwise. Short repairs (up to QUIET_UP_TO) print nothing.
  */
 class Progress {
   readonly #io: CliIo
@@ -179,7 +238,7 @@ class Progress {
   }
 
   update(done: number): void {
-    if (this.#total <= PAGE) return
+    if (this.#total <= QUIET_UP_TO) return
     const text = `${this.#verb} ${count(done)} of ${count(this.#total)} dead letters`
     if (this.#io.stderr.isTTY) {
       this.#io.stderr.write(`\r${text}…`)

@@ -15,7 +15,8 @@ export const statsHelp = `Usage: durable-ipc stats <db> [options]
 
 Shows, per durable channel, the messages ready, delayed (back-off or delayMs), in flight and
 dead, and the age of the oldest waiting one; then each renderer inbox's depth. Opens the file
-readonly: safe while the application runs.
+readonly: safe while the application runs. In a directory it cannot write (a read-only mount)
+it reads the file as immutable: as it is when the command starts, also with --watch.
 
 Options:
   --json             print JSON instead of a table

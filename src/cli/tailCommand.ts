@@ -14,7 +14,8 @@ export const tailHelp = `Usage: durable-ipc tail <db> [channel] [options]
 
 Prints each message as it is stored (one line per subscription it is stored for), until Ctrl-C.
 Opens the file readonly. It sees what is still stored when it looks, every --interval ms: a
-message acknowledged sooner than that may not show.
+message acknowledged sooner than that may not show. In a directory it cannot write (a read-only
+mount) it reads the file as immutable, as it is when it starts: nothing new shows.
 
 Options:
   --existing         first print the messages already waiting
@@ -124,5 +125,6 @@ function toJson(message: StoredMessage): string {
     attempts: message.attempts,
     sender: decoded.ok ? decoded.envelope.sender : null,
     args: preview(decoded, 1000),
+    undecodable: decoded.ok ? undefined : decoded.error,
   })
 }

@@ -3,9 +3,10 @@
 
 import Database from 'better-sqlite3'
 import { InvalidArgumentError, StoreError } from '../errors.js'
+import { directoryIsReadOnly, fileReadOnlyReason, immutableUri, isNotAFilePath } from './fileAccess.js'
 import { assertNotNewer, latestSchemaVersion, migrate, readSchemaVersion } from './migrate.js'
 import { applyPragmas, checkBusyTimeout } from './pragmas.js'
-import { translateError } from './sqliteErrors.js'
+import { translateError, translateOpenError } from './sqliteErrors.js'
 import type { StoreOpenOptions } from './types.js'
 
 /** A handle ready for the store's statements. */
@@ -51,12 +52,17 @@ export function openDatabase(options: StoreOpenOptions): OpenedDatabase {
       throw new InvalidArgumentError('An in-memory database cannot be opened readonly')
     }
     const label = `'${path}'`
+    const onDisk = !isNotAFilePath(path)
+    // SQLite would open a file it may not write readonly, silently, and fail at the first send.
+    const unwritable = !readonly && onDisk ? fileReadOnlyReason(path) : undefined
+    if (unwritable !== undefined) throw new StoreError('ERR_STORE_READONLY', `Cannot open ${label} for writing: ${unwritable}`)
     try {
       // fileMustExist in readonly mode: a read command on a mistyped path must not create a file.
       const db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs })
       opened = { db, owned: true, readonly, label }
     } catch (err) {
-      throw translateError(err, `open ${label}${readonly ? ' (readonly: the file must exist)' : ''}`)
+      const operation = `open ${label}${readonly ? ' (readonly: the file must exist)' : ''}`
+      throw onDisk && !readonly ? translateOpenError(err, operation, path) : translateError(err, operation)
     }
   }
 
@@ -64,9 +70,44 @@ export function openDatabase(options: StoreOpenOptions): OpenedDatabase {
     prepareSchema(opened, options)
   } catch (err) {
     if (opened.owned) opened.db.close()
-    throw translateError(err, `open ${opened.label}`)
+    const path = options.path ?? ':memory:'
+    if (!opened.owned || isNotAFilePath(path)) throw translateError(err, `open ${opened.label}`)
+    if (opened.readonly && cannotShareMemory(err, path)) return openImmutable(path, opened.label, busyTimeoutMs, options, err)
+    throw translateOpenError(err, `open ${opened.label}`, path)
   }
   return opened
+}
+
+// A WAL file is read through its -shm file, created beside it by the first connection: in a
+// directory that cannot be written (a read-only mount) a readonly open of a cleanly closed file
+// fails with "unable to open database file".
+function cannotShareMemory(err: unknown, path: string): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_CANTOPEN') && directoryIsReadOnly(path)
+}
+
+// Nobody can write in that directory either, so the file cannot change while it is read: SQLite's
+// immutable mode reads it with no -shm file and no locks.
+function openImmutable(path: string, label: string, busyTimeoutMs: number, options: StoreOpenOptions, first: unknown): OpenedDatabase {
+  let db: Database.Database | undefined
+  try {
+    db = new Database(immutableUri(path), { readonly: true, fileMustExist: true, timeout: busyTimeoutMs })
+    const opened: OpenedDatabase = { db, owned: true, readonly: true, label }
+    prepareSchema(opened, options)
+    return opened
+  } catch (err) {
+    db?.close()
+    const code = (err as { code?: unknown } | null)?.code
+    if (typeof code === 'string' && code.startsWith('SQLITE_CANTOPEN')) {
+      // URI filenames are off: SQLITE_USE_URI=1 was not in the environment when better-sqlite3 loaded.
+      throw new StoreError(
+        'ERR_STORE_READONLY',
+        `Cannot open ${label} readonly: its directory cannot be written, so SQLite cannot create the -shm file it reads a WAL database with; reading it as immutable needs URI filenames (SQLITE_USE_URI=1 in the environment when better-sqlite3 loads; the durable-ipc command-line tool sets it)`,
+        { cause: first },
+      )
+    }
+    throw translateError(err, `open ${label} (as immutable: its directory cannot be written)`)
+  }
 }
 
 function prepareSchema(opened: OpenedDatabase, options: StoreOpenOptions): void {

@@ -2,6 +2,7 @@
 // raw SqliteError; durable-ipc's own typed errors pass through untouched.
 
 import { DurableIpcError, StoreError } from '../errors.js'
+import { readOnlyReason } from './fileAccess.js'
 
 interface Translation {
   /** SQLite's primary result code; extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE) match too. */
@@ -51,4 +52,24 @@ export function translateError(err: unknown, operation: string): Error {
     return new StoreError('ERR_STORE_IO', `Cannot ${operation}: the directory does not exist`, { cause: err })
   }
   return new StoreError('ERR_STORE', `Cannot ${operation}: ${detail}`, { cause: err })
+}
+
+/**
+ * translateError for a failure while opening the file at `path`: when the file or its directory
+ * cannot be written (SQLite says only "unable to open database file" or "attempt to write a
+ * readonly database"), ERR_STORE_READONLY saying which.
+ *
+ * @example
+ * catch (err) { throw translateOpenError(err, "open 'app.db'", 'app.db') }
+ */
+export function translateOpenError(err: unknown, operation: string, path: string): Error {
+  if (err instanceof DurableIpcError) return err as Error
+  const code = sqliteCode(err)
+  if (code !== undefined && /^SQLITE_(CANTOPEN|READONLY|IOERR)/.test(code)) {
+    const reason = readOnlyReason(path)
+    if (reason !== undefined) {
+      return new StoreError('ERR_STORE_READONLY', `Cannot ${operation}: ${reason} (${code}: ${(err as Error).message})`, { cause: err })
+    }
+  }
+  return translateError(err, operation)
 }

@@ -2,6 +2,7 @@
 // and that the file they read is not altered.
 
 import { once } from 'node:events'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { addDeadLetters, digest, makeDatabase, runCli, startCli, useCliFixtures } from './helpers.js'
 
@@ -21,6 +22,17 @@ async function sample(): Promise<string> {
     win.webContents.send('notice', 'two')
   })
   return path
+}
+
+/** Garbage in place of the payload of a dead letter (table 'dead_letters') or a message, as damage would leave it. */
+function damage(path: string, table: 'dead_letters' | 'messages', id: number): void {
+  const db = new Database(path)
+  try {
+    const changed = db.prepare(`UPDATE durable_ipc_${table} SET payload = ? WHERE id = ?`).run(Buffer.from([0xff, 0x0f, 0x99, 0x42, 0x00, 0x13]), id).changes
+    if (changed !== 1) throw new Error(`no row ${id} in durable_ipc_${table}`)
+  } finally {
+    db.close()
+  }
 }
 
 describe('stats', () => {
@@ -111,6 +123,24 @@ describe('dead', () => {
     ])
     expect(json[0]!.lastError).toMatch(/^Error: failed .*\n {4}at somewhere/)
     expect(json[0]!.args).toMatch(/^\[ \{ order: 0/)
+    expect('undecodable' in json[0]!).toBe(false)
+  })
+
+  it('shows an undecodable payload as such, and the rest of the channel as usual', async () => {
+    const path = await sample()
+    damage(path, 'dead_letters', 2)
+    const { code, stdout, stderr } = await runCli(['dead', path])
+    expect([code, stderr]).toEqual([0, ''])
+    const lines = stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(4)
+    expect(lines[1]).toMatch(/\[ \{ order: 0, /)
+    expect(lines[2]).toMatch(/^ *2 +jobs +main +1 .* <undecodable: .+$/)
+    expect(lines[3]).toMatch(/\[ \{ order: 2, /)
+
+    const json = JSON.parse((await runCli(['dead', path, '--json'])).stdout) as Array<Record<string, unknown>>
+    expect(json.map((d) => [d.id, typeof d.undecodable])).toEqual([[1, 'undefined'], [2, 'string'], [3, 'undefined']])
+    expect(json[1]!.args).toBe(`<undecodable: ${String(json[1]!.undecodable)}>`)
+    expect(json[1]!.sender).toBeNull()
   })
 })
 
@@ -133,6 +163,21 @@ describe('tail', () => {
       ['notice', 'renderer:window-1', "[ 'one' ]"],
       ['notice', 'renderer:window-1', "[ 'two' ]"],
     ])
+  })
+
+  it('shows an undecodable payload as such and goes on', async () => {
+    const path = await sample()
+    damage(path, 'messages', 5)
+    const { code, stdout } = await runCli(['tail', path, 'jobs', '--existing', '--count', '3'])
+    expect(code).toBe(0)
+    const lines = stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/#4 {2}jobs {2}main {2}\[ 'first' \]$/)
+    expect(lines[1]).toMatch(/#5 {2}jobs {2}main {2}<undecodable: .+>$/)
+    expect(lines[2]).toMatch(/#6 .*\[ 'later' \]$/)
+    const json = await runCli(['tail', path, 'jobs', '--existing', '--json', '--count', '2'])
+    const messages = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(messages.map((m) => [m.id, typeof m.undecodable])).toEqual([[4, 'undefined'], [5, 'string']])
+    expect(messages[1]!.args).toBe(`<undecodable: ${String(messages[1]!.undecodable)}>`)
   })
 
   it('refuses a channel the database does not have', async () => {

@@ -1,11 +1,13 @@
 // replay and purge from the shell: what they change, the confirmation purge asks for, progress
-// on long runs, and ids that are not dead letters.
+// on long runs, batches that leave the application its turn, and ids that are not dead letters.
 
 import { spawnSync } from 'node:child_process'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
-import { addDeadLetters, cliPath, makeDatabase, runCli, start, useCliFixtures } from './helpers.js'
+import { count } from '../../src/cli/format.js'
+import { addDeadLetters, cliPath, insertDeadLetters, makeDatabase, runCli, start, startCli, useCliFixtures } from './helpers.js'
+import type { Running } from './helpers.js'
 
 const file = useCliFixtures()
 
@@ -30,7 +32,7 @@ async function contents(path: string): Promise<{ dead: number[]; ready: number }
 const hasScript = spawnSync('script', ['--version']).status === 0
 
 describe('replay', () => {
-  it('puts the given dead letters back in the queue, in one transaction', async () => {
+  it('puts the given dead letters back in the queue', async () => {
     const path = await withDeadLetters(4)
     const { code, stdout, stderr } = await runCli(['replay', path, 'jobs', '--id', '2', '--id', '3'])
     expect(stderr).toBe('')
@@ -129,13 +131,95 @@ describe('the application holding the write lock', () => {
 })
 
 describe('a long repair', () => {
-  it('shows its progress on stderr and still commits as one', async () => {
+  it('shows its progress on stderr', async () => {
     const path = await withDeadLetters(2500)
     const { code, stdout, stderr } = await runCli(['replay', path, 'jobs', '--all'])
     expect(code).toBe(0)
     expect(stdout).toBe("Replayed 2,500 dead letters of 'jobs'.\n")
     const lines = stderr.trimEnd().split('\n')
-    expect(lines).toEqual(['replayed 1,000 of 2,500 dead letters', 'replayed 2,000 of 2,500 dead letters', 'replayed 2,500 of 2,500 dead letters'])
+    const counts = lines.map((line) => Number(/^replayed ([\d,]+) of 2,500 dead letters$/.exec(line)![1]!.replace(/,/g, '')))
+    expect(counts.length).toBeGreaterThan(0)
+    expect([...counts].sort((a, b) => a - b)).toEqual(counts)
+    expect(counts.at(-1)).toBe(2500)
     expect(await contents(path)).toEqual({ dead: [], ready: 2500 })
   })
+
+  /** A database made by the library with `count` dead letters on 'jobs', inserted by SQL. */
+  async function manyDeadLetters(count: number): Promise<string> {
+    const path = file('many.db')
+    await makeDatabase(path, (broker) => {
+      broker.channel('jobs', { durable: true })
+      broker.channel('pings', { durable: true })
+    })
+    insertDeadLetters(path, 'jobs', count)
+    return path
+  }
+
+  // The application's side: a broker of this process on the same file sending while the repair runs.
+  async function sendWhile(path: string, running: Running): Promise<number[]> {
+    const broker = createBroker({ path })
+    try {
+      let ended = false
+      void running.exited.then(() => (ended = true))
+      const waits: number[] = []
+      for (let i = 0; !ended; i++) {
+        const started = performance.now()
+        broker.enqueue('pings', [i])
+        waits.push(performance.now() - started)
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
+      return waits
+    } finally {
+      await broker.close()
+    }
+  }
+
+  it.each([
+    ['replay', 200_000],
+    ['purge', 100_000],
+  ] as const)('%s of %d dead letters runs in short transactions: the application never waits more than ~150 ms', async (action, total) => {
+    const path = await manyDeadLetters(total)
+    const running = startCli([action, path, 'jobs', '--all', ...(action === 'purge' ? ['--yes'] : [])])
+    running.child.stdin.end()
+    const waits = await sendWhile(path, running)
+    const { code, stdout, stderr } = await running.exited
+    expect(stderr).toMatch(new RegExp(`${action === 'replay' ? 'replayed' : 'purged'} ${count(total)} of ${count(total)} dead letters\n$`))
+    expect([code, stdout]).toEqual([0, `${action === 'replay' ? 'Replayed' : 'Purged'} ${count(total)} dead letters of 'jobs'.\n`])
+    // It did run beside the sends, for a while.
+    expect(waits.length).toBeGreaterThan(50)
+    if (process.env.DEBUG_WAITS) console.log(action, waits.length, 'sends; slowest', Math.max(...waits).toFixed(1), 'ms')
+    expect(Math.max(...waits)).toBeLessThan(150)
+
+    const db = new Database(path, { readonly: true })
+    try {
+      const dead = db.prepare("SELECT count(*) FROM durable_ipc_dead_letters WHERE channel = 'jobs'").pluck().get()
+      expect(dead).toBe(0)
+      const jobs = db.prepare("SELECT count(*) FROM durable_ipc_messages WHERE channel = 'jobs'").pluck().get()
+      expect(jobs).toBe(action === 'replay' ? total : 0)
+      expect(db.prepare("SELECT count(*) FROM durable_ipc_messages WHERE channel = 'pings'").pluck().get()).toBe(waits.length)
+      // FIFO: in the order a consumer claims them, the replayed messages are in their original order.
+      const outOfOrder = db.prepare(`SELECT count(*) FROM (SELECT created_at, lag(created_at) OVER (ORDER BY visible_at, id) AS before
+        FROM durable_ipc_messages WHERE channel = 'jobs') WHERE before > created_at`).pluck().get()
+      expect(outOfOrder).toBe(0)
+    } finally {
+      db.close()
+    }
+  }, 30_000)
+
+  it('stops between batches on Ctrl-C, leaving the rest as dead letters; run again, it continues', async () => {
+    const total = 100_000
+    const path = await manyDeadLetters(total)
+    const running = startCli(['replay', path, 'jobs', '--all'])
+    await running.waitFor(/replayed [\d,]+ of/, 'stderr')
+    running.child.kill('SIGINT')
+    const { code, stdout, stderr } = await running.exited
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/durable-ipc replay: interrupted; the rest are still dead letters: run it again to continue\n$/)
+    const done = Number(/^Replayed ([\d,]+) dead letters of 'jobs'\.\n$/.exec(stdout)![1]!.replace(/,/g, ''))
+    expect(done).toBeGreaterThan(0)
+    expect(done).toBeLessThan(total)
+    const again = await runCli(['replay', path, 'jobs', '--all'])
+    expect([again.code, again.stdout]).toEqual([0, `Replayed ${count(total - done)} dead letters of 'jobs'.\n`])
+    expect(await contents(path)).toEqual({ dead: [], ready: total })
+  }, 30_000)
 })

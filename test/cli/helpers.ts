@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { createBroker } from '../../src/index.js'
 
@@ -135,6 +136,24 @@ export async function addDeadLetters(broker: ReturnType<typeof createBroker>, ch
   })
   await waitUntil(() => broker.channel(channel).stats().dead === count)
   broker.ipcMain.removeAllListeners(channel)
+}
+
+/**
+ * Adds `count` dead letters to `channel` of the database at `path` (made by the library: the
+ * channel must be declared) with one SQL statement: ids after the highest in the file, payloads
+ * `[{ n }]` with n from 0, as fast as a test needs hundreds of thousands.
+ */
+export function insertDeadLetters(path: string, channel: string, count: number): void {
+  const db = new Database(path)
+  try {
+    db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count),
+        base(id) AS (SELECT COALESCE(MAX(id), 0) FROM durable_ipc_dead_letters)
+      INSERT INTO durable_ipc_dead_letters (id, channel, subscription, kind, payload, attempts, last_error, created_at, failed_at)
+      SELECT base.id + 1 + i, @channel, 'main', 'message', '[null,[{"n":' || i || '}]]', 1, 'Error: failed', 1000 + i, 2000 + i
+      FROM n, base`).run({ channel, count })
+  } finally {
+    db.close()
+  }
 }
 
 /** Polls `predicate` every 10 ms until it holds (at most `timeoutMs`). */
