@@ -3,8 +3,8 @@
 
 export type * from './types.js'
 export { payloadBytes } from './types.js'
-export { openSqliteStore } from './sqliteStore.js'
-export { defaultBusyTimeoutMs } from './pragmas.js'
-export { newOwnerId } from './owners.js'
-export { openForMaintenance } from './maintenance.js'
-export type { MaintenanceSession } from './maintenance.js'
+export { openSqliteStore } from './sqlite/sqliteStore.js'
+export { defaultBusyTimeoutMs } from './sqlite/pragmas.js'
+export { newOwnerId } from './sqlite/owners.js'
+export { openForMaintenance } from './sqlite/maintenance.js'
+export type { MaintenanceSession } from './sqlite/maintenance.js'

@@ -5,7 +5,7 @@ import type { Channels } from './channels.js'
 import { endLeases } from './endLeases.js'
 import { isOwnerGone } from './owners.js'
 import type { Statements } from './statements.js'
-import type { ClaimedMessage, FailInput } from './types.js'
+import type { ClaimedMessage, FailInput } from '../types.js'
 
 /**
  * Leases up to `limit` claimable messages, oldest visible first: each gets `owner` and is held

@@ -3,7 +3,7 @@
 // failure as a typed error.
 
 import { resolve } from 'node:path'
-import { StoreError } from '../errors.js'
+import { StoreError } from '../../errors.js'
 import { retryWhileBusy } from './busyWait.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
@@ -18,7 +18,7 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { PublishInput, ReportInput, Store, StoreOpenOptions } from './types.js'
+import type { PublishInput, ReportInput, Store, StoreOpenOptions } from '../types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the

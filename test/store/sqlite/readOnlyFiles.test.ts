@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createBroker, StoreError } from '../../src/index.js'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import { makeReadOnlyPlace, readOnlyPlaces } from './readOnlyPlaces.js'
-import type { ReadOnlyPlace } from './readOnlyPlaces.js'
+import { createBroker, StoreError } from '../../../src/index.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { makeReadOnlyPlace, readOnlyPlaces } from '../readOnlyPlaces.js'
+import type { ReadOnlyPlace } from '../readOnlyPlaces.js'
 
 function thrown(fn: () => unknown): Error & { code?: unknown } {
   try {

@@ -2,9 +2,9 @@
 // cheap signal that another connection committed.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import type { Store } from '../../src/store/types.js'
-import { channelConfig, message, tempDir } from './helpers.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import type { Store } from '../../../src/store/types.js'
+import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

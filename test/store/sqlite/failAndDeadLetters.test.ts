@@ -1,9 +1,9 @@
 // Failed attempts: retry at a given time, or dead-letter; dead letters listed, replayed, purged.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import type { Store } from '../../src/store/types.js'
-import { channelConfig, message, tempDir, text } from './helpers.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import type { Store } from '../../../src/store/types.js'
+import { channelConfig, message, tempDir, text } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

@@ -1,7 +1,7 @@
 // Dead letters (list, replay, purge) and job results: reading and clearing what failed or settled.
 
 import type { Statements } from './statements.js'
-import type { DeadLetterRow, JobResultRow } from './types.js'
+import type { DeadLetterRow, JobResultRow } from '../types.js'
 
 // undefined: every dead letter of the channel; an empty list selects none.
 function idsParam(ids: readonly number[]): string {
@@ -49,7 +49,7 @@ export function replayDeadLetters(s: Statements, channel: string, ids: readonly 
  * purgeDeadLetters(s, 'jobs', [12, 13]) // 2
  */
 export function purgeDeadLetters(s: Statements, channel: string, ids?: readonly number[]): number {
-  // The purged ids are never given again (see the high-water mark in migrations/001_init.sql).
+  // The purged ids are never given again (see the high-water mark in migrations/sqlite/001_init.sql).
   const highest = ids === undefined ? s.deadMax.get({ channel }) : ids.reduce((a, b) => Math.max(a, b), 0)
   if (highest) s.raiseHighWater.run({ id: highest })
   return ids === undefined ? s.purge.run({ channel }).changes : s.purgeByIds.run({ channel, ids: idsParam(ids) }).changes

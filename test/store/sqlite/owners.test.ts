@@ -3,10 +3,10 @@
 import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isOwnerGone, newOwnerId, parseOwnerId } from '../../src/store/owners.js'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import type { Store } from '../../src/store/types.js'
-import { channelConfig, message, tempDir, text } from './helpers.js'
+import { isOwnerGone, newOwnerId, parseOwnerId } from '../../../src/store/sqlite/owners.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import type { Store } from '../../../src/store/types.js'
+import { channelConfig, message, tempDir, text } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

@@ -1,10 +1,10 @@
 // Storing a message: limits first, then idempotency, then one row per target subscription.
 
-import { MessageTooLargeError, QueueFullError, StoreError } from '../errors.js'
+import { MessageTooLargeError, QueueFullError, StoreError } from '../../errors.js'
 import type { Channels } from './channels.js'
 import type { Statements } from './statements.js'
-import { payloadBytes } from './types.js'
-import type { PublishInput, PublishResult } from './types.js'
+import { payloadBytes } from '../types.js'
+import type { PublishInput, PublishResult } from '../types.js'
 
 /**
  * Stores one message; must run inside a transaction, so that a limit hit on the second

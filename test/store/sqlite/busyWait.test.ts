@@ -1,7 +1,7 @@
 // retryWhileBusy: tries again while SQLite says busy, up to the timeout, and never retries anything else.
 
 import { describe, expect, it } from 'vitest'
-import { retryWhileBusy } from '../../src/store/busyWait.js'
+import { retryWhileBusy } from '../../../src/store/sqlite/busyWait.js'
 
 const failure = (code: string) => Object.assign(new Error(code), { code })
 

@@ -1,10 +1,10 @@
 // The delivery cycle: publish, claim under a lease (FIFO, counted attempts), ack by the owner only.
 
 import { beforeEach, afterEach, describe, expect, it } from 'vitest'
-import { newOwnerId } from '../../src/store/owners.js'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import type { Store } from '../../src/store/types.js'
-import { channelConfig, message, tempDir, text } from './helpers.js'
+import { newOwnerId } from '../../../src/store/sqlite/owners.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import type { Store } from '../../../src/store/types.js'
+import { channelConfig, message, tempDir, text } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

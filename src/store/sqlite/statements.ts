@@ -2,7 +2,7 @@
 // named parameters and never spell out SQL; lists of ids are bound as one JSON text (json_each).
 
 import type Database from 'better-sqlite3'
-import type { DeadLetterRow, MessageKind, Payload } from './types.js'
+import type { DeadLetterRow, MessageKind, Payload } from '../types.js'
 
 type Params = Record<string, unknown>
 

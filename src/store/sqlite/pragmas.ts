@@ -1,7 +1,7 @@
 // The connection settings of the store, all in one place: what each pragma buys and what it costs.
 
 import type Database from 'better-sqlite3'
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../../errors.js'
 
 export interface PragmaOptions {
   /** We opened the handle; false for an application's handle (the outbox), which we barely touch. */

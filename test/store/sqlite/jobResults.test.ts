@@ -2,10 +2,10 @@
 // their ids are never given again.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { newOwnerId } from '../../src/store/owners.js'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import type { Store } from '../../src/store/types.js'
-import { channelConfig, message, tempDir } from './helpers.js'
+import { newOwnerId } from '../../../src/store/sqlite/owners.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import type { Store } from '../../../src/store/types.js'
+import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

@@ -1,7 +1,7 @@
 // Per-subscription counts for broker.stats() and the CLI: ready, delayed, in flight, dead.
 
 import type { Statements } from './statements.js'
-import type { SubscriptionStats } from './types.js'
+import type { SubscriptionStats } from '../types.js'
 
 /**
  * Counts of every subscription, including those with nothing in them, sorted by channel then

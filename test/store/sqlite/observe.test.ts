@@ -3,10 +3,10 @@
 
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import { prepareStatements } from '../../src/store/statements.js'
-import type { Store } from '../../src/store/types.js'
-import { channelConfig, message, tempDir, text } from './helpers.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { prepareStatements } from '../../../src/store/sqlite/statements.js'
+import type { Store } from '../../../src/store/types.js'
+import { channelConfig, message, tempDir, text } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

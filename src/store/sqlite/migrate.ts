@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
-import { StoreError } from '../errors.js'
+import { StoreError } from '../../errors.js'
 
 /** One migration file. */
 export interface Migration {
@@ -13,9 +13,9 @@ export interface Migration {
   sql: string
 }
 
-// Two levels below the package root both as src/store/migrate.ts (vitest) and as
-// dist/store/migrate.js (the build), and `migrations` ships in the package's "files".
-const migrationsDir = new URL('../../migrations/', import.meta.url)
+// Three levels below the package root both as src/store/sqlite/migrate.ts (vitest) and as
+// dist/store/sqlite/migrate.js (the build), and `migrations` ships in the package's "files".
+const migrationsDir = new URL('../../../migrations/sqlite/', import.meta.url)
 const fileName = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
 
 let cached: readonly Migration[] | undefined

@@ -2,12 +2,12 @@
 // checks the schema version before anything writes to the file, applies the pragmas, migrates.
 
 import Database from 'better-sqlite3'
-import { InvalidArgumentError, StoreError } from '../errors.js'
+import { InvalidArgumentError, StoreError } from '../../errors.js'
 import { directoryIsReadOnly, fileReadOnlyReason, immutableUri, isNotAFilePath } from './fileAccess.js'
 import { assertNotNewer, latestSchemaVersion, migrate, readSchemaVersion } from './migrate.js'
 import { applyPragmas, checkBusyTimeout } from './pragmas.js'
 import { translateError, translateOpenError } from './sqliteErrors.js'
-import type { StoreOpenOptions } from './types.js'
+import type { StoreOpenOptions } from '../types.js'
 
 /** A handle ready for the store's statements. */
 export interface OpenedDatabase {

@@ -1,9 +1,9 @@
 // Channel declarations and their subscriptions: the persisted config, parsed once per change, and
 // what a publish needs (config and fan-out targets), cached while nobody else has written.
 
-import { UnknownChannelError } from '../errors.js'
+import { UnknownChannelError } from '../../errors.js'
 import type { Statements } from './statements.js'
-import type { ChannelConfig } from './types.js'
+import type { ChannelConfig } from '../types.js'
 
 /** The subscription every durable channel has: its main-side listeners. */
 export const mainSubscription = 'main'

@@ -1,9 +1,9 @@
 // Reads for tools that watch a database without consuming from it (the command-line tool's tail
 // and dead): pages of messages and dead letters in id order, and the last id given.
 
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../../errors.js'
 import type { Statements } from './statements.js'
-import type { DeadLetterRow, StoredMessage } from './types.js'
+import type { DeadLetterRow, StoredMessage } from '../types.js'
 
 function checkPage(afterId: number, limit: number): void {
   if (!Number.isSafeInteger(afterId)) throw new InvalidArgumentError(`Expected afterId to be an integer, but found ${String(afterId)}`)

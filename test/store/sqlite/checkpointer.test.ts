@@ -4,9 +4,9 @@
 import { existsSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { Checkpointer } from '../../src/store/checkpointer.js'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import { channelConfig, message, tempDir } from './helpers.js'
+import { Checkpointer } from '../../../src/store/sqlite/checkpointer.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

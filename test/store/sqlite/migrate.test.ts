@@ -4,9 +4,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { latestSchemaVersion, loadMigrations } from '../../src/store/migrate.js'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import { channelConfig, message, tempDir } from './helpers.js'
+import { latestSchemaVersion, loadMigrations } from '../../../src/store/sqlite/migrate.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
 

@@ -3,10 +3,10 @@
 
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DurableIpcError, StoreError } from '../../src/errors.js'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import type { Store } from '../../src/store/types.js'
-import { channelConfig, message, tempDir } from './helpers.js'
+import { DurableIpcError, StoreError } from '../../../src/errors.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import type { Store } from '../../../src/store/types.js'
+import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000

@@ -1,7 +1,7 @@
 // Translates better-sqlite3 failures into StoreError, so that nothing above the store ever sees a
 // raw SqliteError; durable-ipc's own typed errors pass through untouched.
 
-import { DurableIpcError, StoreError } from '../errors.js'
+import { DurableIpcError, StoreError } from '../../errors.js'
 import { readOnlyReason } from './fileAccess.js'
 
 interface Translation {

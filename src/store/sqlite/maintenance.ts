@@ -4,12 +4,12 @@
 
 import Database from 'better-sqlite3'
 import { retryWhileBusy } from './busyWait.js'
-import { StoreError } from '../errors.js'
+import { StoreError } from '../../errors.js'
 import { fileReadOnlyReason } from './fileAccess.js'
 import { checkBusyTimeout } from './pragmas.js'
 import { translateError, translateOpenError } from './sqliteErrors.js'
 import { openSqliteStore } from './sqliteStore.js'
-import type { Store } from './types.js'
+import type { Store } from '../types.js'
 
 /** An open maintenance session on one file. */
 export interface MaintenanceSession {

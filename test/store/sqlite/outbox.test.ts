@@ -3,8 +3,8 @@
 
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqliteStore.js'
-import { channelConfig, message, tempDir } from './helpers.js'
+import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000
