@@ -1,11 +1,11 @@
 // Durable channels: which channels are durable, how their messages are stored, and the consumer
 // actors that deliver them to ipcMain's listeners and handlers and to renderers' durable inboxes.
 import type { InspectionEvent } from 'xstate'
-import { startConsumer } from '../actors/consumerMachine.js'
-import type { ConsumerActor } from '../actors/consumerMachine.js'
-import type { ConsumerInput } from '../actors/consumerInput.js'
-import { startStoreWatch } from '../actors/storeWatchMachine.js'
-import type { StoreWatchActor } from '../actors/storeWatchMachine.js'
+import { startConsumer } from '../actors/durable/consumerMachine.js'
+import type { ConsumerActor } from '../actors/durable/consumerMachine.js'
+import type { ConsumerInput } from '../actors/durable/consumerInput.js'
+import { startStoreWatch } from '../actors/durable/storeWatchMachine.js'
+import type { StoreWatchActor } from '../actors/durable/storeWatchMachine.js'
 import { BrokerClosedError, InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { newOwnerId } from '../store/index.js'
 import type { ChannelConfig, Store } from '../store/index.js'

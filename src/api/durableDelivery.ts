@@ -1,6 +1,6 @@
 // How one stored message reaches its receivers: a channel's main-side listeners (acknowledged when
 // all of them returned), its invoke handler (a job, whose outcome is stored), or a renderer's inbox.
-import type { DeliveryOutcome } from '../actors/consumerInput.js'
+import type { DeliveryOutcome } from '../actors/durable/consumerInput.js'
 import type { CallOutcome } from '../actors/listenerActor.js'
 import type { ClaimedMessage } from '../store/index.js'
 import { NoHandlerError } from '../errors.js'

@@ -21,9 +21,10 @@
 // Leases: every message this consumer holds (waiting in its batch or being delivered) is renewed
 // in one transaction every leaseMs / 3, for as long as the process runs, so a long delivery is
 // never taken over by another process while its owner is alive.
-import type { ClaimedMessage } from '../store/index.js'
+import type { ClaimedMessage } from '../../store/index.js'
 import { BATCH_SIZE, claimLimit } from './claimLimit.js'
-import type { ConsumerInput, DeliveryOutcome } from './consumerInput.js'
+import { realClock } from './consumerInput.js'
+import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
 import { recordOutcome } from './recordOutcome.js'
 import { RenewalTimer } from './renewalTimer.js'
 
@@ -39,6 +40,7 @@ const TRANSACTION_RETRY_MS = 5
 
 export class ConsumerWork {
   readonly input: ConsumerInput
+  readonly clock: DurableClock
   /** Deliveries handed to the receiver and not settled, by message id. */
   readonly #running = new Map<number, ClaimedMessage>()
   /** Of those, the ones whose start is not recorded yet (the next report records it). */
@@ -48,11 +50,7 @@ export class ConsumerWork {
   // A batch is claimed at once but delivered one slot at a time, and a delivery may run for much
   // longer than its lease: without renewals another process would take either over, a duplicate
   // with nothing crashed.
-  readonly #renewal = new RenewalTimer(() => {
-    if (this.input.store.inTransaction()) this.#renewal.at = Date.now() + TRANSACTION_RETRY_MS
-    else this.flushAcks(true)
-    this.#armRenewal()
-  })
+  readonly #renewal: RenewalTimer
   /** How long a delivery takes (ms, a moving average); undefined until one has settled. */
   #deliveryMs: number | undefined
   #acks: number[] = []
@@ -65,6 +63,12 @@ export class ConsumerWork {
 
   constructor(input: ConsumerInput) {
     this.input = input
+    this.clock = input.clock ?? realClock
+    this.#renewal = new RenewalTimer(this.clock, () => {
+      if (this.input.store.inTransaction()) this.#renewal.at = this.clock.now() + TRANSACTION_RETRY_MS
+      else this.flushAcks(true)
+      this.#armRenewal()
+    })
   }
 
   get inFlight(): number {
@@ -132,7 +136,7 @@ export class ConsumerWork {
   settle(message: ClaimedMessage, outcome: DeliveryOutcome): void {
     if (!this.#running.delete(message.id)) return // abandoned by close(): its lease was handed back
     this.#unstarted.delete(message.id)
-    recordOutcome(this.input, message, outcome, (id) => {
+    recordOutcome(this.input, this.clock, message, outcome, (id) => {
       this.#acks.push(id)
       if (!this.#pumping) this.#lateAcks = true
       if (this.#acks.length >= BATCH_SIZE) this.flushAcks()
@@ -154,7 +158,7 @@ export class ConsumerWork {
     this.#acks = []
     this.#lateAcks = false
     this.#unstarted.clear()
-    const now = Date.now()
+    const now = this.clock.now()
     const leaseMs = this.input.config().leaseMs
     const waiting = renew ? this.#batch.slice(this.#head) : []
     const renewed = renew ? [...waiting.map((m) => m.id), ...this.#running.keys()] : []
@@ -191,7 +195,7 @@ export class ConsumerWork {
     this.#unstarted.clear()
     if (ids.length === 0) return
     try {
-      this.input.store.handBack(ids, this.input.owner, Date.now(), true, detail)
+      this.input.store.handBack(ids, this.input.owner, this.clock.now(), true, detail)
     } catch (error) {
       this.input.onError(error) // their leases expire instead
     }
@@ -221,7 +225,7 @@ export class ConsumerWork {
       return
     }
     try {
-      store.handBack(ids, owner, Date.now(), false)
+      store.handBack(ids, owner, this.clock.now(), false)
     } catch (error) {
       this.input.onError(error) // their leases expire instead
     }
@@ -230,7 +234,7 @@ export class ConsumerWork {
   #next(): ClaimedMessage | undefined {
     if (this.#head >= this.#batch.length) return undefined
     // A long slice of synchronous deliveries keeps the renewal timer from running.
-    if (Date.now() >= this.#renewal.at) this.flushAcks(true)
+    if (this.clock.now() >= this.#renewal.at) this.flushAcks(true)
     return this.#head < this.#batch.length ? this.#batch[this.#head++] : undefined
   }
 
@@ -267,7 +271,7 @@ export class ConsumerWork {
     const config = this.input.config()
     const limit = claimLimit(config.concurrency, this.inFlight, this.#deliveryMs)
     try {
-      const now = Date.now()
+      const now = this.clock.now()
       // The deliveries that start right after this claim have their attempt counted by it.
       const starting = Math.max(0, config.concurrency - this.inFlight)
       this.#batch = store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting)

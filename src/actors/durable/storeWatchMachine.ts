@@ -12,7 +12,7 @@
 //   stopped   the broker closed
 import { assign, createActor, setup } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
-import type { Store } from '../store/index.js'
+import type { Store } from '../../store/index.js'
 
 /** Cross-process wake-up: the poll starts here after activity and doubles up to the max. */
 export const POLL_MIN_MS = 2

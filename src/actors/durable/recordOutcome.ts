@@ -1,9 +1,9 @@
 // What a delivery's outcome writes: an acknowledgement (buffered by the caller), a job's stored
 // result, a hand-back when the receiver went away, or a failed attempt (retried with back-off, or
 // dead-lettered with a job's failure outcome).
-import type { ClaimedMessage } from '../store/index.js'
+import type { ClaimedMessage } from '../../store/index.js'
 import { backoffDelay } from './backoff.js'
-import type { ConsumerInput, DeliveryOutcome } from './consumerInput.js'
+import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
 import { errorText } from './errorText.js'
 
 /**
@@ -12,14 +12,20 @@ import { errorText } from './errorText.js'
  * what was not recorded comes back when its lease ends (at least once).
  *
  * @example
- * recordOutcome(input, message, { ok: true }, (id) => acks.push(id))
+ * recordOutcome(input, realClock, message, { ok: true }, (id) => acks.push(id))
  */
-export function recordOutcome(input: ConsumerInput, message: ClaimedMessage, outcome: DeliveryOutcome, bufferAck: (id: number) => void): void {
+export function recordOutcome(
+  input: ConsumerInput,
+  clock: DurableClock,
+  message: ClaimedMessage,
+  outcome: DeliveryOutcome,
+  bufferAck: (id: number) => void,
+): void {
   const { store, owner } = input
   try {
     if (outcome.ok) {
       if (outcome.result) {
-        store.ackWithResult(message.id, owner, true, outcome.result, Date.now())
+        store.ackWithResult(message.id, owner, true, outcome.result, clock.now())
         input.onJobSettled?.(message.id)
       } else {
         bufferAck(message.id)
@@ -30,11 +36,11 @@ export function recordOutcome(input: ConsumerInput, message: ClaimedMessage, out
     if ('aborted' in outcome) {
       // Handed back at once for the next receiver (here or in another process), at its place in
       // line so that it still comes before the messages behind it; the attempt counts.
-      store.handBack([message.id], owner, Date.now(), true, 'The receiver went away')
+      store.handBack([message.id], owner, clock.now(), true, 'The receiver went away')
       return
     }
     const config = input.config()
-    const now = Date.now()
+    const now = clock.now()
     const final = message.attempt >= config.maxAttempts
     input.onTrace?.(final ? 'dead' : 'retry', message, outcome.error)
     const retryAt = final ? null : now + backoffDelay({ initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs }, message.attempt)

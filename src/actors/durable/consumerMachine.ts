@@ -13,7 +13,7 @@
 //   stopped   acknowledgements written
 import { createActor, setup, assign } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
-import type { ClaimedMessage } from '../store/index.js'
+import type { ClaimedMessage } from '../../store/index.js'
 import { ConsumerWork } from './consumerWork.js'
 import type { ConsumerInput, DeliveryOutcome } from './consumerInput.js'
 
@@ -56,7 +56,7 @@ export const consumerMachine = setup({
         return { nextAt: store.nextVisibleAt(channel, subscription, owner) }
       } catch (error) {
         context.work.input.onError(error)
-        return { nextAt: Date.now() + STORE_RETRY_MS }
+        return { nextAt: context.work.clock.now() + STORE_RETRY_MS }
       }
     }),
     watch: ({ context, self }) => context.work.input.watch.send({ type: 'idle', consumer: self }),
@@ -72,11 +72,11 @@ export const consumerMachine = setup({
     failed: ({ context }) => context.status === 'error',
     idleInFlight: ({ context }) => context.work.inFlight === 0,
     // Due now, and not just found unclaimable by the claim before.
-    dueNow: ({ context }) => !context.drained && context.nextAt !== null && context.nextAt <= Date.now(),
+    dueNow: ({ context }) => !context.drained && context.nextAt !== null && context.nextAt <= context.work.clock.now(),
     hasNextAt: ({ context }) => context.nextAt !== null,
   },
   delays: {
-    untilDue: ({ context }) => Math.min(LONGEST_WAIT_MS, Math.max(DUE_RETRY_MS, (context.nextAt ?? 0) - Date.now())),
+    untilDue: ({ context }) => Math.min(LONGEST_WAIT_MS, Math.max(DUE_RETRY_MS, (context.nextAt ?? 0) - context.work.clock.now())),
     storeRetry: STORE_RETRY_MS,
   },
 }).createMachine({
@@ -143,7 +143,8 @@ export type ConsumerActor = ActorRefFrom<typeof consumerMachine>
 
 /** Starts consuming one subscription. Send `wake` after a local publish; `stop` to finish. */
 export function startConsumer(input: ConsumerInput, inspect?: (event: InspectionEvent) => void): ConsumerActor {
-  const actor = createActor(consumerMachine, inspect ? { input, inspect } : { input })
+  // The machine's timers run on the consumer's clock, so that a test's SimulatedClock drives them.
+  const actor = createActor(consumerMachine, { input, ...(inspect ? { inspect } : {}), ...(input.clock ? { clock: input.clock } : {}) })
   const work = (): ConsumerWork => actor.getSnapshot().context.work
   actor.start()
   work().onLateOutcome((message, outcome) => actor.send({ type: 'settled', message, outcome }))

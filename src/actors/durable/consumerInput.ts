@@ -1,6 +1,6 @@
 // What a durable consumer is given by its host (the durable channels of a broker) and what a
 // receiver answers for each delivery: the contract between actors/ and the api layer above.
-import type { ChannelConfig, ClaimedMessage, Store } from '../store/index.js'
+import type { ChannelConfig, ClaimedMessage, Store } from '../../store/index.js'
 import type { StoreWatchEvent } from './storeWatchMachine.js'
 
 /** How a receiver dealt with one message. `result` is what to store for an invoke job. */
@@ -28,4 +28,23 @@ export interface ConsumerInput {
   onError: (error: unknown) => void
   /** Observability: 'deliver' | 'ack' | 'retry' | 'dead'. */
   onTrace?: (what: 'deliver' | 'ack' | 'retry' | 'dead', message: ClaimedMessage, error?: unknown) => void
+  /** Time and timers; the real clock when omitted. */
+  clock?: DurableClock
+}
+
+/**
+ * Where a consumer takes time from: `now()` for the times it stores and compares (visible at,
+ * retry at, lease until), and the timers of its machine. Tests pass XState's SimulatedClock.
+ */
+export interface DurableClock {
+  now(): number
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown
+  clearTimeout(id: unknown): void
+}
+
+/** The real clock: wall-clock time (shared by every process on the file) and Node's timers. */
+export const realClock: DurableClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, timeout) => setTimeout(fn, timeout),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
 }
