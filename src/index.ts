@@ -1,8 +1,8 @@
 // durable-ipc's public API, and nothing else.
 export { createBroker } from './api/broker.js'
 export type { Broker, FullBrokerOptions as CreateBrokerOptions } from './api/broker.js'
-export type { BrokerStats, DurableChannelStats, RendererInboxStats, TransientChannelStats } from './api/brokerStats.js'
-export type { ChannelStats } from './api/channelHandle.js'
+export type { BrokerStats, DurableChannelStats, RendererInboxStats, TransientChannelStats } from './protocol/stats.js'
+export type { ChannelStats } from './protocol/stats.js'
 export { diagnosticChannels } from './api/diagnostics.js'
 export type { DeliveryDiagnostic, FailureDiagnostic, PublishDiagnostic } from './api/diagnostics.js'
 export type { WorkerRenderer } from './api/workerRenderer.js'

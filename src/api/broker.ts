@@ -6,8 +6,8 @@ import { defaultBusyTimeoutMs, openSqliteStore } from '../store/index.js'
 import type { StoreOpenOptions } from '../store/index.js'
 import { assertBrokerOptions } from './brokerOptions.js'
 import type { FullBrokerOptions } from './brokerOptions.js'
-import { summarizeStats } from './brokerStats.js'
-import type { BrokerStats } from './brokerStats.js'
+import { summarizeStats } from '../protocol/stats.js'
+import type { BrokerStats } from '../protocol/stats.js'
 import type { ChannelHandle } from './channelHandle.js'
 import type { DurableChannelOptions } from './channelOptions.js'
 import { traceDelivery, tracePublishes } from './diagnostics.js'
@@ -69,7 +69,7 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
   close(): Promise<void>
 }
 
-export type { BrokerStats } from './brokerStats.js'
+export type { BrokerStats } from '../protocol/stats.js'
 
 export type { FullBrokerOptions } from './brokerOptions.js'
 

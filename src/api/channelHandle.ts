@@ -1,8 +1,9 @@
 // The handle `broker.channel()` returns: a durable channel's queue, seen and repaired from code.
 import type { Store } from '../store/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { summarizeStats } from './brokerStats.js'
-import { decodeEnvelope } from './serialization.js'
+import { summarizeStats } from '../protocol/stats.js'
+import type { ChannelStats } from '../protocol/stats.js'
+import { decodeEnvelope } from '../protocol/envelope.js'
 
 /** A message that used up its attempts. */
 export interface DeadLetter {
@@ -22,18 +23,6 @@ export interface DeadLetter {
   subscription: string
   createdAt: Date
   failedAt: Date
-}
-
-/** Counts of one durable channel (its main subscription and renderer inboxes added up). */
-export interface ChannelStats {
-  ready: number
-  delayed: number
-  inFlight: number
-  dead: number
-  /** Age in ms of the oldest waiting message; null when none waits. */
-  oldestAgeMs: number | null
-  /** Per subscription (`main`, `renderer:<id>`). */
-  subscriptions: Record<string, { ready: number; delayed: number; inFlight: number; dead: number }>
 }
 
 /**

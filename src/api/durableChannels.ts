@@ -6,13 +6,13 @@ import type { ConsumerActor } from '../actors/durable/consumerMachine.js'
 import type { ConsumerInput } from '../actors/durable/consumerInput.js'
 import { startStoreWatch } from '../actors/durable/storeWatchMachine.js'
 import type { StoreWatchActor } from '../actors/durable/storeWatchMachine.js'
-import { BrokerClosedError, InvalidArgumentError, TransactionOpenError, UnknownChannelError } from '../errors.js'
+import { BrokerClosedError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { newOwnerId } from '../store/index.js'
 import type { ChannelConfig, Store } from '../store/index.js'
 import { toChannelConfig } from './channelOptions.js'
 import { ChannelHandle } from './channelHandle.js'
 import { watchDeclarations } from './channelWatch.js'
-import { inboxOf, MAIN } from './constants.js'
+import { inboxOf, MAIN, subscriptionKey } from '../protocol/subscriptions.js'
 import { deliverToInbox, deliverToMain } from './durableDelivery.js'
 import { parseEnqueueOptions } from './enqueueOptions.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
@@ -21,7 +21,7 @@ import type { IpcMainImpl } from './ipcMain.js'
 import { startJobResultPruning } from './jobRetention.js'
 import { JobWaiters } from './jobs.js'
 import type { JobResult } from './jobs.js'
-import { encodeEnvelope } from './serialization.js'
+import { encodeEnvelope } from '../protocol/envelope.js'
 import { TransactionWait } from './transactionWait.js'
 import type { WaitingWrite } from './transactionWait.js'
 import type { WebContents } from './types.js'
@@ -179,9 +179,9 @@ export class DurableChannels {
 
   /** Every inbox consumer of a renderer that went away stops and hands its leases back at once. */
   rendererGone(rendererId: string): void {
-    const suffix = `\0${inboxOf(rendererId)}`
+    const inbox = inboxOf(rendererId)
     for (const [key, actor] of this.#consumers) {
-      if (key.endsWith(suffix)) {
+      if (key.endsWith(subscriptionKey('', inbox))) {
         this.#consumers.delete(key)
         this.#retire(actor, key)
       }
@@ -258,7 +258,7 @@ export class DurableChannels {
     wanted: boolean,
     make: () => Pick<ConsumerInput, 'hasReceiver' | 'deliver' | 'onJobSettled'>,
   ): void {
-    const key = `${channel}\0${subscription}`
+    const key = subscriptionKey(channel, subscription)
     const existing = this.#consumers.get(key)
     if (existing && !wanted) {
       this.#consumers.delete(key)
@@ -311,7 +311,7 @@ export class DurableChannels {
   // Wake-ups wait for the current burst of sends to end (one setImmediate), so that a loop of
   // sends is claimed as one batch instead of one claim transaction per message.
   #wake(channel: string, subscription: string): void {
-    const key = `${channel}\0${subscription}`
+    const key = subscriptionKey(channel, subscription)
     if (!this.#consumers.has(key) || this.#toWake.has(key)) return
     this.#toWake.add(key)
     if (this.#toWake.size === 1) setImmediate(this.#wakeAll)

@@ -9,7 +9,7 @@ import { toInvokeFailure } from './invokeErrors.js'
 import type { IpcMainImpl } from './ipcMain.js'
 import { encodeJobFailure, encodeJobSuccess } from './jobs.js'
 import { noHandler } from './router.js'
-import { decodeEnvelope } from './serialization.js'
+import { decodeEnvelope } from '../protocol/envelope.js'
 import type { WebContents } from './types.js'
 
 /** A live renderer as durable inboxes see it. In-process and worker renderers both offer this. */

@@ -1,7 +1,7 @@
 // What an invoke caller gets when the handler fails: Electron's message, plus what Electron loses
 // on the way (the original error's name, code and own enumerable fields).
 import { NoHandlerError } from '../errors.js'
-import { cloneValue } from './serialization.js'
+import { cloneValue } from '../ipc/clone.js'
 
 /** A handler's failure reduced to plain, cloneable data, so it can cross a thread or be stored. */
 export interface InvokeFailure {

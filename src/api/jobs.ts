@@ -3,7 +3,7 @@
 import type { Store } from '../store/index.js'
 import { invokeRejection } from './invokeErrors.js'
 import type { InvokeFailure } from './invokeErrors.js'
-import { decodeValue, encodeValue } from './serialization.js'
+import { decodeValue, encodeValue } from '../protocol/envelope.js'
 
 /** A stored job outcome as the broker returns it. */
 export type JobResult = { ok: true; value: unknown } | { ok: false; error: Error }

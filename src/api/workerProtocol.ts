@@ -6,7 +6,8 @@ import * as errors from '../errors.js'
 // fields can be anything); the rest is left out, as it is from an invoke failure.
 import { safeClone, safeString } from './invokeErrors.js'
 import type { InvokeFailure } from './invokeErrors.js'
-import { assertCloneable, cloneArgs, cloneValue } from './serialization.js'
+import { assertCloneable } from '../protocol/cloneCheck.js'
+import { cloneArgs, cloneValue } from '../ipc/clone.js'
 
 /**
  * The key of the setup in `worker_threads` environment data. Environment data is copied into a

@@ -1,8 +1,8 @@
 // Text output of the command-line tool: aligned tables, durations, times, and short previews of
 // stored arguments and errors.
 import { inspect } from 'node:util'
-import { decodeEnvelope } from '../api/serialization.js'
-import type { Envelope } from '../api/serialization.js'
+import { decodeEnvelope } from '../protocol/envelope.js'
+import type { Envelope } from '../protocol/envelope.js'
 
 /** A table column: its heading, and whether numbers line up on the right. */
 export interface Column {

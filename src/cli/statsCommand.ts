@@ -1,8 +1,8 @@
 // `durable-ipc stats <db>`: queue counts per durable channel and per renderer inbox, as a table or
 // JSON, once or refreshed until Ctrl-C.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { summarizeStats } from '../api/brokerStats.js'
-import type { StoredStats } from '../api/brokerStats.js'
+import { summarizeStats } from '../protocol/stats.js'
+import type { StoredStats } from '../protocol/stats.js'
 import type { Store } from '../store/index.js'
 import { flag, integerOption, parseCommand, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'

@@ -2,7 +2,7 @@
 // connection that polls PRAGMA data_version (a cheap "someone committed" probe) and reads what has
 // an id above the last one it printed.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Store, StoredMessage } from '../store/index.js'
+import type { StoredMessage } from '../store/index.js'
 import { flag, integerOption, parseCommand, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
 import { openForReading, operationFailure, requireChannel } from './database.js'

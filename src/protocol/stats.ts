@@ -1,7 +1,20 @@
 // The shape of broker.stats() and the command-line tool's `stats`: the store's per-subscription
 // counts summed per durable channel and per renderer inbox. Shared so both report the same thing.
 import type { SubscriptionStats } from '../store/index.js'
-import type { ChannelStats } from './channelHandle.js'
+import { inboxOwner } from './subscriptions.js'
+
+/** Counts of one durable channel (its main subscription and renderer inboxes added up). */
+export interface ChannelStats {
+  ready: number
+  delayed: number
+  inFlight: number
+  dead: number
+  /** Age in ms of the oldest waiting message; null when none waits. */
+  oldestAgeMs: number | null
+  /** Per subscription (`main`, `renderer:<id>`). */
+  subscriptions: Record<string, { ready: number; delayed: number; inFlight: number; dead: number }>
+}
+
 
 /**
  * One durable channel in `broker.stats()`: what the database holds (main subscription and renderer
@@ -70,7 +83,6 @@ export interface StoredStats {
   renderers: Record<string, Omit<RendererInboxStats, 'open'>>
 }
 
-const inboxPrefix = 'renderer:'
 
 /**
  * Sums the store's per-subscription rows into per-channel and per-renderer counts.
@@ -93,8 +105,8 @@ export function summarizeStats(rows: readonly SubscriptionStats[], now: number):
       const age = Math.max(0, now - row.oldestCreatedAt)
       total.oldestAgeMs = Math.max(total.oldestAgeMs ?? 0, age)
     }
-    if (row.subscription.startsWith(inboxPrefix)) {
-      const id = row.subscription.slice(inboxPrefix.length)
+    const id = inboxOwner(row.subscription)
+    if (id !== undefined) {
       const inbox = (renderers[id] ??= { depth: 0, channels: {} })
       const depth = row.ready + row.delayed + row.inFlight
       inbox.depth += depth
