@@ -5,8 +5,8 @@ export type { BrokerStats, DurableChannelStats, RendererInboxStats, TransientCha
 export type { ChannelStats } from './protocol/stats.js'
 export { diagnosticChannels } from './api/diagnostics.js'
 export type { DeliveryDiagnostic, FailureDiagnostic, PublishDiagnostic } from './api/diagnostics.js'
-export type { WorkerRenderer } from './api/workerRenderer.js'
-export type { SpawnRendererOptions } from './api/workerSpawn.js'
+export type { WorkerRenderer } from './ipc/worker/mainSide.js'
+export type { SpawnRendererOptions } from './types.js'
 export type {
   ArgsOf,
   BrokerOptions,
@@ -26,7 +26,7 @@ export type {
   ResultOf,
   UntypedChannels,
   WebContents,
-} from './api/types.js'
+} from './types.js'
 export {
   BrokerClosedError,
   ChannelNotAllowedError,

@@ -1,6 +1,6 @@
 // durable-ipc/renderer: what code running in a worker started by `broker.spawnRenderer()` imports.
-import type { IpcRenderer } from './api/types.js'
-import { connectWorkerRenderer } from './api/workerTransport.js'
+import type { IpcRenderer } from './types.js'
+import { connectWorkerRenderer } from './ipc/worker/workerSide.js'
 
 /**
  * This worker's ipcRenderer, connected to the main side at import: send, sendSync (which really
@@ -18,7 +18,7 @@ import { connectWorkerRenderer } from './api/workerTransport.js'
  */
 export const ipcRenderer: IpcRenderer = connectWorkerRenderer() as unknown as IpcRenderer
 
-export type { ArgsOf, ChannelMap, ChannelName, ChannelSpec, IpcRenderer, IpcRendererEvent, IpcRendererListener, ResultOf, UntypedChannels } from './api/types.js'
+export type { ArgsOf, ChannelMap, ChannelName, ChannelSpec, IpcRenderer, IpcRendererEvent, IpcRendererListener, ResultOf, UntypedChannels } from './types.js'
 export {
   ChannelNotAllowedError,
   CloneError,

@@ -5,8 +5,8 @@ import { InvalidArgumentError } from '../errors.js'
 import { checkRetention } from './jobRetention.js'
 import { assertKnownKeys, optionKeys } from './optionKeys.js'
 import type { OptionHint } from './optionKeys.js'
-import type { BrokerOptions } from './types.js'
-import { assertOptionalMs } from './validation.js'
+import type { BrokerOptions } from '../types.js'
+import { assertOptionalMs } from '../ipc/validation.js'
 
 export interface FullBrokerOptions extends BrokerOptions {
   /** The SQLite file of durable channels. Omitted (and no `database`): an in-memory database. */

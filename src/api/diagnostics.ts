@@ -92,7 +92,7 @@ const deliveryChannels = {
 }
 
 /**
- * Publishes a consumer's trace (`onTrace` of src/actors/consumerWork.ts) on its diagnostics
+ * Publishes a consumer's trace (`onTrace` of src/actors/durable/consumerWork.ts) on its diagnostics
  * channel, if anyone listens.
  *
  * @example

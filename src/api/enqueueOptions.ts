@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { assertKnownKeys, optionKeys } from './optionKeys.js'
 import type { OptionHint } from './optionKeys.js'
-import { assertOptionalMs } from './validation.js'
+import { assertOptionalMs } from '../ipc/validation.js'
 
 /**
  * Options of `broker.enqueue`.

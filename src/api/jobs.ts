@@ -1,14 +1,11 @@
 // Durable invoke callers waiting for their job's stored outcome, in this process or from another
 // process that runs the handler.
 import type { Store } from '../store/index.js'
-import { invokeRejection } from './invokeErrors.js'
-import type { InvokeFailure } from './invokeErrors.js'
-import { decodeValue, encodeValue } from '../protocol/envelope.js'
+import { invokeRejection } from '../ipc/invokeErrors.js'
+import { decodeJobOutcome } from '../protocol/jobOutcome.js'
 
 /** A stored job outcome as the broker returns it. */
 export type JobResult = { ok: true; value: unknown } | { ok: false; error: Error }
-
-type StoredOutcome = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure }
 
 interface Waiter {
   channel: string
@@ -18,14 +15,6 @@ interface Waiter {
 
 /** How often callers whose job may run in another process look for its result. */
 const REMOTE_POLL_MS = 20
-
-export function encodeJobSuccess(value: unknown): Uint8Array {
-  return encodeValue({ ok: true, value } satisfies StoredOutcome)
-}
-
-export function encodeJobFailure(failure: InvokeFailure): Uint8Array {
-  return encodeValue({ ok: false, failure } satisfies StoredOutcome)
-}
 
 export class JobWaiters {
   readonly #store: () => Store
@@ -61,7 +50,7 @@ export class JobWaiters {
   result(id: number, channel?: string): JobResult | undefined {
     const row = this.#store().jobResult(id)
     if (!row) return undefined
-    const outcome = decodeValue(row.payload) as StoredOutcome
+    const outcome = decodeJobOutcome(row.payload)
     if (outcome.ok) return outcome
     const error = invokeRejection(channel ?? '', outcome.failure)
     // The stored outcome does not name its channel; the id is what the caller asked about.

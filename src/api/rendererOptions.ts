@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { assertKnownKeys, optionKeys } from './optionKeys.js'
 import type { OptionHint } from './optionKeys.js'
-import type { RendererOptions } from './types.js'
+import type { RendererOptions, SpawnRendererOptions } from '../types.js'
 
 export const RENDERER_OPTION_KEYS = optionKeys<RendererOptions>()(['id', 'allow'])
 
@@ -40,4 +40,24 @@ export function assertRendererOptions(
   if (allow !== undefined && (!Array.isArray(allow) || allow.some((c) => typeof c !== 'string'))) {
     throw new InvalidArgumentError('Expected allow to be an array of channel names')
   }
+}
+
+export const SPAWN_RENDERER_OPTION_KEYS = optionKeys<SpawnRendererOptions>()(['id', 'workerData', 'allow'])
+
+// The worker's own options stay the broker's: the thread must start with its ipcRenderer set up.
+const NOT_PASSED = "spawnRenderer passes no Worker options through but workerData (use workerData to hand the worker what it needs)"
+const WORKER_OPTIONS = ['argv', 'env', 'eval', 'execArgv', 'resourceLimits', 'stdin', 'stdout', 'stderr', 'trackUnmanagedFds', 'transferList']
+
+const SPAWN_HINTS: Record<string, OptionHint> = {
+  ...RENDERER_HINTS,
+  ...Object.fromEntries(WORKER_OPTIONS.map((key) => [key, NOT_PASSED])),
+  data: 'workerData',
+}
+
+/** Checks spawnRenderer's arguments, failing as createRenderer does for the options they share. */
+export function assertSpawnOptions(script: unknown, options: unknown): asserts options is SpawnRendererOptions {
+  if (!(script instanceof URL) && (typeof script !== 'string' || script.length === 0)) {
+    throw new InvalidArgumentError(`Expected script to be a non-empty string or a URL, but found ${typeof script === 'string' ? 'an empty string' : `type '${typeof script}'`}`)
+  }
+  assertRendererOptions(options, SPAWN_RENDERER_OPTION_KEYS, 'spawnRenderer options', SPAWN_HINTS)
 }

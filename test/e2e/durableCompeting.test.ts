@@ -3,6 +3,7 @@
 // once (its pid is gone), when one hangs they take over as its leases run out; and a consumer
 // that sits idle wakes up for another process's send within its poll bound.
 
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
@@ -82,6 +83,8 @@ describe('competing processes', () => {
     const [stuck] = consumers(1, { path, workMs: 20, channelOptions: { leaseMs } }, dir)
     await expect.poll(() => readDeliveries(stuck!.log).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
     stuck!.child.process.kill('SIGSTOP')
+    // A signal is delivered asynchronously: read its log only once it has really stopped.
+    await expect.poll(() => readFileSync(`/proc/${stuck!.child.pid}/stat`, 'utf8').split(') ')[1]![0], { interval: 1 }).toBe('T')
     const stoppedAt = Date.now()
     const beforeStop = readDeliveries(stuck!.log)
     const [rescuer] = consumers(1, { path, workMs: 1, channelOptions: { leaseMs } }, dir)

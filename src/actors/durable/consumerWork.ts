@@ -14,7 +14,7 @@
 //   need one of each anyway): exact, whenever the crash comes;
 // - faster deliveries are recorded by the next report (acknowledgements, at most LATE_ACK_MS
 //   later): a delivery answered or started within that last millisecond before a crash goes
-//   uncounted, and its message is then marked careful by the store (store/endLeases.ts). A
+//   uncounted, and its message is then marked careful by the store (store/sqlite/endLeases.ts). A
 //   careful message's start is always recorded before it is delivered, so a message that keeps
 //   taking the process down uses up its attempts and reaches the dead letters.
 //

@@ -1,5 +1,5 @@
 // The event objects main-side listeners and handlers receive, shaped as Electron's.
-import type { IpcMainEvent, IpcMainInvokeEvent, WebContents } from './types.js'
+import type { IpcMainEvent, IpcMainInvokeEvent, WebContents } from '../types.js'
 
 const noPorts: readonly unknown[] = Object.freeze([])
 

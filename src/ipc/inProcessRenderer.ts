@@ -12,8 +12,8 @@ import { invokeRejection, toInvokeFailure } from './invokeErrors.js'
 import { IpcRendererImpl } from './ipcRenderer.js'
 import type { RendererTransport } from './ipcRenderer.js'
 import type { InvokeResult, Router } from './router.js'
-import { cloneArgs, cloneValue } from '../ipc/clone.js'
-import type { Renderer, WebContents } from './types.js'
+import { cloneArgs, cloneValue } from './clone.js'
+import type { Renderer, WebContents } from '../types.js'
 import { WebContentsImpl } from './webContents.js'
 
 export interface RendererContext {

@@ -126,3 +126,18 @@ export interface BrokerOptions {
   /** How long a worker renderer's sendSync waits for event.returnValue before ERR_IPC_SYNC_TIMEOUT. Default 30000. */
   syncTimeoutMs?: number
 }
+
+/**
+ * Options of `broker.spawnRenderer()`.
+ *
+ * @example
+ * broker.spawnRenderer(new URL('./renderer.js', import.meta.url), { id: 'window-2', workerData: { theme: 'dark' }, allow: ['save'] })
+ */
+export interface SpawnRendererOptions {
+  /** The renderer's identity, generated when omitted. A later renderer with the same id inherits its durable inbox. */
+  id?: string
+  /** Handed to the worker unchanged, as `require('node:worker_threads').workerData`. */
+  workerData?: unknown
+  /** Channels the worker may send, sendSync and invoke on; all when omitted. */
+  allow?: readonly string[]
+}

@@ -1,6 +1,6 @@
 // webContents: the main side's handle on one renderer, whatever kind it is.
 import { assertChannel } from './validation.js'
-import type { WebContents } from './types.js'
+import type { WebContents } from '../types.js'
 
 export interface WebContentsSink {
   /** Delivers (or stores, for durable channels) one message; `args` are still the caller's. */

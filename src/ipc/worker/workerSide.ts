@@ -2,12 +2,12 @@
 // the main side, and whose sendSync blocks this thread on shared memory until main answers.
 import { getEnvironmentData, isMainThread, MessageChannel, parentPort, receiveMessageOnPort, setEnvironmentData } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
-import { ChannelNotAllowedError, CloneError, DurableIpcError, InvokeTimeoutError, SyncReplyError } from '../errors.js'
-import { invokeRejection } from './invokeErrors.js'
-import { IpcRendererImpl } from './ipcRenderer.js'
-import type { RendererTransport } from './ipcRenderer.js'
-import { CONNECT_MARK, fromWireError, postChecked, SETUP_KEY, SYNC_SLOTS, SYNC_STATE, SYNC_STATUS, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './workerProtocol.js'
-import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WireError, WorkerSetup } from './workerProtocol.js'
+import { ChannelNotAllowedError, CloneError, DurableIpcError, InvokeTimeoutError, SyncReplyError } from '../../errors.js'
+import { invokeRejection } from '../invokeErrors.js'
+import { IpcRendererImpl } from '../ipcRenderer.js'
+import type { RendererTransport } from '../ipcRenderer.js'
+import { CONNECT_MARK, fromWireError, postChecked, SETUP_KEY, SYNC_SLOTS, SYNC_STATE, SYNC_STATUS, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './protocol.js'
+import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WireError, WorkerSetup } from './protocol.js'
 
 interface PendingInvoke {
   channel: string
@@ -123,7 +123,7 @@ class WorkerTransport implements RendererTransport {
   }
 
   // Posts a request main answers on the sync port and blocks this thread until it did (or until
-  // syncTimeoutMs, then returns TIMED_OUT). The handshake is described in workerProtocol.ts.
+  // syncTimeoutMs, then returns TIMED_OUT). The handshake is described in protocol.ts.
   #roundTrip(kind: typeof ToMainKind.sync | typeof ToMainKind.durableSend, channel: string, args: unknown[]): SyncStatus | typeof TIMED_OUT {
     const seq = (this.#syncSeq = this.#syncSeq >= 0x7fffffff ? 1 : this.#syncSeq + 1)
     const sync = this.#sync

@@ -1,13 +1,13 @@
 // The messages between the main side and a worker-thread renderer, and how the worker gets its
 // setup without touching the user's workerData. Shared by both threads, so it imports nothing heavy.
 import type { MessagePort } from 'node:worker_threads'
-import * as errors from '../errors.js'
+import * as errors from '../../errors.js'
 // safeClone: only data that certainly survives postMessage goes into a WireError (an error's
 // fields can be anything); the rest is left out, as it is from an invoke failure.
-import { safeClone, safeString } from './invokeErrors.js'
-import type { InvokeFailure } from './invokeErrors.js'
-import { assertCloneable } from '../protocol/cloneCheck.js'
-import { cloneArgs, cloneValue } from '../ipc/clone.js'
+import { safeClone, safeString } from '../invokeErrors.js'
+import type { InvokeFailure } from '../invokeErrors.js'
+import { assertCloneable } from '../../protocol/cloneCheck.js'
+import { cloneArgs, cloneValue } from '../clone.js'
 
 /**
  * The key of the setup in `worker_threads` environment data. Environment data is copied into a

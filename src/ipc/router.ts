@@ -6,7 +6,7 @@ import type { IpcMainImpl } from './ipcMain.js'
 import { toInvokeFailure } from './invokeErrors.js'
 import type { InvokeFailure } from './invokeErrors.js'
 import type { WaitingWrite } from './transactionWait.js'
-import type { WebContents } from './types.js'
+import type { WebContents } from '../types.js'
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure }
 

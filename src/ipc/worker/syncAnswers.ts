@@ -1,10 +1,10 @@
 // The main side's answers to a worker's blocking requests (sendSync, and sends on durable
 // channels): the worker waits in Atomics.wait until one of these ends its answer.
 import type { MessagePort } from 'node:worker_threads'
-import type { Router } from './router.js'
-import type { WebContents } from './types.js'
-import { claimAnswer, endAnswer, postChecked, SyncStatus, toWireError } from './workerProtocol.js'
-import type { SyncCloneFailure, WireError } from './workerProtocol.js'
+import type { Router } from '../router.js'
+import type { WebContents } from '../../types.js'
+import { claimAnswer, endAnswer, postChecked, SyncStatus, toWireError } from './protocol.js'
+import type { SyncCloneFailure, WireError } from './protocol.js'
 
 /** A connected worker: its request port, its sync reply port, and the shared words it waits on. */
 export interface Connection {
@@ -60,7 +60,7 @@ function store(to: SyncAnswers, seq: number, channel: string, args: unknown[], r
   }
 }
 
-// Takes the answer to `seq` (see workerProtocol.ts for the handshake); undefined when the worker
+// Takes the answer to `seq` (see protocol.ts for the handshake); undefined when the worker
 // no longer waits for it (it timed out or exited): the answer is dropped then.
 function claim(to: SyncAnswers, seq: number): Connection | undefined {
   const connection = to.connection()

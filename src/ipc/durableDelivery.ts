@@ -7,10 +7,10 @@ import { NoHandlerError } from '../errors.js'
 import { InvokeEvent, MainEvent } from './events.js'
 import { toInvokeFailure } from './invokeErrors.js'
 import type { IpcMainImpl } from './ipcMain.js'
-import { encodeJobFailure, encodeJobSuccess } from './jobs.js'
+import { encodeJobFailure, encodeJobSuccess } from '../protocol/jobOutcome.js'
 import { noHandler } from './router.js'
 import { decodeEnvelope } from '../protocol/envelope.js'
-import type { WebContents } from './types.js'
+import type { WebContents } from '../types.js'
 
 /** A live renderer as durable inboxes see it. In-process and worker renderers both offer this. */
 export interface InboxEndpoint {

@@ -1,17 +1,10 @@
 // What an invoke caller gets when the handler fails: Electron's message, plus what Electron loses
 // on the way (the original error's name, code and own enumerable fields).
 import { NoHandlerError } from '../errors.js'
-import { cloneValue } from '../ipc/clone.js'
+import { cloneValue } from './clone.js'
+import type { InvokeFailure } from '../protocol/jobOutcome.js'
 
-/** A handler's failure reduced to plain, cloneable data, so it can cross a thread or be stored. */
-export interface InvokeFailure {
-  /** `String(err)`, as Electron puts it in the message. */
-  text: string
-  name?: string
-  code?: unknown
-  /** The original's own enumerable fields that could be cloned (message and stack excluded). */
-  fields?: Record<string, unknown>
-}
+export type { InvokeFailure } from '../protocol/jobOutcome.js'
 
 /** Reduces whatever a handler threw (an Error or any value) to an InvokeFailure. */
 export function toInvokeFailure(err: unknown): InvokeFailure {
