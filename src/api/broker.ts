@@ -22,6 +22,7 @@ import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
 import { Router } from '../ipc/router.js'
 import type { ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
 import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
+import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
 import { WebContentsImpl } from '../ipc/webContents.js'
 import { WorkerRendererImpl } from '../ipc/worker/mainSide.js'
 import type { WorkerRenderer } from '../ipc/worker/mainSide.js'
@@ -81,7 +82,7 @@ class BrokerImpl extends EventEmitter {
   readonly #counts = new Map<string, { delivered: number; failed: number }>()
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
   readonly #receiverChannels = new Set<string>()
-  #closed = false
+  readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
 
   constructor(options: FullBrokerOptions) {
     super()
@@ -139,12 +140,12 @@ class BrokerImpl extends EventEmitter {
   }
 
   channel(name: string, options?: DurableChannelOptions): ChannelHandle {
-    if (this.#closed) throw new BrokerClosedError()
+    this.#assertOpen()
     return this.#durable.channel(name, options)
   }
 
   enqueue(channel: string, args: unknown[], options?: EnqueueOptions): EnqueueResult {
-    if (this.#closed) throw new BrokerClosedError()
+    this.#assertOpen()
     assertChannel(channel)
     if (!Array.isArray(args)) throw new InvalidArgumentError('Expected args to be an array of arguments')
     if (!this.#durable.isDurable(channel)) this.#durable.channel(channel) // throws UnknownChannelError unless declared before
@@ -152,11 +153,13 @@ class BrokerImpl extends EventEmitter {
   }
 
   jobResult(id: number): JobResult | undefined {
+    this.#assertOpen()
     if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
     return this.#durable.jobResult(id)
   }
 
   stats(): BrokerStats {
+    this.#assertOpen()
     const at = Date.now()
     const stats: BrokerStats = { at, durable: {}, renderers: {}, transient: {} }
     // A broker with transient channels only never opens its (in-memory) database for stats.
@@ -184,7 +187,7 @@ class BrokerImpl extends EventEmitter {
   }
 
   createRenderer(options: RendererOptions = {}): InProcessRenderer {
-    if (this.#closed) throw new BrokerClosedError()
+    this.#assertOpen()
     assertRendererOptions(options)
     if (options.id !== undefined && (this.#renderers.has(options.id) || this.#workers.has(options.id))) {
       throw new InvalidArgumentError(`A renderer with id '${options.id}' is already open`)
@@ -207,7 +210,7 @@ class BrokerImpl extends EventEmitter {
   }
 
   spawnRenderer(script: string | URL, options: SpawnRendererOptions = {}): WorkerRendererImpl {
-    if (this.#closed) throw new BrokerClosedError()
+    this.#assertOpen()
     assertSpawnOptions(script, options)
     assertOptionalMs(this.#options.syncTimeoutMs, 'syncTimeoutMs')
     if (options.id !== undefined && (this.#renderers.has(options.id) || this.#workers.has(options.id))) {
@@ -232,9 +235,16 @@ class BrokerImpl extends EventEmitter {
     return renderer
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
+  /** Every caller waits for the same shutdown: a second close() resolves when the first has finished. */
+  close(): Promise<void> {
+    return closeBroker(this.#lifecycle)
+  }
+
+  #assertOpen(): void {
+    if (this.#lifecycle.getSnapshot().value !== 'open') throw new BrokerClosedError()
+  }
+
+  async #shutdown(): Promise<void> {
     // Durable deliveries first: their listeners (and renderers) must still be there to finish.
     await this.#durable.close(this.#options.closeTimeoutMs ?? 10_000)
     for (const renderer of [...this.#renderers.values()]) renderer.close()

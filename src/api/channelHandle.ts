@@ -37,19 +37,24 @@ export class ChannelHandle {
   readonly name: string
   readonly #store: Store
   readonly #wake: () => void
+  readonly #assertOpen: () => void
 
-  constructor(name: string, store: Store, wake: () => void) {
+  /** `assertOpen` throws BrokerClosedError once the broker closes: the handle dies with it. */
+  constructor(name: string, store: Store, wake: () => void, assertOpen: () => void) {
     this.name = name
     this.#store = store
     this.#wake = wake
+    this.#assertOpen = assertOpen
   }
 
   stats(): ChannelStats {
     const now = Date.now()
+    this.#assertOpen()
     return summarizeStats(this.#store.stats(now), now).channels[this.name] ?? { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: {} }
   }
 
   deadLetters(ids?: readonly number[]): DeadLetter[] {
+    this.#assertOpen()
     return this.#store.deadLetters(this.name, checkIds(ids)).map((row) => {
       const letter: DeadLetter = {
         id: row.id,
@@ -72,6 +77,7 @@ export class ChannelHandle {
 
   /** Puts dead letters (all, or those ids) back in their queue with fresh attempts. Returns how many. */
   replay(ids?: readonly number[]): number {
+    this.#assertOpen()
     const count = this.#store.replay(this.name, checkIds(ids), Date.now())
     if (count > 0) this.#wake()
     return count
@@ -79,6 +85,7 @@ export class ChannelHandle {
 
   /** Deletes dead letters (all, or those ids). Returns how many. */
   purgeDeadLetters(ids?: readonly number[]): number {
+    this.#assertOpen()
     return this.#store.purgeDeadLetters(this.name, checkIds(ids))
   }
 }

@@ -104,7 +104,9 @@ export class DurableChannels {
       if (!known) this.#hooks.onDeclared?.(name)
       this.receiversChanged(name)
     }
-    return new ChannelHandle(name, this.store, () => this.#wake(name, MAIN))
+    return new ChannelHandle(name, this.store, () => this.#wake(name, MAIN), () => {
+      if (this.#closing) throw new BrokerClosedError()
+    })
   }
 
   /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns (see #refuseOutsideTransaction). */
