@@ -2,7 +2,6 @@
 // anything opens (a refused call leaves no file behind).
 import type { InspectionEvent } from 'xstate'
 import { InvalidArgumentError } from '../errors.js'
-import { checkRetention } from './jobRetention.js'
 import { assertKnownKeys, optionKeys } from './optionKeys.js'
 import type { OptionHint } from './optionKeys.js'
 import type { BrokerOptions } from '../types.js'
@@ -95,4 +94,19 @@ export function assertBrokerOptions(options: unknown): asserts options is FullBr
   if (o.synchronous !== undefined && o.synchronous !== 'normal' && o.synchronous !== 'full') {
     throw new InvalidArgumentError("Expected synchronous to be 'normal' or 'full'")
   }
+}
+
+/** Seven days. */
+export const defaultJobResultRetentionMs = 7 * 24 * 60 * 60 * 1000
+
+/**
+ * Checks the `jobResultRetentionMs` option: a non-negative integer of ms, or Infinity (keep all).
+ *
+ * @example
+ * checkRetention(undefined) // 604800000
+ */
+export function checkRetention(ms: unknown): number {
+  if (ms === undefined) return defaultJobResultRetentionMs
+  if (ms === Infinity || (typeof ms === 'number' && Number.isSafeInteger(ms) && ms >= 0)) return ms
+  throw new InvalidArgumentError(`Expected jobResultRetentionMs to be a non-negative integer or Infinity, but found ${String(ms)}`)
 }

@@ -5,7 +5,7 @@ import { InvokeEvent, MainEvent } from './events.js'
 import type { IpcMainImpl } from './ipcMain.js'
 import { toInvokeFailure } from './invokeErrors.js'
 import type { InvokeFailure } from './invokeErrors.js'
-import type { WaitingWrite } from './transactionWait.js'
+import type { WaitingWrite } from '../actors/durable/transactionWait.js'
 import type { WebContents } from '../types.js'
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure }

@@ -5,7 +5,7 @@
 // own. Main must not block while it waits (the application needs its event loop to end the
 // transaction), so this looks again on a short timer, up to busyTimeoutMs, as a busy file would be.
 
-import { BrokerClosedError, StoreError } from '../errors.js'
+import { BrokerClosedError, StoreError } from '../../errors.js'
 
 /** How often a waiting write looks whether the transaction ended. */
 const RETRY_MS = 2

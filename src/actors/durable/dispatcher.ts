@@ -1,0 +1,271 @@
+// The durable side of one broker: its store, the channels durable in it, one consumer actor per
+// subscription that has a receiver here (started, woken and retired as receivers come and go),
+// the callers waiting for jobs, and the store's housekeeping. It knows receivers only as the
+// callbacks the api layer hands it (api/durableChannels.ts): no ipcMain, no renderers.
+import type { InspectionEvent } from 'xstate'
+import { newOwnerId } from '../../store/index.js'
+import type { ChannelConfig, PublishInput, PublishResult, Store } from '../../store/index.js'
+import type { StoredOutcome } from '../../protocol/jobOutcome.js'
+import { inboxOf, MAIN, subscriptionKey } from '../../protocol/subscriptions.js'
+import { startConsumer } from './consumerMachine.js'
+import type { ConsumerActor } from './consumerMachine.js'
+import type { ConsumerInput } from './consumerInput.js'
+import { startJobResultPruning, watchDeclarations } from './housekeeping.js'
+import { JobWaiters } from './jobWaiters.js'
+import { startStoreWatch } from './storeWatchMachine.js'
+import type { StoreWatchActor } from './storeWatchMachine.js'
+import { TransactionWait } from './transactionWait.js'
+import type { WaitingWrite } from './transactionWait.js'
+
+/** What a subscription's receivers in this process offer its consumer. */
+export type Receiver = Pick<ConsumerInput, 'hasReceiver' | 'deliver' | 'onJobSettled'>
+
+export interface DispatcherHooks {
+  inspect: ((event: InspectionEvent) => void) | undefined
+  /** A store failure a consumer survived, or a listener's, reported on the broker. */
+  reportError: (error: unknown, channel: string) => void
+  trace?: ConsumerInput['onTrace']
+  /** A channel became durable here (declared, or found declared by another process). */
+  onDeclared?: (channel: string) => void
+  /** How long job results are kept (ms; Infinity: forever). */
+  jobResultRetentionMs: number
+  /** How long a worker's durable write waits for the application's transaction to end. */
+  busyTimeoutMs: number
+}
+
+export class Dispatcher {
+  readonly #openStore: () => Store
+  readonly #hooks: DispatcherHooks
+  #store: Store | undefined
+  #stopPruning: (() => void) | undefined
+  #stopWatching: (() => void) | undefined
+  /** One watcher of other processes' commits for all idle consumers of this store. */
+  #watch: StoreWatchActor | undefined
+  readonly #configs = new Map<string, ChannelConfig>()
+  readonly #consumers = new Map<string, ConsumerActor>()
+  /** Consumers told to stop that still have deliveries in flight. */
+  readonly #retiring = new Set<ConsumerActor>()
+  /** Inbox consumers of renderers that went away, by consumer key, until their deliveries settled. */
+  readonly #handingOver = new Map<string, ConsumerActor>()
+  readonly #jobs = new JobWaiters(() => this.store)
+  #transactionWait: TransactionWait | undefined
+  #closing = false
+
+  /** `openNow`: open the store at once (a file, an application's handle); else on first use. */
+  constructor(openStore: () => Store, hooks: DispatcherHooks, openNow: boolean) {
+    this.#openStore = openStore
+    this.#hooks = hooks
+    if (openNow) this.#open()
+  }
+
+  get store(): Store {
+    return this.#store ?? this.#open()
+  }
+
+  get opened(): boolean {
+    return this.#store !== undefined
+  }
+
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  isDurable(channel: string): boolean {
+    return this.#configs.has(channel)
+  }
+
+  /** The channels durable now. */
+  names(): string[] {
+    return [...this.#configs.keys()]
+  }
+
+  config(channel: string): ChannelConfig | undefined {
+    return this.#configs.get(channel)
+  }
+
+  /** Stores a channel's (new) config. */
+  declare(name: string, config: ChannelConfig): void {
+    const known = this.#configs.has(name)
+    this.store.declareChannel(name, config)
+    this.#configs.set(name, config)
+    if (!known) this.#hooks.onDeclared?.(name)
+  }
+
+  /** True when `name` is durable, learning it from the file if another process declared it since. */
+  knows(name: string): boolean {
+    if (this.#configs.has(name)) return true
+    const stored = this.store.getChannel(name)
+    if (stored) this.#learn(name, stored)
+    return stored !== undefined
+  }
+
+  /** Stores a message (before this returns) and wakes its consumer here, if any. */
+  publish(input: PublishInput): PublishResult {
+    const result = this.store.publish(input)
+    if (!result.duplicate && input.subscription === undefined) this.wake(input.channel, MAIN)
+    return result
+  }
+
+  /** Resolves with what `read` makes of job `id`'s outcome once stored, here or by another process. */
+  waitForJob<T>(id: number, read: (outcome: StoredOutcome) => T): Promise<T> {
+    return this.#jobs.wait(id, read)
+  }
+
+  jobOutcome(id: number): StoredOutcome | undefined {
+    return this.#jobs.outcome(id)
+  }
+
+  /**
+   * For durable writes from worker renderers: runs `write` once the application holds no
+   * transaction open on a shared database (at once when none is), never inside one.
+   */
+  afterTransaction(channel: string, write: WaitingWrite): void {
+    this.#transactionWait ??= new TransactionWait(() => this.store.inTransaction(), this.#hooks.busyTimeoutMs)
+    this.#transactionWait.run(channel, write)
+  }
+
+  /**
+   * Consumes `subscription` of `channel` while `wanted` (its receivers here can take messages),
+   * with the receiver `make` returns; wakes the consumer when it runs already, stops it when no
+   * longer wanted.
+   */
+  consume(channel: string, subscription: string, wanted: boolean, make: () => Receiver): void {
+    if (!this.#configs.has(channel) || this.#closing) return
+    const key = subscriptionKey(channel, subscription)
+    const existing = this.#consumers.get(key)
+    if (existing && !wanted) {
+      this.#consumers.delete(key)
+      this.#retire(existing)
+      return
+    }
+    if (existing) {
+      existing.send({ type: 'wake' })
+      return
+    }
+    if (!wanted) return
+    const predecessor = this.#handingOver.get(key)
+    if (predecessor) {
+      // A renderer with this id just went away. Its deliveries in flight settle promptly (aborted,
+      // or acknowledged if they had just finished) and go back to their place in line; claiming
+      // before that would hand the new renderer the messages behind them first.
+      predecessor.subscribe({ complete: () => this.consume(channel, subscription, !this.#closing && make().hasReceiver(), make) })
+      return
+    }
+    const store = this.store
+    const receiver = make()
+    const input: ConsumerInput = {
+      store,
+      watch: this.#watch!,
+      channel,
+      subscription,
+      owner: newOwnerId(),
+      config: () => this.#configs.get(channel)!,
+      onError: (error) => this.#hooks.reportError(error, channel),
+      hasReceiver: receiver.hasReceiver,
+      deliver: receiver.deliver,
+      onJobSettled: (id) => {
+        this.#jobs.settled(id)
+        receiver.onJobSettled?.(id)
+      },
+    }
+    if (this.#hooks.trace) input.onTrace = this.#hooks.trace
+    this.#consumers.set(key, startConsumer(input, this.#hooks.inspect))
+  }
+
+  /** Every inbox consumer of a renderer that went away stops and hands its leases back at once. */
+  rendererGone(rendererId: string): void {
+    const suffix = subscriptionKey('', inboxOf(rendererId))
+    for (const [key, actor] of this.#consumers) {
+      if (key.endsWith(suffix)) {
+        this.#consumers.delete(key)
+        this.#retire(actor, key)
+      }
+    }
+  }
+
+  // Wake-ups wait for the current burst of sends to end (one setImmediate), so that a loop of
+  // sends is claimed as one batch instead of one claim transaction per message.
+  wake(channel: string, subscription: string): void {
+    const key = subscriptionKey(channel, subscription)
+    if (!this.#consumers.has(key) || this.#toWake.has(key)) return
+    this.#toWake.add(key)
+    if (this.#toWake.size === 1) setImmediate(this.#wakeAll)
+  }
+
+  /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
+  async close(timeoutMs: number, jobsCutShort: Error): Promise<void> {
+    this.#closing = true
+    this.#transactionWait?.close()
+    for (const actor of this.#consumers.values()) this.#retire(actor)
+    this.#consumers.clear()
+    // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
+    const actors = [...this.#retiring]
+    const stopped = actors.map((actor) => new Promise<void>((resolve) => {
+      actor.subscribe({ complete: () => resolve(), error: () => resolve() })
+      if (actor.getSnapshot().status !== 'active') resolve()
+    }))
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(stopped), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
+    clearTimeout(timer)
+    // A consumer still waiting has written every answer that came in; what is left in flight is
+    // handed back now, its attempt counted, so a broker reopened in this process gets it at once.
+    for (const actor of actors) {
+      actor.getSnapshot().context.work.abandon('The broker closed (closeTimeoutMs)')
+      actor.stop()
+    }
+    this.#retiring.clear()
+    this.#jobs.abort(jobsCutShort)
+    this.#stopPruning?.()
+    this.#stopWatching?.()
+    this.#watch?.send({ type: 'stop' })
+    // The store closes only a database it opened: an application's own handle stays open.
+    this.#store?.close()
+  }
+
+  #open(): Store {
+    const store = this.#openStore()
+    this.#store = store
+    for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
+    // Declared since, by another process: learnt within a second.
+    this.#stopWatching = watchDeclarations(store, (name, config) => this.#learn(name, config))
+    this.#watch = startStoreWatch({ store, onError: (error) => this.#hooks.reportError(error, '*') }, this.#hooks.inspect)
+    // A restart takes back at once what this host's dead processes held, instead of after the lease.
+    // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
+    try {
+      store.releaseDeadOwners(Date.now())
+    } catch {
+      // the store watch's sweeps try again
+    }
+    this.#stopPruning = startJobResultPruning(store, this.#hooks.jobResultRetentionMs)
+    return store
+  }
+
+  // A declaration read from the file: a new one is announced, so its receivers here start consuming.
+  #learn(name: string, config: ChannelConfig): void {
+    const known = this.#configs.has(name)
+    this.#configs.set(name, config)
+    if (known || this.#closing) return
+    this.#hooks.onDeclared?.(name)
+  }
+
+  // Stops a consumer; close() waits for it too while its deliveries in flight finish. With `key`
+  // (its renderer is gone), the next consumer of that inbox starts only once this one finished.
+  #retire(actor: ConsumerActor, key?: string): void {
+    if (actor.getSnapshot().status !== 'active') return
+    this.#retiring.add(actor)
+    if (key !== undefined) this.#handingOver.set(key, actor)
+    const done = (): void => {
+      this.#retiring.delete(actor)
+      if (key !== undefined && this.#handingOver.get(key) === actor) this.#handingOver.delete(key)
+    }
+    // Subscribed before the next consumer's wait (consume), so the hand-over is clear first.
+    actor.subscribe({ complete: done, error: done })
+    actor.send({ type: 'stop' })
+  }
+
+  readonly #toWake = new Set<string>()
+  readonly #wakeAll = (): void => {
+    for (const key of this.#toWake) this.#consumers.get(key)?.send({ type: 'wake' })
+    this.#toWake.clear()
+  }
+}
