@@ -1,7 +1,18 @@
 // The shape of broker.stats() and the command-line tool's `stats`: the store's per-subscription
 // counts summed per durable channel and per renderer inbox. Shared so both report the same thing.
-import type { SubscriptionStats } from '../store/index.js'
 import { inboxOwner } from './subscriptions.js'
+
+/** One subscription's counts as a store reports them (the store's SubscriptionStats has this shape). */
+export interface SubscriptionCounts {
+  channel: string
+  subscription: string
+  ready: number
+  delayed: number
+  inFlight: number
+  dead: number
+  /** Epoch ms of the oldest waiting message, null when none. */
+  oldestCreatedAt: number | null
+}
 
 /** Counts of one durable channel (its main subscription and renderer inboxes added up). */
 export interface ChannelStats {
@@ -90,7 +101,7 @@ export interface StoredStats {
  * @example
  * summarizeStats(store.stats(now), now).channels['jobs']?.ready
  */
-export function summarizeStats(rows: readonly SubscriptionStats[], now: number): StoredStats {
+export function summarizeStats(rows: readonly SubscriptionCounts[], now: number): StoredStats {
   const channels: Record<string, ChannelStats> = {}
   const renderers: Record<string, Omit<RendererInboxStats, 'open'>> = {}
   for (const row of rows) {
