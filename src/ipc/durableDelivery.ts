@@ -10,6 +10,7 @@ import type { IpcMainImpl } from './ipcMain.js'
 import { encodeJobFailure, encodeJobSuccess } from '../protocol/jobOutcome.js'
 import { noHandler } from './router.js'
 import { decodeEnvelope } from '../protocol/envelope.js'
+import type { Envelope } from '../protocol/envelope.js'
 import type { WebContents } from '../types.js'
 
 /** A live renderer as durable inboxes see it. In-process and worker renderers both offer this. */
@@ -31,7 +32,9 @@ export function deliverToMain(
   message: ClaimedMessage,
   done: (outcome: DeliveryOutcome) => void,
 ): void {
-  const { sender, args } = decodeEnvelope(message.payload)
+  const envelope = decoded(message, done)
+  if (!envelope) return
+  const { sender, args } = envelope
   const channel = message.channel
   // A stored invoke is a job; so is a message (broker.enqueue) on a channel that has a handler and
   // no listener: the handler runs it and its result is stored under the message id for jobResult.
@@ -71,7 +74,9 @@ export function deliverToMain(
 }
 
 export function deliverToInbox(endpoint: InboxEndpoint, channel: string, message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void): void {
-  const { args } = decodeEnvelope(message.payload)
+  const envelope = decoded(message, done)
+  if (!envelope) return
+  const { args } = envelope
   endpoint.deliverDurable(channel, args, { messageId: message.id, attempt: message.attempt }).then(
     () => done({ ok: true }),
     (error: unknown) => done(error instanceof DeliveryAborted ? { ok: false, aborted: true } : { ok: false, error }),
@@ -85,5 +90,18 @@ function jobOutcome(outcome: CallOutcome): DeliveryOutcome {
   } catch (error) {
     // An uncloneable result fails the job like a throw would, and says why.
     return { ok: false, error, result: encodeJobFailure(toInvokeFailure(error)) }
+  }
+}
+
+// A stored message that cannot be read (damaged bytes, a format this Node.js does not read) will
+// not read on a retry either: it fails once and for all, a dead letter that shows as undecodable
+// (and a job's caller gets the error).
+function decoded(message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void): Envelope | undefined {
+  try {
+    return decodeEnvelope(message.payload)
+  } catch (cause) {
+    const error = new Error(`Message ${message.id} on '${message.channel}' cannot be decoded: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    done({ ok: false, error, final: true, ...(message.kind === 'invoke' ? { result: encodeJobFailure(toInvokeFailure(error)) } : {}) })
+    return undefined
   }
 }

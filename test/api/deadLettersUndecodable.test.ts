@@ -46,4 +46,26 @@ describe('deadLetters()', () => {
     expect(jobs.purgeDeadLetters([10, 12])).toBe(2)
     expect(jobs.deadLetters().map((d) => d.id)).toEqual([11])
   })
+
+  it('dead-letters an undecodable message at its first attempt instead of retrying it, and delivers the others', async () => {
+    const path = dbPath()
+    const setup = openBroker({ path })
+    setup.channel('jobs', { durable: true, maxAttempts: 5, backoff: { initialMs: 60_000, maxMs: 60_000 } })
+    setup.enqueue('jobs', ['before'])
+    await setup.close()
+    const db = new Database(path)
+    db.prepare(`INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, created_at, visible_at)
+      VALUES (100, 'jobs', 'main', 'message', ?, 1000, 1000)`).run('[not json')
+    db.close()
+
+    const broker = openBroker({ path })
+    const jobs = broker.channel('jobs')
+    const got: unknown[] = []
+    broker.ipcMain.on('jobs', (_event, value: unknown) => void got.push(value))
+    await expect.poll(() => jobs.stats().dead).toBe(1)
+    const [dead] = jobs.deadLetters()
+    expect(dead).toMatchObject({ id: 100, attempts: 1, args: [] })
+    expect(dead!.lastError).toMatch(/^Error: Message 100 on 'jobs' cannot be decoded/)
+    expect(got).toEqual(['before'])
+  })
 })

@@ -6,7 +6,8 @@ import type { StoreWatchEvent } from './storeWatchMachine.js'
 /** How a receiver dealt with one message. `result` is what to store for an invoke job. */
 export type DeliveryOutcome =
   | { ok: true; result?: Uint8Array }
-  | { ok: false; error: unknown; result?: Uint8Array }
+  /** `final`: no retry can succeed (the stored message cannot be read): dead-lettered at once. */
+  | { ok: false; error: unknown; result?: Uint8Array; final?: true }
   /** No receiver after all (it went away): not an attempt's failure; the lease is handed back on stop. */
   | { ok: false; aborted: true }
 

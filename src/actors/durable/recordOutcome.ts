@@ -41,7 +41,7 @@ export function recordOutcome(
     }
     const config = input.config()
     const now = clock.now()
-    const final = message.attempt >= config.maxAttempts
+    const final = message.attempt >= config.maxAttempts || ('final' in outcome && outcome.final === true)
     input.onTrace?.(final ? 'dead' : 'retry', message, outcome.error)
     const retryAt = final ? null : now + backoffDelay({ initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs }, message.attempt)
     // A job that used up its attempts is a dead letter like any other, and its failure is stored
