@@ -3,6 +3,7 @@
 
 import { describe, expectTypeOf, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
+import type { IpcMainEvent, IpcMainInvokeEvent, WebContents } from '../../src/index.js'
 
 type Channels = {
   add: { args: [a: number, b: number]; result: number }
@@ -63,6 +64,41 @@ describe('a typed broker', () => {
     ipcMain.on('log', (_event, msg: number) => msg)
   })
 
+  it('checks event.reply and event.sender.send in ipcMain listeners by the same map', () => {
+    ipcMain.on('log', (event, msg) => {
+      expectTypeOf(event).toEqualTypeOf<IpcMainEvent<Channels>>()
+      expectTypeOf(event.sender).toEqualTypeOf<WebContents<Channels>>()
+      event.reply('log', msg)
+      event.reply('add', 1, 2)
+      event.sender.send('notice', { text: msg })
+      // @ts-expect-error a number where a string goes
+      event.reply('log', 1)
+      // @ts-expect-error missing argument
+      event.reply('log')
+      // @ts-expect-error a channel the map does not have
+      event.reply('nope', msg)
+      // @ts-expect-error wrong payload shape
+      event.sender.send('notice', { txt: msg })
+      // @ts-expect-error a channel the map does not have
+      event.sender.send('nope')
+    })
+  })
+
+  it('checks event.sender.send in handlers by the same map', () => {
+    ipcMain.handle('add', (event, a, b) => {
+      expectTypeOf(event).toEqualTypeOf<IpcMainInvokeEvent<Channels>>()
+      event.sender.send('log', `adding ${a} and ${b}`)
+      // @ts-expect-error a number where a string goes
+      event.sender.send('log', a)
+      return a + b
+    })
+    ipcMain.handleOnce('add', (event, a) => {
+      // @ts-expect-error wrong payload shape
+      event.sender.send('notice', { text: a })
+      return a
+    })
+  })
+
   it('checks webContents.send and event.sender.send, and types renderer listeners', () => {
     win.webContents.send('notice', { text: 'hi' })
     // @ts-expect-error wrong payload shape
@@ -72,6 +108,11 @@ describe('a typed broker', () => {
     win.ipcRenderer.on('notice', (event, notice) => {
       expectTypeOf(notice).toEqualTypeOf<{ text: string }>()
       expectTypeOf(event.sender).toEqualTypeOf(win.ipcRenderer)
+      event.sender.send('log', notice.text)
+      // @ts-expect-error a number where a string goes
+      event.sender.send('log', 1)
+      // @ts-expect-error a channel the map does not have
+      event.sender.send('nope')
     })
   })
 })
@@ -97,6 +138,12 @@ describe('an untyped broker', () => {
       expectTypeOf(event.sender.id).toEqualTypeOf<string>()
       expectTypeOf(event.processId).toEqualTypeOf<number>()
       expectTypeOf(event.reply).toBeFunction()
+      event.reply('anything', 1, 'two')
+      event.reply('nothing')
+      event.sender.send('anywhere', { any: 'thing' }, 2)
+    })
+    broker.ipcMain.handle('y', (event) => {
+      event.sender.send('anywhere', 1, 2, 3)
     })
     win.ipcRenderer.on('z', (event) => {
       expectTypeOf(event.sender).toEqualTypeOf(win.ipcRenderer)
