@@ -3,7 +3,8 @@
 
 import { describe, expectTypeOf, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
-import type { IpcMainEvent, IpcMainInvokeEvent, WebContents } from '../../src/index.js'
+import type { IpcMainEvent, IpcMainInvokeEvent, IpcRenderer, WebContents } from '../../src/index.js'
+import { ipcRenderer, typedIpcRenderer } from '../../src/renderer.js'
 
 type Channels = {
   add: { args: [a: number, b: number]; result: number }
@@ -152,5 +153,35 @@ describe('an untyped broker', () => {
 
   it('returns a promise from invoke', () => {
     expectTypeOf(win.ipcRenderer.invoke('x')).toMatchTypeOf<Promise<unknown>>()
+  })
+})
+
+describe('a worker renderer (durable-ipc/renderer)', () => {
+  it('is untyped as ipcRenderer: any channel, any arguments', () => {
+    expectTypeOf(ipcRenderer).toEqualTypeOf<IpcRenderer>()
+    ipcRenderer.send('anything', 1, 'two')
+    void ipcRenderer.invoke('whatever', new Date())
+  })
+
+  it('is typed by typedIpcRenderer<Channels>(), without a cast', () => {
+    const typed = typedIpcRenderer<Channels>()
+    expectTypeOf(typed).toEqualTypeOf<IpcRenderer<Channels>>()
+    expectTypeOf(typed.invoke('add', 1, 2)).toEqualTypeOf<Promise<number>>()
+    expectTypeOf(typed.sendSync('add', 1, 2)).toEqualTypeOf<number>()
+    typed.send('log', 'hello')
+    // @ts-expect-error a number where a string goes
+    typed.send('log', 1)
+    // @ts-expect-error a channel the map does not have
+    typed.send('nope')
+    // @ts-expect-error a string where a number goes
+    void typed.invoke('add', 'x', 2)
+    typed.on('notice', (event, notice) => {
+      expectTypeOf(notice).toEqualTypeOf<{ text: string }>()
+      expectTypeOf(event.sender).toEqualTypeOf<IpcRenderer<Channels>>()
+      // @ts-expect-error a number where a string goes
+      event.sender.send('log', 1)
+    })
+    // @ts-expect-error the listener's argument is a { text: string }, not a number
+    typed.on('notice', (_event, notice: number) => notice)
   })
 })
