@@ -103,6 +103,18 @@ export interface IpcRenderer<C extends ChannelMap = UntypedChannels> extends Eve
   removeListener<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
 }
 
+/**
+ * The stored outcome of a job (a durable `invoke`, or `enqueue` on a handler channel): the
+ * handler's value, or the error it failed with. `T` is the value's type as the caller knows it;
+ * nothing checks it at run time.
+ *
+ * @example
+ * const outcome = broker.jobResult<number>(id)
+ * if (outcome?.ok) console.log(outcome.value + 1)
+ * else if (outcome) console.error(outcome.error)
+ */
+export type JobResult<T = unknown> = { ok: true; value: T } | { ok: false; error: Error }
+
 /** The main side's handle on one renderer. */
 export interface WebContents<C extends ChannelMap = UntypedChannels> {
   readonly id: string

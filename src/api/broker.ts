@@ -15,12 +15,11 @@ import { DurableChannels } from './durableChannels.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import { IpcMainImpl } from '../ipc/ipcMain.js'
-import type { JobResult } from './jobs.js'
 import { checkRetention } from './jobRetention.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
 import { Router } from '../ipc/router.js'
-import type { ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
+import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobResult, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
 import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
 import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
 import { WebContentsImpl } from '../ipc/webContents.js'
@@ -56,8 +55,16 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
    * `database` (it commits or rolls back with it); without it such an enqueue throws TransactionOpenError.
    */
   enqueue<K extends ChannelName<C>>(channel: K, args: ArgsOf<C, K>, options?: EnqueueOptions): EnqueueResult
-  /** The stored outcome of a durable invoke (a job), by its message id. */
-  jobResult(id: number): JobResult | undefined
+  /**
+   * The stored outcome of a durable invoke (a job), by its message id; undefined when there is none
+   * (not settled yet, never a job, or older than `jobResultRetentionMs`). `T` types the handler's
+   * value as the caller knows it (unknown by default); nothing checks it at run time.
+   *
+   * @example
+   * const outcome = broker.jobResult<number>(id)
+   * if (outcome?.ok) outcome.value // number
+   */
+  jobResult<T = unknown>(id: number): JobResult<T> | undefined
   /**
    * Per durable channel: ready, delayed, in flight, dead, oldest waiting age, and what this broker
    * delivered and failed since it opened. Per renderer: its durable inbox's depth. Per transient
@@ -152,10 +159,11 @@ class BrokerImpl extends EventEmitter {
     return this.#durable.publish(null, channel, args, options)
   }
 
-  jobResult(id: number): JobResult | undefined {
+  jobResult<T = unknown>(id: number): JobResult<T> | undefined {
     this.#assertOpen()
     if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
-    return this.#durable.jobResult(id)
+    // The value is whatever the handler returned, decoded from the store: T is the caller's word for it.
+    return this.#durable.jobResult(id) as JobResult<T> | undefined
   }
 
   stats(): BrokerStats {

@@ -3,7 +3,7 @@
 
 import { describe, expectTypeOf, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
-import type { IpcMainEvent, IpcMainInvokeEvent, IpcRenderer, WebContents } from '../../src/index.js'
+import type { IpcMainEvent, IpcMainInvokeEvent, IpcRenderer, JobResult, WebContents } from '../../src/index.js'
 import { ipcRenderer, typedIpcRenderer } from '../../src/renderer.js'
 
 type Channels = {
@@ -153,6 +153,36 @@ describe('an untyped broker', () => {
 
   it('returns a promise from invoke', () => {
     expectTypeOf(win.ipcRenderer.invoke('x')).toMatchTypeOf<Promise<unknown>>()
+  })
+})
+
+describe('broker.jobResult', () => {
+  const broker = createBroker<Channels>()
+
+  it('gives an unknown value by default', () => {
+    expectTypeOf(broker.jobResult(1)).toEqualTypeOf<JobResult | undefined>()
+    expectTypeOf(broker.jobResult(1)).toEqualTypeOf<JobResult<unknown> | undefined>()
+    const outcome = broker.jobResult(1)
+    if (outcome?.ok) expectTypeOf(outcome.value).toBeUnknown()
+  })
+
+  it('types the value by its type parameter, and narrows on ok', () => {
+    const outcome = broker.jobResult<number>(1)
+    expectTypeOf(outcome).toEqualTypeOf<JobResult<number> | undefined>()
+    if (outcome?.ok) {
+      expectTypeOf(outcome.value).toEqualTypeOf<number>()
+    } else if (outcome) {
+      expectTypeOf(outcome.error).toEqualTypeOf<Error>()
+      // @ts-expect-error a failed outcome has no value
+      void outcome.value
+    }
+    // @ts-expect-error the value is a number, not a string
+    const text: string = outcome?.ok ? outcome.value : ''
+    void text
+  })
+
+  it('is the same on an untyped broker', () => {
+    expectTypeOf(createBroker().jobResult<{ url: string }>(1)).toEqualTypeOf<JobResult<{ url: string }> | undefined>()
   })
 })
 
