@@ -79,10 +79,10 @@ export type { BrokerStats } from '../protocol/stats.js'
 
 export type { FullBrokerOptions } from './brokerOptions.js'
 
-class BrokerImpl extends EventEmitter {
+class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C> {
   readonly ipcMain: IpcMainImpl
   readonly #router: Router
-  readonly #renderers = new Map<string, InProcessRenderer>()
+  readonly #renderers = new Map<string, InProcessRenderer<C>>()
   readonly #workers = new Map<string, WorkerRendererImpl>()
   readonly #options: FullBrokerOptions
   readonly #durable: DurableChannels
@@ -151,7 +151,7 @@ class BrokerImpl extends EventEmitter {
     return this.#durable.channel(name, options)
   }
 
-  enqueue(channel: string, args: unknown[], options?: EnqueueOptions): EnqueueResult {
+  enqueue(channel: string, args: readonly unknown[], options?: EnqueueOptions): EnqueueResult {
     this.#assertOpen()
     assertChannel(channel)
     if (!Array.isArray(args)) throw new InvalidArgumentError('Expected args to be an array of arguments')
@@ -194,13 +194,13 @@ class BrokerImpl extends EventEmitter {
     return this.#renderers.get(id) ?? this.#workers.get(id)
   }
 
-  createRenderer(options: RendererOptions = {}): InProcessRenderer {
+  createRenderer(options: RendererOptions = {}): InProcessRenderer<C> {
     this.#assertOpen()
     assertRendererOptions(options)
     if (options.id !== undefined && (this.#renderers.has(options.id) || this.#workers.has(options.id))) {
       throw new InvalidArgumentError(`A renderer with id '${options.id}' is already open`)
     }
-    const renderer = new InProcessRenderer(options, {
+    const renderer = new InProcessRenderer<C>(options, {
       router: this.#router,
       invokeTimeoutMs: this.#options.invokeTimeoutMs,
       inspect: this.#options.inspect,
@@ -260,7 +260,7 @@ class BrokerImpl extends EventEmitter {
     this.ipcMain.stopActors()
   }
 
-  #sendDurable(rendererId: string, channel: string, args: unknown[]): boolean {
+  #sendDurable(rendererId: string, channel: string, args: readonly unknown[]): boolean {
     if (!this.#durable.isDurable(channel)) return false
     this.#durable.sendToInbox(rendererId, channel, args)
     return true
@@ -297,5 +297,5 @@ class BrokerImpl extends EventEmitter {
  */
 export function createBroker<C extends ChannelMap = UntypedChannels>(options: FullBrokerOptions = {}): Broker<C> {
   assertBrokerOptions(options)
-  return new BrokerImpl(options) as unknown as Broker<C>
+  return new BrokerImpl<C>(options)
 }

@@ -3,7 +3,7 @@
 
 import { describe, expectTypeOf, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
-import type { IpcMainEvent, IpcMainInvokeEvent, IpcRenderer, JobResult, WebContents } from '../../src/index.js'
+import type { Broker, IpcMainEvent, IpcMainInvokeEvent, IpcRenderer, JobResult, Renderer, WebContents, WorkerRenderer } from '../../src/index.js'
 import { ipcRenderer, typedIpcRenderer } from '../../src/renderer.js'
 
 type Channels = {
@@ -16,6 +16,21 @@ describe('a typed broker', () => {
   const broker = createBroker<Channels>()
   const win = broker.createRenderer({ id: 'w1' })
   const { ipcMain } = broker
+
+  it('is a Broker<Channels> whose renderers, in-process and worker, are typed by the same map', () => {
+    expectTypeOf(broker).toEqualTypeOf<Broker<Channels>>()
+    expectTypeOf(win).toEqualTypeOf<Renderer<Channels>>()
+    const worker = broker.spawnRenderer('./renderer.js')
+    expectTypeOf(worker).toEqualTypeOf<WorkerRenderer<Channels>>()
+    worker.webContents.send('notice', { text: 'hi' })
+    // @ts-expect-error a number where a string goes
+    worker.webContents.send('log', 1)
+    broker.enqueue('log', ['hello'])
+    // @ts-expect-error a number where a string goes
+    broker.enqueue('log', [1])
+    // @ts-expect-error a channel the map does not have
+    broker.channel('nope')
+  })
 
   it('types the result of invoke and checks its arguments', () => {
     expectTypeOf(win.ipcRenderer.invoke('add', 1, 2)).toEqualTypeOf<Promise<number>>()
@@ -121,6 +136,11 @@ describe('a typed broker', () => {
 describe('an untyped broker', () => {
   const broker = createBroker()
   const win = broker.createRenderer()
+
+  it('is a Broker with untyped renderers', () => {
+    expectTypeOf(broker).toEqualTypeOf<Broker>()
+    expectTypeOf(win).toEqualTypeOf<Renderer>()
+  })
 
   it('accepts any channel and any arguments', () => {
     win.ipcRenderer.send('anything', 1, 'two', { three: 3 })
