@@ -21,6 +21,7 @@ export type {
   IpcRenderer,
   IpcRendererEvent,
   IpcRendererListener,
+  JobResult,
   Renderer,
   RendererOptions,
   ResultOf,

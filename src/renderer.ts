@@ -1,5 +1,5 @@
 // durable-ipc/renderer: what code running in a worker started by `broker.spawnRenderer()` imports.
-import type { IpcRenderer } from './types.js'
+import type { ChannelMap, IpcRenderer } from './types.js'
 import { connectWorkerRenderer } from './ipc/worker/workerSide.js'
 
 /**
@@ -16,7 +16,24 @@ import { connectWorkerRenderer } from './ipc/worker/workerSide.js'
  * ipcRenderer.send('asynchronous-message', 'ping')
  * console.log(ipcRenderer.sendSync('synchronous-message', 'ping')) // 'pong'
  */
-export const ipcRenderer: IpcRenderer = connectWorkerRenderer() as unknown as IpcRenderer
+export const ipcRenderer: IpcRenderer = connectWorkerRenderer()
+
+/**
+ * This worker's ipcRenderer (the same object as `ipcRenderer`), typed by the channel map the main
+ * side gave `createBroker<Channels>()`: send, sendSync and invoke are checked, their results and
+ * listener arguments typed. Nothing checks at run time that the two sides use the same map: share
+ * one `Channels` type between the broker's module and the worker's script.
+ *
+ * @example
+ * import { typedIpcRenderer } from 'durable-ipc/renderer'
+ * import type { Channels } from './channels.js' // the map createBroker<Channels>() was given
+ * const ipcRenderer = typedIpcRenderer<Channels>()
+ * const sum = await ipcRenderer.invoke('add', 1, 2) // number; invoke('add', 'x') does not compile
+ */
+export function typedIpcRenderer<C extends ChannelMap>(): IpcRenderer<C> {
+  // One object serves every map: a map is the application's word for what its channels carry.
+  return ipcRenderer as IpcRenderer<C>
+}
 
 export type { ArgsOf, ChannelMap, ChannelName, ChannelSpec, IpcRenderer, IpcRendererEvent, IpcRendererListener, ResultOf, UntypedChannels } from './types.js'
 export {

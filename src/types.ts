@@ -29,14 +29,21 @@ export type ChannelName<C extends ChannelMap> = keyof C & string
 export type ArgsOf<C extends ChannelMap, K extends keyof C> = C[K] extends { args: infer A extends readonly unknown[] } ? A : unknown[]
 export type ResultOf<C extends ChannelMap, K extends keyof C> = C[K] extends { result: infer R } ? R : unknown
 
-/** The event a main-side listener gets for `send` and `sendSync`. */
-export interface IpcMainEvent {
+/**
+ * The event a main-side listener gets for `send` and `sendSync`. In a typed broker, `reply` and
+ * `sender.send` are checked against the same channel map as every other call.
+ *
+ * @example
+ * const broker = createBroker<{ ping: { args: [] }; pong: { args: [n: number] } }>()
+ * broker.ipcMain.on('ping', (event) => event.reply('pong', 1)) // event.reply('pong', 'x') does not compile
+ */
+export interface IpcMainEvent<C extends ChannelMap = UntypedChannels> {
   /** Set it to answer a `sendSync`; the first assignment wins. Reading it gives undefined. */
   returnValue: unknown
   /** The renderer that sent the message. */
-  sender: WebContents
+  sender: WebContents<C>
   /** Sends to the renderer that sent the message (same as `sender.send`). */
-  reply(channel: string, ...args: unknown[]): void
+  reply<K extends ChannelName<C>>(channel: K, ...args: ArgsOf<C, K>): void
   processId: number
   frameId: number
   ports: readonly unknown[]
@@ -46,9 +53,9 @@ export interface IpcMainEvent {
   messageId?: number
 }
 
-/** The event a handler gets for `invoke`. */
-export interface IpcMainInvokeEvent {
-  sender: WebContents
+/** The event a handler gets for `invoke`; in a typed broker, `sender.send` is checked by the channel map. */
+export interface IpcMainInvokeEvent<C extends ChannelMap = UntypedChannels> {
+  sender: WebContents<C>
   processId: number
   frameId: number
   ports: readonly unknown[]
@@ -62,23 +69,23 @@ export interface IpcRendererEvent<C extends ChannelMap = UntypedChannels> {
   ports: readonly unknown[]
 }
 
-export type IpcMainListener<A extends readonly unknown[]> = (event: IpcMainEvent, ...args: A) => unknown
-export type IpcMainHandler<A extends readonly unknown[], R> = (event: IpcMainInvokeEvent, ...args: A) => R | Promise<R>
+export type IpcMainListener<A extends readonly unknown[], C extends ChannelMap = UntypedChannels> = (event: IpcMainEvent<C>, ...args: A) => unknown
+export type IpcMainHandler<A extends readonly unknown[], R, C extends ChannelMap = UntypedChannels> = (event: IpcMainInvokeEvent<C>, ...args: A) => R | Promise<R>
 export type IpcRendererListener<C extends ChannelMap, A extends readonly unknown[]> = (event: IpcRendererEvent<C>, ...args: A) => unknown
 
 /** The main side. An EventEmitter whose event names are channels, plus invoke handlers. */
 export interface IpcMain<C extends ChannelMap = UntypedChannels> extends EventEmitter {
-  on<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
-  addListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
-  once<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
-  prependListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
-  prependOnceListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
-  off<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
-  removeListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>>): this
+  on<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>, C>): this
+  addListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>, C>): this
+  once<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>, C>): this
+  prependListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>, C>): this
+  prependOnceListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>, C>): this
+  off<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>, C>): this
+  removeListener<K extends ChannelName<C>>(channel: K, listener: IpcMainListener<ArgsOf<C, K>, C>): this
   /** Registers the one handler of `channel` for `invoke`. */
-  handle<K extends ChannelName<C>>(channel: K, handler: IpcMainHandler<ArgsOf<C, K>, ResultOf<C, K>>): void
+  handle<K extends ChannelName<C>>(channel: K, handler: IpcMainHandler<ArgsOf<C, K>, ResultOf<C, K>, C>): void
   /** Like handle, removed before its first call. */
-  handleOnce<K extends ChannelName<C>>(channel: K, handler: IpcMainHandler<ArgsOf<C, K>, ResultOf<C, K>>): void
+  handleOnce<K extends ChannelName<C>>(channel: K, handler: IpcMainHandler<ArgsOf<C, K>, ResultOf<C, K>, C>): void
   removeHandler(channel: ChannelName<C>): void
 }
 
@@ -95,6 +102,18 @@ export interface IpcRenderer<C extends ChannelMap = UntypedChannels> extends Eve
   off<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
   removeListener<K extends ChannelName<C>>(channel: K, listener: IpcRendererListener<C, ArgsOf<C, K>>): this
 }
+
+/**
+ * The stored outcome of a job (a durable `invoke`, or `enqueue` on a handler channel): the
+ * handler's value, or the error it failed with. `T` is the value's type as the caller knows it;
+ * nothing checks it at run time.
+ *
+ * @example
+ * const outcome = broker.jobResult<number>(id)
+ * if (outcome?.ok) console.log(outcome.value + 1)
+ * else if (outcome) console.error(outcome.error)
+ */
+export type JobResult<T = unknown> = { ok: true; value: T } | { ok: false; error: Error }
 
 /** The main side's handle on one renderer. */
 export interface WebContents<C extends ChannelMap = UntypedChannels> {

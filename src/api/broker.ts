@@ -15,12 +15,11 @@ import { DurableChannels } from './durableChannels.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import { IpcMainImpl } from '../ipc/ipcMain.js'
-import type { JobResult } from './jobs.js'
 import { checkRetention } from './brokerOptions.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
 import { Router } from '../ipc/router.js'
-import type { ArgsOf, ChannelMap, ChannelName, IpcMain, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
+import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobResult, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
 import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
 import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
 import { WebContentsImpl } from '../ipc/webContents.js'
@@ -56,8 +55,16 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
    * `database` (it commits or rolls back with it); without it such an enqueue throws TransactionOpenError.
    */
   enqueue<K extends ChannelName<C>>(channel: K, args: ArgsOf<C, K>, options?: EnqueueOptions): EnqueueResult
-  /** The stored outcome of a durable invoke (a job), by its message id. */
-  jobResult(id: number): JobResult | undefined
+  /**
+   * The stored outcome of a durable invoke (a job), by its message id; undefined when there is none
+   * (not settled yet, never a job, or older than `jobResultRetentionMs`). `T` types the handler's
+   * value as the caller knows it (unknown by default); nothing checks it at run time.
+   *
+   * @example
+   * const outcome = broker.jobResult<number>(id)
+   * if (outcome?.ok) outcome.value // number
+   */
+  jobResult<T = unknown>(id: number): JobResult<T> | undefined
   /**
    * Per durable channel: ready, delayed, in flight, dead, oldest waiting age, and what this broker
    * delivered and failed since it opened. Per renderer: its durable inbox's depth. Per transient
@@ -72,10 +79,10 @@ export type { BrokerStats } from '../protocol/stats.js'
 
 export type { FullBrokerOptions } from './brokerOptions.js'
 
-class BrokerImpl extends EventEmitter {
+class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C> {
   readonly ipcMain: IpcMainImpl
   readonly #router: Router
-  readonly #renderers = new Map<string, InProcessRenderer>()
+  readonly #renderers = new Map<string, InProcessRenderer<C>>()
   readonly #workers = new Map<string, WorkerRendererImpl>()
   readonly #options: FullBrokerOptions
   readonly #durable: DurableChannels
@@ -144,7 +151,7 @@ class BrokerImpl extends EventEmitter {
     return this.#durable.channel(name, options)
   }
 
-  enqueue(channel: string, args: unknown[], options?: EnqueueOptions): EnqueueResult {
+  enqueue(channel: string, args: readonly unknown[], options?: EnqueueOptions): EnqueueResult {
     this.#assertOpen()
     assertChannel(channel)
     if (!Array.isArray(args)) throw new InvalidArgumentError('Expected args to be an array of arguments')
@@ -152,10 +159,11 @@ class BrokerImpl extends EventEmitter {
     return this.#durable.publish(null, channel, args, options)
   }
 
-  jobResult(id: number): JobResult | undefined {
+  jobResult<T = unknown>(id: number): JobResult<T> | undefined {
     this.#assertOpen()
     if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
-    return this.#durable.jobResult(id)
+    // The value is whatever the handler returned, decoded from the store: T is the caller's word for it.
+    return this.#durable.jobResult(id) as JobResult<T> | undefined
   }
 
   stats(): BrokerStats {
@@ -186,13 +194,13 @@ class BrokerImpl extends EventEmitter {
     return this.#renderers.get(id) ?? this.#workers.get(id)
   }
 
-  createRenderer(options: RendererOptions = {}): InProcessRenderer {
+  createRenderer(options: RendererOptions = {}): InProcessRenderer<C> {
     this.#assertOpen()
     assertRendererOptions(options)
     if (options.id !== undefined && (this.#renderers.has(options.id) || this.#workers.has(options.id))) {
       throw new InvalidArgumentError(`A renderer with id '${options.id}' is already open`)
     }
-    const renderer = new InProcessRenderer(options, {
+    const renderer = new InProcessRenderer<C>(options, {
       router: this.#router,
       invokeTimeoutMs: this.#options.invokeTimeoutMs,
       inspect: this.#options.inspect,
@@ -252,7 +260,7 @@ class BrokerImpl extends EventEmitter {
     this.ipcMain.stopActors()
   }
 
-  #sendDurable(rendererId: string, channel: string, args: unknown[]): boolean {
+  #sendDurable(rendererId: string, channel: string, args: readonly unknown[]): boolean {
     if (!this.#durable.isDurable(channel)) return false
     this.#durable.sendToInbox(rendererId, channel, args)
     return true
@@ -289,5 +297,5 @@ class BrokerImpl extends EventEmitter {
  */
 export function createBroker<C extends ChannelMap = UntypedChannels>(options: FullBrokerOptions = {}): Broker<C> {
   assertBrokerOptions(options)
-  return new BrokerImpl(options) as unknown as Broker<C>
+  return new BrokerImpl<C>(options)
 }

@@ -19,7 +19,7 @@ import { toChannelConfig } from './channelOptions.js'
 import { parseEnqueueOptions } from './enqueueOptions.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import { invokeOutcome, toJobResult } from './jobs.js'
-import type { JobResult } from './jobs.js'
+import type { JobResult } from '../types.js'
 
 export interface DurableHooks extends DispatcherHooks {
   ipcMain: IpcMainImpl

@@ -2,9 +2,7 @@
 // invoke caller's rejection (Electron's message, plus the original's name, code and fields).
 import { invokeRejection } from '../ipc/invokeErrors.js'
 import type { StoredOutcome } from '../protocol/jobOutcome.js'
-
-/** A stored job outcome as the broker returns it. */
-export type JobResult = { ok: true; value: unknown } | { ok: false; error: Error }
+import type { JobResult } from '../types.js'
 
 /**
  * A stored outcome as `broker.jobResult(id)` returns it (a failure reads `Job <id> failed: ...`),

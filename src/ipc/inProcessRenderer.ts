@@ -13,35 +13,36 @@ import { IpcRendererImpl } from './ipcRenderer.js'
 import type { RendererTransport } from './ipcRenderer.js'
 import type { InvokeResult, Router } from './router.js'
 import { cloneArgs, cloneValue } from './clone.js'
-import type { Renderer, WebContents } from '../types.js'
+import type { ChannelMap, Renderer, UntypedChannels } from '../types.js'
 import { WebContentsImpl } from './webContents.js'
 
-export interface RendererContext {
+export interface RendererContext<C extends ChannelMap = UntypedChannels> {
   router: Router
   invokeTimeoutMs: number | undefined
   inspect: ((event: InspectionEvent) => void) | undefined
   onListenerError: (error: unknown, channel: string) => void
   /** Lets durable channels take a webContents.send; true when taken. */
-  sendDurable: (rendererId: string, channel: string, args: unknown[]) => boolean
+  sendDurable: (rendererId: string, channel: string, args: readonly unknown[]) => boolean
   onListenersChanged: (rendererId: string, channel: string) => void
-  onClosed: (renderer: InProcessRenderer) => void
+  onClosed: (renderer: InProcessRenderer<C>) => void
 }
 
-export class InProcessRenderer implements Renderer, InboxEndpoint {
+// Generic in the channel map only for its ipcRenderer's types; every renderer is the same at run time.
+export class InProcessRenderer<C extends ChannelMap = UntypedChannels> implements Renderer<C>, InboxEndpoint {
   readonly id: string
-  readonly ipcRenderer: IpcRendererImpl
-  readonly webContents: WebContents
+  readonly ipcRenderer: IpcRendererImpl<C>
+  readonly webContents: WebContentsImpl
   readonly #actor: RendererActor
   readonly #toMain = new DeferredQueue()
   readonly #toRenderer = new DeferredQueue()
-  readonly #context: RendererContext
+  readonly #context: RendererContext<C>
   /** Rejecters of invokes and durable deliveries not settled yet: a close settles them. */
   readonly #pending = new Set<(error: Error) => void>()
 
-  constructor(options: { id?: string | undefined; allow?: readonly string[] | undefined }, context: RendererContext) {
+  constructor(options: { id?: string | undefined; allow?: readonly string[] | undefined }, context: RendererContext<C>) {
     this.id = options.id ?? randomUUID()
     this.#context = context
-    this.ipcRenderer = new IpcRendererImpl(this.#transport(), {
+    this.ipcRenderer = new IpcRendererImpl<C>(this.#transport(), {
       id: this.id,
       allow: options.allow,
       onListenerError: context.onListenerError,

@@ -7,8 +7,10 @@ import { HandlerExistsError } from '../errors.js'
 import { startListenerActor } from '../actors/listenerActor.js'
 import type { CallOutcome, ListenerActor } from '../actors/listenerActor.js'
 import { assertChannel, assertFunction } from './validation.js'
+import type { ChannelMap, IpcMain } from '../types.js'
 
-type Listener = (...args: unknown[]) => unknown
+// Node's own listener type, so the overrides stay assignable to the typed public interface, IpcMain<C>.
+type Listener = Parameters<EventEmitter['on']>[1]
 
 interface HandlerEntry {
   fn: Listener
@@ -24,7 +26,9 @@ export interface IpcMainHooks {
   onListenersChanged?: (channel: string) => void
 }
 
-export class IpcMainImpl extends EventEmitter {
+// Loose on purpose: it takes any listener on any channel, so it is every map's IpcMain<C> at once
+// (the broker checks that for its own C); checked here against the map without `any` in it.
+export class IpcMainImpl extends EventEmitter implements IpcMain<ChannelMap> {
   readonly #hooks: IpcMainHooks
   /** channel -> raw listener (a once wrapper for once) -> its actors, one per registration. */
   readonly #actors = new Map<string | symbol, Map<Listener, ListenerActor[]>>()

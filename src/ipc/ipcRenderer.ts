@@ -3,12 +3,13 @@
 import { EventEmitter } from 'node:events'
 import { ChannelNotAllowedError, ContextReleasedError } from '../errors.js'
 import { assertChannel } from './validation.js'
+import type { ArgsOf, ChannelMap, ChannelName, IpcRenderer, ResultOf, UntypedChannels } from '../types.js'
 
 /** What carries one renderer's messages to the main side. Arguments arrive unvalidated and uncloned. */
 export interface RendererTransport {
-  send(channel: string, args: unknown[]): void
-  sendSync(channel: string, args: unknown[]): unknown
-  invoke(channel: string, args: unknown[]): Promise<unknown>
+  send(channel: string, args: readonly unknown[]): void
+  sendSync(channel: string, args: readonly unknown[]): unknown
+  invoke(channel: string, args: readonly unknown[]): Promise<unknown>
 }
 
 export interface IpcRendererOptions {
@@ -23,7 +24,9 @@ export interface IpcRendererOptions {
 // Node's own listener type, so the overrides stay assignable to the typed public interface.
 type Listener = Parameters<EventEmitter['on']>[1]
 
-export class IpcRendererImpl extends EventEmitter {
+// Generic in the channel map only for the types it hands out (results, event.sender): at run time
+// every renderer is the same, and a map is the application's word for what its channels carry.
+export class IpcRendererImpl<C extends ChannelMap = UntypedChannels> extends EventEmitter implements IpcRenderer<C> {
   readonly #transport: RendererTransport
   readonly #id: string
   readonly #allow: ReadonlySet<string> | undefined
@@ -72,21 +75,22 @@ export class IpcRendererImpl extends EventEmitter {
     return this
   }
 
-  send(channel: string, ...args: unknown[]): void {
+  send(channel: string, ...args: readonly unknown[]): void {
     this.#check(channel)
     this.#transport.send(channel, args)
   }
 
-  sendSync(channel: string, ...args: unknown[]): unknown {
+  // The answer comes off the transport as whatever the listener assigned: its type is the map's claim.
+  sendSync<K extends ChannelName<C>>(channel: K, ...args: ArgsOf<C, K>): ResultOf<C, K> {
     this.#check(channel)
-    return this.#transport.sendSync(channel, args)
+    return this.#transport.sendSync(channel, args) as ResultOf<C, K>
   }
 
-  invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+  invoke<K extends ChannelName<C>>(channel: K, ...args: ArgsOf<C, K>): Promise<ResultOf<C, K>> {
     // Never throws: every failure, a bad channel included, rejects.
     try {
       this.#check(channel)
-      return this.#transport.invoke(channel, args)
+      return this.#transport.invoke(channel, args) as Promise<ResultOf<C, K>>
     } catch (error) {
       return Promise.reject(error)
     }

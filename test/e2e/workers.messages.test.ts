@@ -25,6 +25,13 @@ describe('invoke from a worker renderer', () => {
     await expect(remote.ok('invoke', { channel: 'add', args: [1, 2] })).resolves.toEqual({ value: 3 })
   })
 
+  it('resolves the same through typedIpcRenderer(), which is the same ipcRenderer', async () => {
+    const broker = newBroker()
+    broker.ipcMain.handle('add', async (_event, a: number, b: number) => a + b)
+    const remote = spawnRemote(broker)
+    await expect(remote.ok('typedInvoke', { channel: 'add', args: [1, 2] })).resolves.toEqual({ same: true, value: 3 })
+  })
+
   it("rejects exactly as in-process: Electron's text plus the original's name, code and fields", async () => {
     const broker = newBroker()
     broker.ipcMain.handle('fails', () => {

@@ -166,7 +166,7 @@ export function toWireError(err: unknown): WireError {
     let any = false
     for (const key of Object.keys(err)) {
       if (key === 'code' || key === 'message' || key === 'stack' || key === 'name') continue
-      const value = safeClone((err as unknown as Record<string, unknown>)[key])
+      const value = safeClone((err as Error & Record<string, unknown>)[key])
       if (value === undefined) continue
       fields[key] = value
       any = true

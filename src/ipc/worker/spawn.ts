@@ -10,7 +10,7 @@ import type { WorkerSetup } from './protocol.js'
 // one creation, so `workerData` stays exactly the user's and no other Worker sees the setup.
 export function spawnWithSetup(script: string | URL, options: WorkerOptions, setup: WorkerSetup): Worker {
   const previous = getEnvironmentData(SETUP_KEY)
-  setEnvironmentData(SETUP_KEY, setup as unknown as Parameters<typeof setEnvironmentData>[1])
+  setEnvironmentData(SETUP_KEY, setup)
   try {
     return new Worker(script, options)
   } catch (err) {

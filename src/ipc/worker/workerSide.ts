@@ -73,7 +73,7 @@ class WorkerTransport implements RendererTransport {
     this.#ipcRenderer = ipcRenderer
   }
 
-  send(channel: string, args: unknown[]): void {
+  send(channel: string, args: readonly unknown[]): void {
     // A channel declared durable on main a moment ago may not be known here yet (the news is on its
     // way on #port): such a send goes the transient way below, and main, which knows the channel is
     // durable, stores it on receipt. It is then stored after send returned, and a store error goes to
@@ -82,7 +82,7 @@ class WorkerTransport implements RendererTransport {
     postChecked(this.#port, [ToMainKind.send, channel, ...args] satisfies ToMain, args, 'args')
   }
 
-  sendSync(channel: string, args: unknown[]): unknown {
+  sendSync(channel: string, args: readonly unknown[]): unknown {
     const status = this.#roundTrip(ToMainKind.sync, channel, args)
     switch (status) {
       case SyncStatus.ok:
@@ -105,7 +105,7 @@ class WorkerTransport implements RendererTransport {
   // The durable contract holds in a worker too: the message is in SQLite when send returns, and a
   // store error (QueueFullError, MessageTooLargeError, StoreError) is thrown here, at the call.
   // So a durable send is a blocking round trip, as sendSync is, answered once main stored it.
-  #sendDurable(channel: string, args: unknown[]): void {
+  #sendDurable(channel: string, args: readonly unknown[]): void {
     const status = this.#roundTrip(ToMainKind.durableSend, channel, args)
     switch (status) {
       case SyncStatus.stored:
@@ -124,7 +124,7 @@ class WorkerTransport implements RendererTransport {
 
   // Posts a request main answers on the sync port and blocks this thread until it did (or until
   // syncTimeoutMs, then returns TIMED_OUT). The handshake is described in protocol.ts.
-  #roundTrip(kind: typeof ToMainKind.sync | typeof ToMainKind.durableSend, channel: string, args: unknown[]): SyncStatus | typeof TIMED_OUT {
+  #roundTrip(kind: typeof ToMainKind.sync | typeof ToMainKind.durableSend, channel: string, args: readonly unknown[]): SyncStatus | typeof TIMED_OUT {
     const seq = (this.#syncSeq = this.#syncSeq >= 0x7fffffff ? 1 : this.#syncSeq + 1)
     const sync = this.#sync
     // Waiting for `seq` before main can see the request, so main can always claim its answer.
@@ -152,7 +152,7 @@ class WorkerTransport implements RendererTransport {
     return Atomics.load(sync, SYNC_STATUS) as SyncStatus
   }
 
-  invoke(channel: string, args: unknown[]): Promise<unknown> {
+  invoke(channel: string, args: readonly unknown[]): Promise<unknown> {
     const id = ++this.#invokeSeq
     postChecked(this.#port, [ToMainKind.invoke, id, channel, ...args] satisfies ToMain, args, 'args')
     return new Promise<unknown>((resolve, reject) => {
