@@ -153,7 +153,7 @@ describe('dead', () => {
       expect.objectContaining({ id: 1, channel: 'jobs', subscription: 'main', kind: 'message', attempts: 1, sender: null }),
     ])
     expect(json[0]!.lastError).toMatch(/^Error: failed .*\n {4}at somewhere/)
-    expect(json[0]!.args).toMatch(/^\[ \{ order: 0/)
+    expect(json[0]!.args).toEqual([{ order: 0, lines: ['a', 'b'], deep: { a: { b: { c: { d: 1 } } } } }])
     expect('undecodable' in json[0]!).toBe(false)
   })
 
@@ -170,7 +170,7 @@ describe('dead', () => {
 
     const json = JSON.parse((await runCli(['dead', path, '--json'])).stdout) as Array<Record<string, unknown>>
     expect(json.map((d) => [d.id, typeof d.undecodable])).toEqual([[1, 'undefined'], [2, 'string'], [3, 'undefined']])
-    expect(json[1]!.args).toBe(`<undecodable: ${String(json[1]!.undecodable)}>`)
+    expect(json[1]!.args).toBeNull()
     expect(json[1]!.sender).toBeNull()
   })
 })
@@ -188,11 +188,11 @@ describe('tail', () => {
     const json = await runCli(['tail', path, '--existing', '--json', '--count', '5'])
     const messages = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(messages.map((m) => [m.channel, m.subscription, m.args])).toEqual([
-      ['jobs', 'main', "[ 'first' ]"],
-      ['jobs', 'main', "[ 'second' ]"],
-      ['jobs', 'main', "[ 'later' ]"],
-      ['notice', 'renderer:window-1', "[ 'one' ]"],
-      ['notice', 'renderer:window-1', "[ 'two' ]"],
+      ['jobs', 'main', ['first']],
+      ['jobs', 'main', ['second']],
+      ['jobs', 'main', ['later']],
+      ['notice', 'renderer:window-1', ['one']],
+      ['notice', 'renderer:window-1', ['two']],
     ])
   })
 
@@ -208,7 +208,7 @@ describe('tail', () => {
     const json = await runCli(['tail', path, 'jobs', '--existing', '--json', '--count', '2'])
     const messages = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(messages.map((m) => [m.id, typeof m.undecodable])).toEqual([[4, 'undefined'], [5, 'string']])
-    expect(messages[1]!.args).toBe(`<undecodable: ${String(messages[1]!.undecodable)}>`)
+    expect(messages[1]!.args).toBeNull()
   })
 
   it('refuses a channel the database does not have', async () => {
