@@ -7,6 +7,7 @@ import { openForReading, operationFailure, requireChannel } from './database.js'
 import { count, decode, duration, firstLine, preview, table, truncate } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
+import { argsToJson } from './jsonArgs.js'
 
 export const deadHelp = `Usage: durable-ipc dead <db> [channel] [options]
 
@@ -19,8 +20,11 @@ Replay or purge them with 'durable-ipc replay' / 'purge'.
 Options:
   --limit <n>        show at most n (default 50)
   --after <id>       start after this id (the next page)
-  --json             print JSON: the whole last error, and the preview of the arguments
-                     (and 'undecodable', the reason, for a payload that cannot be decoded)
+  --json             print JSON: the whole last error, and the arguments as JSON values;
+                     a value JSON cannot hold (undefined, NaN, a BigInt, a Date, a Map,
+                     bytes, a repeated object...) is tagged: {"$type":"Date","value":"..."}
+                     (see the README). A payload that cannot be decoded has args null and
+                     'undecodable', the reason
   -h, --help         show this help`
 
 const spec: CommandSpec = {
@@ -80,8 +84,8 @@ export async function deadCommand(argv: readonly string[], io: CliIo): Promise<n
         failedAt: row.failedAt,
         lastError: row.lastError,
         sender: decoded.ok ? decoded.envelope.sender : null,
-        args: preview(decoded, 1000),
-        // Only for a payload that cannot be decoded: why (args then reads `<undecodable: ...>`).
+        args: decoded.ok ? argsToJson(decoded.envelope.args) : null,
+        // Only for a payload that cannot be decoded: why (args is then null).
         undecodable: decoded.ok ? undefined : decoded.error,
       }
     })

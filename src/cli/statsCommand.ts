@@ -2,7 +2,7 @@
 // JSON, once or refreshed until Ctrl-C.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { summarizeStats } from '../protocol/stats.js'
-import type { StoredStats } from '../protocol/stats.js'
+import type { DurableChannelStats, RendererInboxStats } from '../protocol/stats.js'
 import type { Store } from '../store/index.js'
 import { flag, integerOption, parseCommand, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
@@ -19,7 +19,10 @@ readonly: safe while the application runs. In a directory it cannot write (a rea
 it reads the file as immutable: as it is when the command starts, also with --watch.
 
 Options:
-  --json             print JSON instead of a table
+  --json             print JSON instead of a table: the shape of broker.stats() ({ at,
+                     durable, renderers, transient }, plus path), with null for what only a
+                     running broker knows: each channel's delivered and failed (counts since
+                     that broker opened), each renderer's open, and transient (listeners)
   --watch            refresh until Ctrl-C (JSON: one object per line)
   --interval <ms>    time between refreshes with --watch (default 1000)
   --count <n>        with --watch: stop after n refreshes
@@ -36,10 +39,16 @@ const spec: CommandSpec = {
   },
 }
 
-/** What `--json` prints: the database's part of broker.stats(). */
-interface StatsJson extends StoredStats {
+/**
+ * What `--json` prints: broker.stats()'s shape, every key there, null where only the running broker
+ * could tell (its counts since it opened, its open renderers, its transient listeners).
+ */
+interface StatsJson {
   path: string
   at: number
+  durable: Record<string, Omit<DurableChannelStats, 'delivered' | 'failed'> & { delivered: null; failed: null }>
+  renderers: Record<string, Omit<RendererInboxStats, 'open'> & { open: null }>
+  transient: null
 }
 
 /**
@@ -82,11 +91,16 @@ function help(io: CliIo): number {
 
 function read(store: Store, path: string): StatsJson {
   const at = Date.now()
+  let stored: ReturnType<typeof summarizeStats>
   try {
-    return { path, at, ...summarizeStats(store.stats(at), at) }
+    stored = summarizeStats(store.stats(at), at)
   } catch (err) {
     throw operationFailure(err)
   }
+  const stats: StatsJson = { path, at, durable: {}, renderers: {}, transient: null }
+  for (const [name, channel] of Object.entries(stored.channels)) stats.durable[name] = { ...channel, delivered: null, failed: null }
+  for (const [id, inbox] of Object.entries(stored.renderers)) stats.renderers[id] = { ...inbox, open: null }
+  return stats
 }
 
 function render(io: CliIo, stats: StatsJson, watch: boolean): void {
@@ -95,7 +109,7 @@ function render(io: CliIo, stats: StatsJson, watch: boolean): void {
   if (watch && io.stdout.isTTY) io.stdout.write('\x1b[H\x1b[2J')
   if (watch) lines.push(`${stats.path}  ${timestamp(stats.at)}${io.stdout.isTTY ? '  (Ctrl-C to stop)' : ''}`, '')
 
-  const channels = Object.entries(stats.channels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const channels = Object.entries(stats.durable).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   if (channels.length === 0) {
     lines.push(`No durable channels in ${stats.path}.`)
   } else {

@@ -9,6 +9,7 @@ import { openForReading, operationFailure, requireChannel } from './database.js'
 import { decode, duration, preview } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
+import { argsToJson } from './jsonArgs.js'
 
 export const tailHelp = `Usage: durable-ipc tail <db> [channel] [options]
 
@@ -19,7 +20,8 @@ mount) it reads the file as immutable, as it is when it starts: nothing new show
 
 Options:
   --existing         first print the messages already waiting
-  --json             one JSON object per line
+  --json             one JSON object per line, the arguments as JSON values (tagged as in
+                     'dead --json' where JSON cannot hold them; null when undecodable)
   --count <n>        stop after n messages
   --interval <ms>    how often to look (default 100)
   -h, --help         show this help`
@@ -124,7 +126,7 @@ function toJson(message: StoredMessage): string {
     visibleAt: message.visibleAt,
     attempts: message.attempts,
     sender: decoded.ok ? decoded.envelope.sender : null,
-    args: preview(decoded, 1000),
+    args: decoded.ok ? argsToJson(decoded.envelope.args) : null,
     undecodable: decoded.ok ? undefined : decoded.error,
   })
 }

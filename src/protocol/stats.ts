@@ -54,7 +54,7 @@ export interface RendererInboxStats {
   depth: number
   /** Depth per durable channel that has an inbox for this renderer. */
   channels: Record<string, number>
-  /** A renderer with this id is open in this broker (always false from the command line). */
+  /** A renderer with this id is open in this broker (`stats --json` on the command line: null). */
   open: boolean
 }
 

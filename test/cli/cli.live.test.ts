@@ -41,7 +41,7 @@ const statsOf = async (path: string) => {
   const { code, stdout, stderr } = await runCli(['stats', path, '--json'])
   expect(stderr).toBe('')
   expect(code).toBe(0)
-  return (JSON.parse(stdout) as { channels: Record<string, { ready: number; inFlight: number; dead: number }> }).channels['jobs']!
+  return (JSON.parse(stdout) as { durable: Record<string, { ready: number; inFlight: number; dead: number }> }).durable['jobs']!
 }
 
 describe('while another process consumes', () => {
