@@ -1,6 +1,7 @@
 // durable-ipc's public API, and nothing else.
 export { createBroker } from './api/broker.js'
-export type { Broker, FullBrokerOptions as CreateBrokerOptions } from './api/broker.js'
+export type { Broker } from './api/broker.js'
+export type { BrokerOptions, CreateBrokerOptions } from './api/brokerOptions.js'
 export type { BrokerStats, DurableChannelStats, RendererInboxStats, TransientChannelStats } from './protocol/stats.js'
 export type { ChannelStats } from './protocol/stats.js'
 export { diagnosticChannels } from './api/diagnostics.js'
@@ -9,7 +10,6 @@ export type { WorkerRenderer } from './ipc/worker/mainSide.js'
 export type { SpawnRendererOptions } from './types.js'
 export type {
   ArgsOf,
-  BrokerOptions,
   ChannelMap,
   ChannelName,
   ChannelSpec,

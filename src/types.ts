@@ -139,12 +139,6 @@ export interface Renderer<C extends ChannelMap = UntypedChannels> {
   close(): void
 }
 
-export interface BrokerOptions {
-  /** Rejects an invoke that has not settled after this many ms. Default: never, as Electron. */
-  invokeTimeoutMs?: number
-  /** How long a worker renderer's sendSync waits for event.returnValue before ERR_IPC_SYNC_TIMEOUT. Default 30000. */
-  syncTimeoutMs?: number
-}
 
 /**
  * Options of `broker.spawnRenderer()`.

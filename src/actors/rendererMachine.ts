@@ -9,7 +9,7 @@ export interface RendererInput {
   /** Hands one message to the renderer's listeners. */
   dispatch: (channel: string, args: unknown[]) => void
   /** Hands one durable message to the renderer's listeners; settles when they are done. */
-  dispatchDurable: (channel: string, args: unknown[]) => Promise<void> | undefined
+  deliverDurable: (channel: string, args: unknown[]) => Promise<void> | undefined
   /** Called once, on the way into `closed`. */
   onClosed: () => void
 }
@@ -25,12 +25,12 @@ export const rendererMachine = setup({
     dispatch: ({ context, event }) => {
       if (event.type === 'message') context.dispatch(event.channel, event.args)
     },
-    dispatchDurable: ({ context, event }) => {
+    deliverDurable: ({ context, event }) => {
       if (event.type !== 'durable') return
       // A listener's throw must not stop this actor: it is the delivery's outcome.
       let done: Promise<void> | undefined
       try {
-        done = context.dispatchDurable(event.channel, event.args)
+        done = context.deliverDurable(event.channel, event.args)
       } catch (error) {
         return event.settle({ error, threw: true })
       }
@@ -46,7 +46,7 @@ export const rendererMachine = setup({
     open: {
       on: {
         message: { actions: 'dispatch' },
-        durable: { actions: 'dispatchDurable' },
+        durable: { actions: 'deliverDurable' },
         close: { target: 'closed' },
       },
     },

@@ -5,7 +5,7 @@ import { BrokerClosedError, InvalidArgumentError } from '../errors.js'
 import { defaultBusyTimeoutMs, openSqliteStore } from '../store/index.js'
 import type { StoreOpenOptions } from '../store/index.js'
 import { assertBrokerOptions } from './brokerOptions.js'
-import type { FullBrokerOptions } from './brokerOptions.js'
+import type { CreateBrokerOptions } from './brokerOptions.js'
 import { summarizeStats } from '../protocol/stats.js'
 import type { BrokerStats } from '../protocol/stats.js'
 import type { ChannelHandle } from './channelHandle.js'
@@ -77,21 +77,20 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
 
 export type { BrokerStats } from '../protocol/stats.js'
 
-export type { FullBrokerOptions } from './brokerOptions.js'
 
 class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C> {
   readonly ipcMain: IpcMainImpl
   readonly #router: Router
   readonly #renderers = new Map<string, InProcessRenderer<C>>()
   readonly #workers = new Map<string, WorkerRendererImpl>()
-  readonly #options: FullBrokerOptions
+  readonly #options: CreateBrokerOptions
   readonly #durable: DurableChannels
   readonly #counts = new Map<string, { delivered: number; failed: number }>()
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
   readonly #receiverChannels = new Set<string>()
   readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
 
-  constructor(options: FullBrokerOptions) {
+  constructor(options: CreateBrokerOptions) {
     super()
     this.#options = options
     this.ipcMain = new IpcMainImpl({
@@ -205,7 +204,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       invokeTimeoutMs: this.#options.invokeTimeoutMs,
       inspect: this.#options.inspect,
       onListenerError: (error, channel) => this.reportError(error, channel),
-      sendDurable: (id, channel, args) => this.#sendDurable(id, channel, args),
+      sendToInbox: (id, channel, args) => this.#sendToInbox(id, channel, args),
       onListenersChanged: (id, channel) => this.#durable.inboxChanged(id, channel),
       onClosed: (r) => {
         if (this.#renderers.get(r.id) !== r) return
@@ -230,7 +229,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       invokeTimeoutMs: this.#options.invokeTimeoutMs,
       inspect: this.#options.inspect,
       onListenerError: (error, channel) => this.reportError(error, channel),
-      sendDurable: (id, channel, args) => this.#sendDurable(id, channel, args),
+      sendToInbox: (id, channel, args) => this.#sendToInbox(id, channel, args),
       durableChannels: () => this.#durable.names(),
       onExited: (r) => {
         if (this.#workers.get(r.id) !== r) return
@@ -260,7 +259,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     this.ipcMain.stopActors()
   }
 
-  #sendDurable(rendererId: string, channel: string, args: readonly unknown[]): boolean {
+  #sendToInbox(rendererId: string, channel: string, args: readonly unknown[]): boolean {
     if (!this.#durable.isDurable(channel)) return false
     this.#durable.sendToInbox(rendererId, channel, args)
     return true
@@ -274,7 +273,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     const rendererId = id ?? ''
     return new WebContentsImpl(rendererId, {
       send: (channel, args) => {
-        if (id !== null) this.#sendDurable(id, channel, args)
+        if (id !== null) this.#sendToInbox(id, channel, args)
       },
       isDestroyed: () => true,
     })
@@ -295,7 +294,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
  * broker.ipcMain.handle('add', (event, a, b) => a + b)
  * await broker.createRenderer().ipcRenderer.invoke('add', 1, 2) // 3
  */
-export function createBroker<C extends ChannelMap = UntypedChannels>(options: FullBrokerOptions = {}): Broker<C> {
+export function createBroker<C extends ChannelMap = UntypedChannels>(options: CreateBrokerOptions = {}): Broker<C> {
   assertBrokerOptions(options)
   return new BrokerImpl<C>(options)
 }

@@ -4,10 +4,13 @@ import type { InspectionEvent } from 'xstate'
 import { InvalidArgumentError } from '../errors.js'
 import { assertKnownKeys, optionKeys } from './optionKeys.js'
 import type { OptionHint } from './optionKeys.js'
-import type { BrokerOptions } from '../types.js'
 import { assertOptionalMs } from '../ipc/validation.js'
 
-export interface FullBrokerOptions extends BrokerOptions {
+export interface CreateBrokerOptions {
+  /** Rejects an invoke that has not settled after this many ms. Default: never, as Electron. */
+  invokeTimeoutMs?: number
+  /** How long a worker renderer's sendSync waits for event.returnValue before ERR_IPC_SYNC_TIMEOUT. Default 30000. */
+  syncTimeoutMs?: number
   /** The SQLite file of durable channels. Omitted (and no `database`): an in-memory database. */
   path?: string
   /**
@@ -34,7 +37,7 @@ export interface FullBrokerOptions extends BrokerOptions {
   inspect?: ((event: InspectionEvent) => void) | undefined
 }
 
-export const BROKER_OPTION_KEYS = optionKeys<FullBrokerOptions>()([
+export const BROKER_OPTION_KEYS = optionKeys<CreateBrokerOptions>()([
   'path',
   'database',
   'synchronous',
@@ -79,10 +82,10 @@ const BROKER_HINTS: Record<string, OptionHint> = {
  * @example
  * assertBrokerOptions({ file: 'app.db' }) // InvalidArgumentError: Unknown option 'file' in createBroker options: did you mean 'path'?
  */
-export function assertBrokerOptions(options: unknown): asserts options is FullBrokerOptions {
+export function assertBrokerOptions(options: unknown): asserts options is CreateBrokerOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected options to be an object')
   assertKnownKeys(options, BROKER_OPTION_KEYS, 'createBroker options', BROKER_HINTS)
-  const o = options as FullBrokerOptions
+  const o = options as CreateBrokerOptions
   assertOptionalMs(o.invokeTimeoutMs, 'invokeTimeoutMs')
   assertOptionalMs(o.busyTimeoutMs, 'busyTimeoutMs')
   assertOptionalMs(o.closeTimeoutMs, 'closeTimeoutMs')
@@ -110,3 +113,6 @@ export function checkRetention(ms: unknown): number {
   if (ms === Infinity || (typeof ms === 'number' && Number.isSafeInteger(ms) && ms >= 0)) return ms
   throw new InvalidArgumentError(`Expected jobResultRetentionMs to be a non-negative integer or Infinity, but found ${String(ms)}`)
 }
+
+/** @deprecated The same options: use CreateBrokerOptions. */
+export type BrokerOptions = CreateBrokerOptions

@@ -7,7 +7,7 @@ import { openForReading, operationFailure, requireChannel } from './database.js'
 import { count, decode, duration, firstLine, preview, table, truncate } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
-import { argsToJson } from './jsonArgs.js'
+import { argsToJson } from '../protocol/jsonArgs.js'
 
 export const deadHelp = `Usage: durable-ipc dead <db> [channel] [options]
 

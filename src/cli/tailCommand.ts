@@ -9,7 +9,7 @@ import { openForReading, operationFailure, requireChannel } from './database.js'
 import { decode, duration, preview } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
-import { argsToJson } from './jsonArgs.js'
+import { argsToJson } from '../protocol/jsonArgs.js'
 
 export const tailHelp = `Usage: durable-ipc tail <db> [channel] [options]
 

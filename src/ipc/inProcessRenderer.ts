@@ -22,7 +22,7 @@ export interface RendererContext<C extends ChannelMap = UntypedChannels> {
   inspect: ((event: InspectionEvent) => void) | undefined
   onListenerError: (error: unknown, channel: string) => void
   /** Lets durable channels take a webContents.send; true when taken. */
-  sendDurable: (rendererId: string, channel: string, args: readonly unknown[]) => boolean
+  sendToInbox: (rendererId: string, channel: string, args: readonly unknown[]) => boolean
   onListenersChanged: (rendererId: string, channel: string) => void
   onClosed: (renderer: InProcessRenderer<C>) => void
 }
@@ -50,7 +50,7 @@ export class InProcessRenderer<C extends ChannelMap = UntypedChannels> implement
     })
     this.webContents = new WebContentsImpl(this.id, {
       send: (channel, args) => {
-        if (context.sendDurable(this.id, channel, args)) return
+        if (context.sendToInbox(this.id, channel, args)) return
         if (this.ipcRenderer.released) return
         const copy = cloneArgs(args)
         this.#toRenderer.push(() => this.#actor.send({ type: 'message', channel, args: copy }))
@@ -61,7 +61,7 @@ export class InProcessRenderer<C extends ChannelMap = UntypedChannels> implement
       {
         id: this.id,
         dispatch: (channel, args) => this.ipcRenderer.dispatch(channel, args),
-        dispatchDurable: (channel, args) => this.ipcRenderer.callDurable(channel, args),
+        deliverDurable: (channel, args) => this.ipcRenderer.deliverDurableInline(channel, args),
         onClosed: () => context.onClosed(this),
       },
       context.inspect,

@@ -117,19 +117,19 @@ export class IpcRendererImpl<C extends ChannelMap = UntypedChannels> extends Eve
    * Hands a durable message to this renderer's listeners: resolves when every listener returned (or
    * its promise resolved), rejects with the first failure.
    */
-  dispatchDurable(channel: string, args: readonly unknown[]): Promise<void> {
+  deliverDurable(channel: string, args: readonly unknown[]): Promise<void> {
     try {
-      return Promise.resolve(this.callDurable(channel, args))
+      return Promise.resolve(this.deliverDurableInline(channel, args))
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
   /**
-   * Like dispatchDurable, but tells a synchronous outcome at once: undefined when every listener
+   * Like deliverDurable, but tells a synchronous outcome at once: undefined when every listener
    * returned a plain value, a promise when one returned a promise; throws what a listener threw.
    */
-  callDurable(channel: string, args: readonly unknown[]): Promise<void> | undefined {
+  deliverDurableInline(channel: string, args: readonly unknown[]): Promise<void> | undefined {
     const listeners = this.rawListeners(channel) as Listener[]
     const event = { sender: this, ports: [] as readonly unknown[] }
     let pending: unknown[] | undefined

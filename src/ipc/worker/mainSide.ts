@@ -50,7 +50,7 @@ export interface WorkerRendererContext {
   /** A listener inside the worker threw (reported like a main-side listener's error). */
   onListenerError: (error: unknown, channel: string) => void
   /** Lets durable channels take a webContents.send; true when taken. */
-  sendDurable: (rendererId: string, channel: string, args: readonly unknown[]) => boolean
+  sendToInbox: (rendererId: string, channel: string, args: readonly unknown[]) => boolean
   /** The channels durable now: the worker's sends on them wait until stored. */
   durableChannels: () => readonly string[]
   /** Called once the renderer exited, before its `exit` event. */
@@ -176,7 +176,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
 
   #sendToWorker(channel: string, args: readonly unknown[]): void {
     // A durable channel's message waits in the inbox even for a renderer that is gone, as in-process.
-    if (this.#context.sendDurable(this.id, channel, args)) return
+    if (this.#context.sendToInbox(this.id, channel, args)) return
     if (this.#destroyed) return
     const port = this.#port
     if (port) return postChecked(port, [ToWorkerKind.message, channel, ...args] satisfies ToWorker, args, 'args')

@@ -227,7 +227,7 @@ class WorkerTransport implements RendererTransport {
       this.post([ToMainKind.done, id, toWireError(error), true])
       return
     }
-    ipcRenderer.dispatchDurable(channel, args).then(
+    ipcRenderer.deliverDurable(channel, args).then(
       () => this.post([ToMainKind.done, id, undefined, false]),
       (error: unknown) => this.post([ToMainKind.done, id, toWireError(error), false]),
     )
