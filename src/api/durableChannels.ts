@@ -151,6 +151,6 @@ export class DurableChannels {
   // database.transaction(fn). One made while the application holds a transaction open by hand (BEGIN
   // held across an await) would join it and vanish if it rolls back, after the send returned.
   #refuseOutsideTransaction(channel: string): void {
-    if (this.store.openTransaction() === 'outside') throw new TransactionOpenError(channel)
+    if (this.store.openTransaction?.() === 'outside') throw new TransactionOpenError(channel)
   }
 }

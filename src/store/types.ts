@@ -1,6 +1,20 @@
-// The store's contract: plain data in, plain data out. One implementation today (SQLite, in
-// sqliteStore.ts); a PostgreSQL store behind the same interface is how brokers on several
-// machines will share durable channels later. No actors and no Electron names here.
+// The store's contract: plain data in, plain data out, and nothing of any one database in its
+// shape. One implementation today (SQLite, store/sqlite/); a PostgreSQL store behind the same
+// interface is how brokers on several machines will share durable channels. Every backend passes
+// the contract suite (test/store/contract/). No actors and no Electron names here.
+//
+// Synchronous today, and what may change. Every method answers synchronously now. For a backend
+// that talks to a server, the consumer side will be allowed to complete asynchronously: claim,
+// report, ack, ackWithResult, fail, release, handBack, renew, releaseDeadOwners and nextVisibleAt
+// will return `T | Promise<T>`, and so may the tools' reads and repairs (stats, deadLetters,
+// messagesAfter, deadLettersAfter, lastMessageId, jobResult, replay, purgeDeadLetters,
+// pruneJobResults). A synchronous backend (SQLite) keeps returning plain values, and its callers
+// take them without a detour through a microtask, so it pays nothing for the option. `publish`
+// stays synchronous: a send is stored before it returns (with PostgreSQL, into this process's
+// local SQLite outbox, which a forwarder moves on; see DESIGN.md). So do the probes that are
+// polled (changeToken, mayWrite, openTransaction) and the channel declarations that
+// broker.channel() reads and writes as it returns (declareChannel, getChannel, listChannels,
+// ensureSubscription).
 
 /** Settings of one durable channel, as persisted. */
 export interface ChannelConfig {
@@ -156,7 +170,16 @@ export interface StoreOpenOptions {
   readonly?: boolean
 }
 
-/** Durable persistence. Every method is one transaction (or one read); all are synchronous. */
+/**
+ * Durable persistence. Every method is one transaction (or one read), synchronous for now (see the
+ * header of this file for which ones may become asynchronous, and why publish never will).
+ *
+ * @example
+ * const store: Store = openSqliteStore({ path: 'app.db' })
+ * store.declareChannel('jobs', config)
+ * store.publish({ channel: 'jobs', payload: '"hi"', kind: 'message', visibleAt: Date.now(), now: Date.now() })
+ * const [job] = store.claim('jobs', 'main', owner, Date.now(), config.leaseMs, 1)
+ */
 export interface Store {
   /** Creates or updates a channel and its `main` subscription. */
   declareChannel(name: string, config: ChannelConfig): void
@@ -223,17 +246,41 @@ export interface Store {
 
   /** `now` (epoch ms, default Date.now()) decides ready versus delayed and expired leases: pass the actors' clock. */
   stats(now?: number): SubscriptionStats[]
-  /** Changes whenever another connection commits to the file: a cheap cross-process wake-up probe. */
-  dataVersion(): number
-  /** True while the application holds a transaction open on a shared handle: the broker must not write then. */
-  inTransaction(): boolean
   /**
-   * The application's transaction as this call sees it: `none` (no transaction open), `inside`
-   * (called synchronously inside the application's `database.transaction(fn)`: a publish now joins
-   * it), `outside` (a transaction is open that this call is not part of, e.g. a BEGIN held across
-   * an await: a publish now would join a transaction it was not made in).
+   * The change probe: a token that differs from an earlier one whenever another connection or
+   * process committed to the store in between, so that watchers (idle consumers, the CLI's tail)
+   * look again only then. Compare tokens for equality only. This store's own writes need not
+   * change it (its callers know of them); a change with nothing new only costs the caller a look.
+   * Cheap enough to poll every few milliseconds. SQLite: PRAGMA data_version; PostgreSQL will
+   * count LISTEN/NOTIFY notifications.
+   *
+   * @example
+   * const seen = store.changeToken()
+   * // later: if (store.changeToken() !== seen) look again
    */
-  openTransaction(): 'none' | 'inside' | 'outside'
+  changeToken(): number
+  /**
+   * Whether the broker's own writes (claims, acknowledgements, renewals, sweeps, pruning) may run
+   * now: false while the application holds a transaction open on a handle it shares with the store
+   * (the outbox), since they would join it and roll back with it; they wait until it ends. Always
+   * true for a backend that shares no handle with the application.
+   *
+   * @example
+   * if (store.mayWrite()) store.report(owner, { acks, starts: [] })
+   */
+  mayWrite(): boolean
+  /**
+   * Only for a backend with an outbox (the store writes through the application's own handle;
+   * SQLite's `database` option); others leave it out, which reads as `none` always. The
+   * application's transaction as this call sees it: `none` (no transaction open), `inside` (called
+   * synchronously inside the application's `database.transaction(fn)`: a publish now joins it),
+   * `outside` (a transaction is open that this call is not part of, e.g. a BEGIN held across an
+   * await: a publish now would join a transaction it was not made in).
+   *
+   * @example
+   * if (store.openTransaction?.() === 'outside') throw new TransactionOpenError(channel)
+   */
+  openTransaction?(): 'none' | 'inside' | 'outside'
   /** Closes the database, unless it was handed in by the application. */
   close(): void
 }

@@ -137,8 +137,10 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     lastMessageId: read('read the last message id', () => lastMessageId(s)),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
-    dataVersion: read('read the data version', () => s.dataVersion.get() ?? 0),
-    inTransaction: read('check for a transaction', () => db.inTransaction),
+    // Another connection's commit changes data_version; our own do not.
+    changeToken: read('read the data version', () => s.dataVersion.get() ?? 0),
+    // Our writes are savepoints of any transaction open on the handle: only the application's can be.
+    mayWrite: read('check for a transaction', () => !db.inTransaction),
     // Only when a transaction is open does this look at the stack (the outbox; never our own file).
     openTransaction: () => (!db.inTransaction ? 'none' : insideTransactionFunction() ? 'inside' : 'outside'),
     close() {

@@ -33,14 +33,14 @@ describe('outbox on the application database', () => {
     store.declareChannel('jobs', channelConfig())
     const placeOrder = db.transaction((item: string) => {
       db.prepare('INSERT INTO orders (item) VALUES (?)').run(item)
-      expect(store.inTransaction()).toBe(true)
+      expect(store.mayWrite()).toBe(false)
       store.publish(message('jobs', item, t0))
       throw new Error('payment declined')
     })
     expect(() => placeOrder('book')).toThrow('payment declined')
     expect(db.prepare('SELECT COUNT(*) FROM orders').pluck().get()).toBe(0)
     expect(ready(store)).toBe(0)
-    expect(store.inTransaction()).toBe(false)
+    expect(store.mayWrite()).toBe(true)
   })
 
   it('commits the message with the application transaction', () => {
@@ -89,7 +89,7 @@ describe('outbox on the application database', () => {
     const [m] = store.claim('jobs', 'main', 'h/1/a', t0, 1000, 1)
     expect(typeof id).toBe('number')
     expect(m).toMatchObject({ id, attempt: 1, createdAt: t0 })
-    expect(typeof store.dataVersion()).toBe('number')
+    expect(typeof store.changeToken()).toBe('number')
   })
 
   it('reports a clear error once the application closed its handle', () => {

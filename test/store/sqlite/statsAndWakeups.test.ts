@@ -1,5 +1,5 @@
-// What the broker polls: per-subscription stats, the next visible time, and data_version as a
-// cheap signal that another connection committed.
+// What the broker polls: per-subscription stats, the next visible time, and the change token
+// (PRAGMA data_version) as a cheap signal that another connection committed.
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
@@ -57,17 +57,17 @@ describe('stats', () => {
   })
 })
 
-describe('dataVersion', () => {
+describe('changeToken', () => {
   it('changes when another connection commits, not for our own writes', () => {
     const path = file('version.db')
     const mine = open(path)
     const theirs = open(path)
     mine.declareChannel('jobs', channelConfig())
 
-    const before = mine.dataVersion()
+    const before = mine.changeToken()
     mine.publish(message('jobs', 'own write', t0))
-    expect(mine.dataVersion()).toBe(before)
+    expect(mine.changeToken()).toBe(before)
     theirs.publish(message('jobs', 'their write', t0))
-    expect(mine.dataVersion()).not.toBe(before)
+    expect(mine.changeToken()).not.toBe(before)
   })
 })
