@@ -158,18 +158,6 @@ export interface StoredMessage {
   leased: boolean
 }
 
-export interface StoreOpenOptions {
-  /** A file path or ':memory:'. Ignored when `database` is given. */
-  path?: string
-  /** An already open better-sqlite3 Database owned by the application (the outbox). */
-  database?: unknown
-  /** 'normal' (default) survives a process crash; 'full' also a power loss. */
-  synchronous?: 'normal' | 'full'
-  busyTimeoutMs?: number
-  /** Open for reading only: never creates, migrates or alters the file (the CLI's read commands). */
-  readonly?: boolean
-}
-
 /**
  * Durable persistence. Every method is one transaction (or one read), synchronous for now (see the
  * header of this file for which ones may become asynchronous, and why publish never will).

@@ -11,6 +11,7 @@ import { jobResult, listDeadLetters, pruneJobResults, purgeDeadLetters, replayDe
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
+import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
 import { publish } from './publish.js'
 import { translateError } from './sqliteErrors.js'
@@ -18,7 +19,7 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { PublishInput, ReportInput, Store, StoreOpenOptions } from '../types.js'
+import type { PublishInput, ReportInput, Store } from '../types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
