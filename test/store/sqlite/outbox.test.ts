@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { UnknownChannelError } from '../../../src/errors.js'
 import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
@@ -102,5 +103,27 @@ describe('outbox on the application database', () => {
 
   it('rejects something that is not a better-sqlite3 handle', () => {
     expect(() => openSqliteStore({ database: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }))
+  })
+})
+
+describe('the publish path reads channel settings fresh when they may have changed', () => {
+  it('forgets a declaration that the application rolled back (outbox)', () => {
+    const db = new Database(file('app.db'))
+    const store = openSqliteStore({ database: db })
+    try {
+      store.declareChannel('kept', channelConfig())
+      store.publish(message('kept', 'a', t0))
+      const declareThenFail = db.transaction(() => {
+        store.declareChannel('gone', channelConfig())
+        store.publish(message('gone', 'a', t0))
+        throw new Error('rolled back')
+      })
+      expect(declareThenFail).toThrow('rolled back')
+      expect(() => store.publish(message('gone', 'b', t0))).toThrow(UnknownChannelError)
+      expect(store.publish(message('kept', 'b', t0)).duplicate).toBe(false)
+    } finally {
+      store.close()
+      db.close()
+    }
   })
 })
