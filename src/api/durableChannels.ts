@@ -100,7 +100,8 @@ export class DurableChannels {
     const payload = encodeEnvelope(null, args)
     this.#refuseOutsideTransaction(channel)
     const now = Date.now()
-    this.#dispatcher.publish({ channel, subscription: inboxOf(rendererId), payload, kind: 'message', visibleAt: now, now })
+    // fanOut false: the inbox gets only what is sent to this renderer, not the channel's other sends.
+    this.#dispatcher.publish({ channel, subscription: inboxOf(rendererId), fanOut: false, payload, kind: 'message', visibleAt: now, now })
     this.inboxChanged(rendererId, channel)
   }
 

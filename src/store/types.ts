@@ -1,7 +1,8 @@
 // The store's contract: plain data in, plain data out, and nothing of any one database in its
 // shape. One implementation today (SQLite, store/sqlite/); a PostgreSQL store behind the same
 // interface is how brokers on several machines will share durable channels. Every backend passes
-// the contract suite (test/store/contract/). No actors and no Electron names here.
+// the contract suite (test/store/contract/). No actors and no Electron names here: which
+// subscriptions a publish without one reaches is data (a subscription's `fanOut`), not a name.
 //
 // Synchronous today, and what may change. Every method answers synchronously now. For a backend
 // that talks to a server, the consumer side will be allowed to complete asynchronously: claim,
@@ -47,11 +48,16 @@ export type MessageKind = 'message' | 'invoke'
 export interface PublishInput {
   channel: string
   /**
-   * The subscription the message is for: `main` for the channel's main-side subscription,
-   * `renderer:<id>` for a renderer's durable inbox. A publish without one goes to every
-   * subscription of the channel whose name does not start with `renderer:`.
+   * The one subscription the message is for, created if new. Without it the message goes to every
+   * fan-out subscription of the channel (`main`, and any other created with `fanOut` true).
    */
   subscription?: string
+  /**
+   * Only with `subscription`, and only when this publish creates it: whether the new subscription
+   * is a fan-out one (also receives the channel's publishes without a subscription). Default true,
+   * as for `ensureSubscription`. An inbox that gets only what is addressed to it passes false.
+   */
+  fanOut?: boolean
   payload: Payload
   kind: MessageKind
   /** Idempotency key: while a message with this key is pending on the subscription, no second one is stored. */
@@ -158,6 +164,15 @@ export interface StoredMessage {
   leased: boolean
 }
 
+/** How a subscription takes part in its channel's publishes. */
+export interface SubscriptionOptions {
+  /**
+   * True (the default): it receives every publish of the channel without a subscription, as
+   * `main` does. False: only messages published to it by name (an inbox).
+   */
+  fanOut?: boolean
+}
+
 /**
  * Durable persistence. Every method is one transaction (or one read), synchronous for now (see the
  * header of this file for which ones may become asynchronous, and why publish never will).
@@ -169,12 +184,19 @@ export interface StoredMessage {
  * const [job] = store.claim('jobs', 'main', owner, Date.now(), config.leaseMs, 1)
  */
 export interface Store {
-  /** Creates or updates a channel and its `main` subscription. */
+  /** Creates or updates a channel and its `main` subscription (a fan-out one). */
   declareChannel(name: string, config: ChannelConfig): void
   getChannel(name: string): ChannelConfig | undefined
   listChannels(): Array<{ name: string; config: ChannelConfig }>
-  /** Ensures a subscription row exists (e.g. `renderer:<id>` for an inbox). */
-  ensureSubscription(channel: string, subscription: string): void
+  /**
+   * Ensures the subscription exists, and is a fan-out one or not as `fanOut` says (default true:
+   * it receives the channel's publishes without a subscription). Throws UnknownChannelError for an
+   * undeclared channel.
+   *
+   * @example
+   * store.ensureSubscription('notice', 'inbox-7', { fanOut: false }) // gets only what is sent to it
+   */
+  ensureSubscription(channel: string, subscription: string, options?: SubscriptionOptions): void
 
   /** Stores a message (one transaction, a savepoint inside an open application transaction). Enforces maxMessageBytes and maxDepth. */
   publish(input: PublishInput): PublishResult

@@ -19,7 +19,7 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { PublishInput, ReportInput, Store } from '../types.js'
+import type { PublishInput, ReportInput, Store, SubscriptionOptions } from '../types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -89,8 +89,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     declareChannel: write('declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
     getChannel: read('read a channel', (name: string) => channels.get(name)),
     listChannels: read('list channels', () => channels.list()),
-    ensureSubscription: write('create a subscription', (channel: string, subscription: string) =>
-      channels.ensureSubscription(channel, subscription, Date.now()),
+    ensureSubscription: write('create a subscription', (channel: string, subscription: string, options?: SubscriptionOptions) =>
+      channels.ensureSubscription(channel, subscription, options?.fanOut ?? true, Date.now()),
     ),
 
     // At top level the transaction is the store's own: the channel cache may be used.

@@ -145,7 +145,7 @@ describe.each(backends)('$name store', (backend) => {
       const mine = newOwnerId()
       const theirs = newOwnerId()
       leaseOneEach([mine, theirs])
-      store.publish(message('jobs', 'inbox', t0, { subscription: 'renderer:w1' }))
+      store.publish(message('jobs', 'inbox', t0, { subscription: 'renderer:w1', fanOut: false }))
       store.claim('jobs', 'renderer:w1', mine, t0, 60_000, 1)
 
       expect(store.release(mine, t0 + 5, 'renderer:w1')).toBe(1)

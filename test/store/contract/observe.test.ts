@@ -20,7 +20,7 @@ describe.each(backends)('$name store', (backend) => {
       expect(store.lastMessageId()).toBe(0)
       const a = store.publish(message('jobs', 'a', t0, { key: 'k' })).id
       const b = store.publish(message('mail', 'b', t0 + 1, { visibleAt: t0 + 500 })).id
-      const c = store.publish(message('jobs', 'c', t0 + 2, { subscription: 'renderer:w1' })).id
+      const c = store.publish(message('jobs', 'c', t0 + 2, { subscription: 'renderer:w1', fanOut: false })).id
       store.claim('jobs', 'main', 'h/1/a', t0 + 3, 1000, 1)
 
       const reader = database.open({ readonly: true })
@@ -75,7 +75,7 @@ describe.each(backends)('$name store', (backend) => {
       store.publish(message('jobs', 'a', t0))
       store.publish(message('jobs', 'b', t0))
       store.publish(message('notice', 'c', t0))
-      store.publish(message('notice', 'd', t0, { subscription: 'renderer:w1' }))
+      store.publish(message('notice', 'd', t0, { subscription: 'renderer:w1', fanOut: false }))
       for (const [channel, subscription] of [['jobs', 'main'], ['notice', 'main'], ['notice', 'renderer:w1']] as const) {
         for (const m of store.claim(channel, subscription, 'h/1/a', t0, 1000, 10)) store.fail({ id: m.id, owner: 'h/1/a', error: 'x', retryAt: null, now: t0 })
       }

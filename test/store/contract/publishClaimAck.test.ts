@@ -104,7 +104,7 @@ describe.each(backends)('$name store: publish, claim, ack', (backend) => {
   })
 
   it('keeps subscriptions apart: an inbox publish is not seen by main, and fan-out skips inboxes', () => {
-    store.ensureSubscription('jobs', 'renderer:w1')
+    store.ensureSubscription('jobs', 'renderer:w1', { fanOut: false })
     store.publish(message('jobs', 'to-inbox', t0, { subscription: 'renderer:w1' }))
     store.publish(message('jobs', 'to-main', t0))
     const owner = newOwnerId()
@@ -113,7 +113,7 @@ describe.each(backends)('$name store: publish, claim, ack', (backend) => {
   })
 
   it('creates an inbox subscription on its first publish', () => {
-    store.publish(message('jobs', 'hi', t0, { subscription: 'renderer:w2' }))
+    store.publish(message('jobs', 'hi', t0, { subscription: 'renderer:w2', fanOut: false }))
     expect(store.stats(t0).map((s) => s.subscription)).toEqual(['main', 'renderer:w2'])
   })
 

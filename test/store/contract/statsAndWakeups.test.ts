@@ -30,7 +30,7 @@ describe.each(backends)('$name store', (backend) => {
       store.publish(message('jobs', 'delayed', t0 + 2, { visibleAt: t0 + 1000 }))
       store.publish(message('jobs', 'leased', t0 + 3))
       store.publish(message('jobs', 'dead', t0 + 4))
-      store.publish(message('jobs', 'inbox', t0 + 5, { subscription: 'renderer:w1' }))
+      store.publish(message('jobs', 'inbox', t0 + 5, { subscription: 'renderer:w1', fanOut: false }))
       const owner = 'h/1/a'
       const [first, second] = store.claim('jobs', 'main', owner, t0 + 10, 100, 2)
       store.release(owner, t0 + 10, 'nope') // nothing
