@@ -213,7 +213,10 @@ export interface Store {
   ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void
   /** Records a failed attempt: reschedules at retryAt, or moves the message to the dead letters. */
   fail(input: FailInput): void
-  /** Ends every lease of `owner` (optionally only of one subscription) as if it had died (see store/endLeases.ts). */
+  /**
+   * Ends every lease of `owner` (optionally only of one subscription) as if it had died: a
+   * recorded start counts, an unrecorded one marks the message careful (SQLite: sqlite/endLeases.ts).
+   */
   release(owner: string, now: number, subscription?: string): number
   /**
    * Hands messages `owner` still holds back at their place in line. `attempted` false: never
@@ -225,8 +228,9 @@ export interface Store {
   /** Extends the leases `owner` still holds on `ids` to `leaseUntil`; returns the ids it still held. */
   renew(ids: readonly number[], owner: string, leaseUntil: number): number[]
   /**
-   * Makes messages leased by owners that are provably gone (same host, pid not alive) visible now.
-   * Takes the write lock only when there is such an owner.
+   * Ends, as `release` does, the leases of owners the backend can prove gone (SQLite: an owner id
+   * of this host whose pid is not alive), so their messages come back before the leases run out;
+   * returns how many. Writes nothing, and waits for no other writer, when there is no such owner.
    */
   releaseDeadOwners(now: number): number
   /**
