@@ -100,7 +100,8 @@ export class DurableChannels {
     const payload = encodeEnvelope(null, args)
     this.#refuseOutsideTransaction(channel)
     const now = Date.now()
-    this.#dispatcher.publish({ channel, subscription: inboxOf(rendererId), payload, kind: 'message', visibleAt: now, now })
+    // fanOut false: the inbox gets only what is sent to this renderer, not the channel's other sends.
+    this.#dispatcher.publish({ channel, subscription: inboxOf(rendererId), fanOut: false, payload, kind: 'message', visibleAt: now, now })
     this.inboxChanged(rendererId, channel)
   }
 
@@ -151,6 +152,6 @@ export class DurableChannels {
   // database.transaction(fn). One made while the application holds a transaction open by hand (BEGIN
   // held across an await) would join it and vanish if it rolls back, after the send returned.
   #refuseOutsideTransaction(channel: string): void {
-    if (this.store.openTransaction() === 'outside') throw new TransactionOpenError(channel)
+    if (this.store.openTransaction?.() === 'outside') throw new TransactionOpenError(channel)
   }
 }

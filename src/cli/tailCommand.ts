@@ -64,7 +64,7 @@ export async function tailCommand(argv: readonly string[], io: CliIo): Promise<n
     let printed = 0
     let version: number | undefined
     while (!io.signal.aborted) {
-      const now = guard(() => store.dataVersion())
+      const now = guard(() => store.changeToken())
       // Nothing committed since the last look: skip the read.
       if (now !== version) {
         version = now

@@ -4,6 +4,7 @@
 export type * from './types.js'
 export { payloadBytes } from './types.js'
 export { openSqliteStore } from './sqlite/sqliteStore.js'
+export type { StoreOpenOptions } from './sqlite/openDatabase.js'
 export { defaultBusyTimeoutMs } from './sqlite/pragmas.js'
 export { newOwnerId } from './sqlite/owners.js'
 export { openForMaintenance } from './sqlite/maintenance.js'

@@ -1,6 +1,21 @@
-// The store's contract: plain data in, plain data out. One implementation today (SQLite, in
-// sqliteStore.ts); a PostgreSQL store behind the same interface is how brokers on several
-// machines will share durable channels later. No actors and no Electron names here.
+// The store's contract: plain data in, plain data out, and nothing of any one database in its
+// shape. One implementation today (SQLite, store/sqlite/); a PostgreSQL store behind the same
+// interface is how brokers on several machines will share durable channels. Every backend passes
+// the contract suite (test/store/contract/). No actors and no Electron names here: which
+// subscriptions a publish without one reaches is data (a subscription's `fanOut`), not a name.
+//
+// Synchronous today, and what may change. Every method answers synchronously now. For a backend
+// that talks to a server, the consumer side will be allowed to complete asynchronously: claim,
+// report, ack, ackWithResult, fail, release, handBack, renew, releaseDeadOwners and nextVisibleAt
+// will return `T | Promise<T>`, and so may the tools' reads and repairs (stats, deadLetters,
+// messagesAfter, deadLettersAfter, lastMessageId, jobResult, replay, purgeDeadLetters,
+// pruneJobResults). A synchronous backend (SQLite) keeps returning plain values, and its callers
+// take them without a detour through a microtask, so it pays nothing for the option. `publish`
+// stays synchronous: a send is stored before it returns (with PostgreSQL, into this process's
+// local SQLite outbox, which a forwarder moves on; see DESIGN.md). So do the probes that are
+// polled (changeToken, mayWrite, openTransaction) and the channel declarations that
+// broker.channel() reads and writes as it returns (declareChannel, getChannel, listChannels,
+// ensureSubscription).
 
 /** Settings of one durable channel, as persisted. */
 export interface ChannelConfig {
@@ -33,11 +48,16 @@ export type MessageKind = 'message' | 'invoke'
 export interface PublishInput {
   channel: string
   /**
-   * The subscription the message is for: `main` for the channel's main-side subscription,
-   * `renderer:<id>` for a renderer's durable inbox. A publish without one goes to every
-   * subscription of the channel whose name does not start with `renderer:`.
+   * The one subscription the message is for, created if new. Without it the message goes to every
+   * fan-out subscription of the channel (`main`, and any other created with `fanOut` true).
    */
   subscription?: string
+  /**
+   * Only with `subscription`, and only when this publish creates it: whether the new subscription
+   * is a fan-out one (also receives the channel's publishes without a subscription). Default true,
+   * as for `ensureSubscription`. An inbox that gets only what is addressed to it passes false.
+   */
+  fanOut?: boolean
   payload: Payload
   kind: MessageKind
   /** Idempotency key: while a message with this key is pending on the subscription, no second one is stored. */
@@ -144,26 +164,39 @@ export interface StoredMessage {
   leased: boolean
 }
 
-export interface StoreOpenOptions {
-  /** A file path or ':memory:'. Ignored when `database` is given. */
-  path?: string
-  /** An already open better-sqlite3 Database owned by the application (the outbox). */
-  database?: unknown
-  /** 'normal' (default) survives a process crash; 'full' also a power loss. */
-  synchronous?: 'normal' | 'full'
-  busyTimeoutMs?: number
-  /** Open for reading only: never creates, migrates or alters the file (the CLI's read commands). */
-  readonly?: boolean
+/** How a subscription takes part in its channel's publishes. */
+export interface SubscriptionOptions {
+  /**
+   * True (the default): it receives every publish of the channel without a subscription, as
+   * `main` does. False: only messages published to it by name (an inbox).
+   */
+  fanOut?: boolean
 }
 
-/** Durable persistence. Every method is one transaction (or one read); all are synchronous. */
+/**
+ * Durable persistence. Every method is one transaction (or one read), synchronous for now (see the
+ * header of this file for which ones may become asynchronous, and why publish never will).
+ *
+ * @example
+ * const store: Store = openSqliteStore({ path: 'app.db' })
+ * store.declareChannel('jobs', config)
+ * store.publish({ channel: 'jobs', payload: '"hi"', kind: 'message', visibleAt: Date.now(), now: Date.now() })
+ * const [job] = store.claim('jobs', 'main', owner, Date.now(), config.leaseMs, 1)
+ */
 export interface Store {
-  /** Creates or updates a channel and its `main` subscription. */
+  /** Creates or updates a channel and its `main` subscription (a fan-out one). */
   declareChannel(name: string, config: ChannelConfig): void
   getChannel(name: string): ChannelConfig | undefined
   listChannels(): Array<{ name: string; config: ChannelConfig }>
-  /** Ensures a subscription row exists (e.g. `renderer:<id>` for an inbox). */
-  ensureSubscription(channel: string, subscription: string): void
+  /**
+   * Ensures the subscription exists, and is a fan-out one or not as `fanOut` says (default true:
+   * it receives the channel's publishes without a subscription). Throws UnknownChannelError for an
+   * undeclared channel.
+   *
+   * @example
+   * store.ensureSubscription('notice', 'inbox-7', { fanOut: false }) // gets only what is sent to it
+   */
+  ensureSubscription(channel: string, subscription: string, options?: SubscriptionOptions): void
 
   /** Stores a message (one transaction, a savepoint inside an open application transaction). Enforces maxMessageBytes and maxDepth. */
   publish(input: PublishInput): PublishResult
@@ -180,7 +213,10 @@ export interface Store {
   ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void
   /** Records a failed attempt: reschedules at retryAt, or moves the message to the dead letters. */
   fail(input: FailInput): void
-  /** Ends every lease of `owner` (optionally only of one subscription) as if it had died (see store/endLeases.ts). */
+  /**
+   * Ends every lease of `owner` (optionally only of one subscription) as if it had died: a
+   * recorded start counts, an unrecorded one marks the message careful (SQLite: sqlite/endLeases.ts).
+   */
   release(owner: string, now: number, subscription?: string): number
   /**
    * Hands messages `owner` still holds back at their place in line. `attempted` false: never
@@ -192,8 +228,9 @@ export interface Store {
   /** Extends the leases `owner` still holds on `ids` to `leaseUntil`; returns the ids it still held. */
   renew(ids: readonly number[], owner: string, leaseUntil: number): number[]
   /**
-   * Makes messages leased by owners that are provably gone (same host, pid not alive) visible now.
-   * Takes the write lock only when there is such an owner.
+   * Ends, as `release` does, the leases of owners the backend can prove gone (SQLite: an owner id
+   * of this host whose pid is not alive), so their messages come back before the leases run out;
+   * returns how many. Writes nothing, and waits for no other writer, when there is no such owner.
    */
   releaseDeadOwners(now: number): number
   /**
@@ -223,17 +260,41 @@ export interface Store {
 
   /** `now` (epoch ms, default Date.now()) decides ready versus delayed and expired leases: pass the actors' clock. */
   stats(now?: number): SubscriptionStats[]
-  /** Changes whenever another connection commits to the file: a cheap cross-process wake-up probe. */
-  dataVersion(): number
-  /** True while the application holds a transaction open on a shared handle: the broker must not write then. */
-  inTransaction(): boolean
   /**
-   * The application's transaction as this call sees it: `none` (no transaction open), `inside`
-   * (called synchronously inside the application's `database.transaction(fn)`: a publish now joins
-   * it), `outside` (a transaction is open that this call is not part of, e.g. a BEGIN held across
-   * an await: a publish now would join a transaction it was not made in).
+   * The change probe: a token that differs from an earlier one whenever another connection or
+   * process committed to the store in between, so that watchers (idle consumers, the CLI's tail)
+   * look again only then. Compare tokens for equality only. This store's own writes need not
+   * change it (its callers know of them); a change with nothing new only costs the caller a look.
+   * Cheap enough to poll every few milliseconds. SQLite: PRAGMA data_version; PostgreSQL will
+   * count LISTEN/NOTIFY notifications.
+   *
+   * @example
+   * const seen = store.changeToken()
+   * // later: if (store.changeToken() !== seen) look again
    */
-  openTransaction(): 'none' | 'inside' | 'outside'
+  changeToken(): number
+  /**
+   * Whether the broker's own writes (claims, acknowledgements, renewals, sweeps, pruning) may run
+   * now: false while the application holds a transaction open on a handle it shares with the store
+   * (the outbox), since they would join it and roll back with it; they wait until it ends. Always
+   * true for a backend that shares no handle with the application.
+   *
+   * @example
+   * if (store.mayWrite()) store.report(owner, { acks, starts: [] })
+   */
+  mayWrite(): boolean
+  /**
+   * Only for a backend with an outbox (the store writes through the application's own handle;
+   * SQLite's `database` option); others leave it out, which reads as `none` always. The
+   * application's transaction as this call sees it: `none` (no transaction open), `inside` (called
+   * synchronously inside the application's `database.transaction(fn)`: a publish now joins it),
+   * `outside` (a transaction is open that this call is not part of, e.g. a BEGIN held across an
+   * await: a publish now would join a transaction it was not made in).
+   *
+   * @example
+   * if (store.openTransaction?.() === 'outside') throw new TransactionOpenError(channel)
+   */
+  openTransaction?(): 'none' | 'inside' | 'outside'
   /** Closes the database, unless it was handed in by the application. */
   close(): void
 }

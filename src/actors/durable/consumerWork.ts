@@ -65,7 +65,7 @@ export class ConsumerWork {
     this.input = input
     this.clock = input.clock ?? realClock
     this.#renewal = new RenewalTimer(this.clock, () => {
-      if (this.input.store.inTransaction()) this.#renewal.at = this.clock.now() + TRANSACTION_RETRY_MS
+      if (!this.input.store.mayWrite()) this.#renewal.at = this.clock.now() + TRANSACTION_RETRY_MS
       else this.flushAcks(true)
       this.#armRenewal()
     })
@@ -152,7 +152,7 @@ export class ConsumerWork {
     if (this.#acks.length === 0 && this.#unstarted.size === 0 && !renew) return
     // Inside the application's own transaction (the outbox) an ack would commit or roll back with
     // it: a rollback would bring back messages already handled. Write it once that one is over.
-    if (this.input.store.inTransaction()) return this.#scheduleFlush(TRANSACTION_RETRY_MS)
+    if (!this.input.store.mayWrite()) return this.#scheduleFlush(TRANSACTION_RETRY_MS)
     const acks = this.#acks
     const starts = [...this.#unstarted]
     this.#acks = []
@@ -220,7 +220,7 @@ export class ConsumerWork {
   // written then would roll back with it and leave the messages leased by a consumer that is gone.
   #handBackLater(ids: number[]): void {
     const { store, owner } = this.input
-    if (store.inTransaction()) {
+    if (!store.mayWrite()) {
       setTimeout(() => this.#handBackLater(ids), TRANSACTION_RETRY_MS)
       return
     }
@@ -250,7 +250,7 @@ export class ConsumerWork {
   // A careful message's start is recorded before its receiver is called (with the acknowledgements
   // waiting, in one transaction). False when the store failed: it is not delivered now.
   #recordStart(message: ClaimedMessage): boolean {
-    if (this.input.store.inTransaction()) return false
+    if (!this.input.store.mayWrite()) return false
     const acks = this.#acks
     this.#acks = []
     this.#lateAcks = false
@@ -267,7 +267,7 @@ export class ConsumerWork {
 
   #claim(): number | undefined {
     const { store, channel, subscription, owner } = this.input
-    if (store.inTransaction()) return 0 // the application holds a transaction: our writes would join it
+    if (!store.mayWrite()) return 0 // the application holds a transaction: our writes would join it
     const config = this.input.config()
     const limit = claimLimit(config.concurrency, this.inFlight, this.#deliveryMs)
     try {

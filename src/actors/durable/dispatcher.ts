@@ -120,7 +120,7 @@ export class Dispatcher {
    * transaction open on a shared database (at once when none is), never inside one.
    */
   afterTransaction(channel: string, write: WaitingWrite): void {
-    this.#transactionWait ??= new TransactionWait(() => this.store.inTransaction(), this.#hooks.busyTimeoutMs)
+    this.#transactionWait ??= new TransactionWait(() => this.store.mayWrite(), this.#hooks.busyTimeoutMs)
     this.#transactionWait.run(channel, write)
   }
 

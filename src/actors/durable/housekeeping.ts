@@ -1,7 +1,7 @@
 // Housekeeping of one open store, on timers that never keep the process alive: job results
 // deleted after jobResultRetentionMs (oldest first, in bounded batches: at open, then once a
 // minute), and channels declared by another process on the same file learnt within about a second
-// (one `PRAGMA data_version` read a second; the channel list is read only when it changed), so that
+// (one read of the store's change token a second; the channel list is read only when it changed), so that
 // a renderer's send on such a channel is stored instead of being treated as transient.
 
 import type { ChannelConfig, Store } from '../../store/index.js'
@@ -18,7 +18,7 @@ const BATCHES_PER_TICK = 10
  * pruneJobResults(store, 7 * 86_400_000, Date.now())
  */
 export function pruneJobResults(store: Store, retentionMs: number, now: number): number {
-  if (retentionMs === Infinity || store.inTransaction()) return 0
+  if (retentionMs === Infinity || !store.mayWrite()) return 0
   let pruned = 0
   for (let i = 0; i < BATCHES_PER_TICK; i++) {
     const n = store.pruneJobResults(now - retentionMs, BATCH)
@@ -64,13 +64,13 @@ const CHECK_EVERY_MS = 1000
 export function watchDeclarations(store: Store, onChannel: (name: string, config: ChannelConfig) => void): () => void {
   let seen: number | undefined
   try {
-    seen = store.dataVersion()
+    seen = store.changeToken()
   } catch {
     // the first check lists the channels
   }
   const check = (): void => {
     try {
-      const version = store.dataVersion()
+      const version = store.changeToken()
       if (version === seen) return
       seen = version
       for (const { name, config } of store.listChannels()) onChannel(name, config)

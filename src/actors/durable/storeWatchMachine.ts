@@ -3,7 +3,7 @@
 // consumer polled on its own, so idle cost grew with the number of channels (1,000 channels with
 // listeners: a third of a core). Its modes:
 //   off       no consumer is idle: no timer at all
-//   watching  polls `data_version` (one cheap read, changed only by other connections' commits)
+//   watching  polls the store's change token (one cheap read, changed by other connections' commits)
 //             every 2 ms after activity, backing off to 100 ms; every SWEEP_MS it also looks for
 //             leases of this host's dead processes (a read, unless there are some) and ends them.
 //             On a change, every idle consumer rechecks (one index read each); the next poll waits
@@ -51,7 +51,7 @@ export const storeWatchMachine = setup({
     remove: ({ context, event }) => {
       if (event.type === 'busy') context.idle.delete(event.consumer)
     },
-    // What other connections commit from now on changes data_version.
+    // What other connections commit from now on changes the change token.
     baseline: assign({
       version: ({ context }) => readVersion(context),
       pollMs: POLL_MIN_MS,
@@ -65,7 +65,7 @@ export const storeWatchMachine = setup({
         sweptAt = now
         try {
           // Not inside the application's transaction (the outbox): the release would roll back with it.
-          if (store.openTransaction() === 'none') changed = store.releaseDeadOwners(now) > 0
+          if (store.mayWrite()) changed = store.releaseDeadOwners(now) > 0
         } catch (error) {
           context.onError(error)
         }
@@ -110,7 +110,7 @@ export const storeWatchMachine = setup({
 
 function readVersion(context: StoreWatchContext): number {
   try {
-    return context.store.dataVersion()
+    return context.store.changeToken()
   } catch (error) {
     context.onError(error)
     return context.version

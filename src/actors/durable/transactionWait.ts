@@ -23,14 +23,15 @@ interface Waiting {
 }
 
 export class TransactionWait {
-  readonly #inTransaction: () => boolean
+  /** False while the application holds its transaction open (Store.mayWrite). */
+  readonly #mayWrite: () => boolean
   readonly #timeoutMs: number
   #queue: Waiting[] = []
   #timer: NodeJS.Timeout | undefined
   #closed = false
 
-  constructor(inTransaction: () => boolean, timeoutMs: number) {
-    this.#inTransaction = inTransaction
+  constructor(mayWrite: () => boolean, timeoutMs: number) {
+    this.#mayWrite = mayWrite
     this.#timeoutMs = timeoutMs
   }
 
@@ -43,7 +44,7 @@ export class TransactionWait {
    */
   run(channel: string, write: WaitingWrite): void {
     if (this.#closed) return write(new BrokerClosedError())
-    if (!this.#inTransaction()) {
+    if (this.#mayWrite()) {
       this.#release()
       return write(undefined)
     }
@@ -63,7 +64,7 @@ export class TransactionWait {
 
   readonly #tick = (): void => {
     this.#timer = undefined
-    if (!this.#inTransaction()) return this.#release()
+    if (this.#mayWrite()) return this.#release()
     const now = performance.now()
     // Deadlines grow with arrival (one timeout for all): the expired ones are at the front.
     while (this.#queue.length > 0 && this.#queue[0]!.deadline <= now) {

@@ -5,7 +5,7 @@ import { UnknownChannelError } from '../../errors.js'
 import type { Statements } from './statements.js'
 import type { ChannelConfig } from '../types.js'
 
-/** The subscription every durable channel has: its main-side listeners. */
+/** The subscription every durable channel has: its main-side listeners, a fan-out one. */
 export const mainSubscription = 'main'
 
 /** What a publish to a channel reads: its config and the subscriptions a plain publish goes to. */
@@ -21,7 +21,8 @@ export interface Channels {
   /** Like get, but throws UnknownChannelError for an undeclared channel. */
   require(name: string): ChannelConfig
   list(): Array<{ name: string; config: ChannelConfig }>
-  ensureSubscription(channel: string, subscription: string, now: number): void
+  /** Creates the subscription, or sets its fanOut (throws UnknownChannelError). */
+  ensureSubscription(channel: string, subscription: string, fanOut: boolean, now: number): void
   /**
    * The plan of a publish to `name` (throws UnknownChannelError). `cached`: the caller runs in a
    * write transaction of its own, so a cached plan is safe to use when no other connection has
@@ -30,8 +31,11 @@ export interface Channels {
    * declaration the cache had seen.
    */
   publishPlan(name: string, cached: boolean): PublishPlan
-  /** Creates the subscription if new (a renderer's inbox); skips the write when known to exist. */
-  touchSubscription(channel: string, subscription: string, now: number, cached: boolean): void
+  /**
+   * Creates the subscription with `fanOut` if new (an inbox's first message); an existing one keeps
+   * its own. Skips the write when known to exist.
+   */
+  touchSubscription(channel: string, subscription: string, fanOut: boolean, now: number, cached: boolean): void
 }
 
 /**
@@ -86,15 +90,15 @@ export function createChannels(s: Statements): Channels {
     declare(name, config, now) {
       forget()
       s.upsertChannel.run({ name, config: JSON.stringify(config), now })
-      s.insertSubscription.run({ channel: name, name: mainSubscription, now })
+      s.insertSubscription.run({ channel: name, name: mainSubscription, fanOut: 1, now })
     },
     get,
     require,
     list: () => s.channels.all().map((row) => ({ name: row.name, config: parse(row.name, row.config) })),
-    ensureSubscription(channel, subscription, now) {
+    ensureSubscription(channel, subscription, fanOut, now) {
       forget()
       require(channel)
-      s.insertSubscription.run({ channel, name: subscription, now })
+      s.upsertSubscription.run({ channel, name: subscription, fanOut: fanOut ? 1 : 0, now })
     },
     publishPlan(name, cached) {
       if (!cached) return { config: require(name), fanOut: s.fanOutSubscriptions.all({ channel: name }) }
@@ -106,10 +110,12 @@ export function createChannels(s: Statements): Channels {
       plans.set(name, plan)
       return plan
     },
-    touchSubscription(channel, subscription, now, cached) {
+    touchSubscription(channel, subscription, fanOut, now, cached) {
       const id = `${channel}\u0000${subscription}`
       if (cached && cacheValid() && knownSubscriptions.has(id)) return
-      s.insertSubscription.run({ channel, name: subscription, now })
+      const created = s.insertSubscription.run({ channel, name: subscription, fanOut: fanOut ? 1 : 0, now }).changes > 0
+      // A new fan-out subscription is a target of the channel's next plain publish.
+      if (created && fanOut) plans.delete(channel)
       if (cached) knownSubscriptions.add(id)
     },
   }

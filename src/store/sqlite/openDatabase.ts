@@ -7,7 +7,19 @@ import { directoryIsReadOnly, fileReadOnlyReason, immutableUri, isNotAFilePath }
 import { assertNotNewer, latestSchemaVersion, migrate, readSchemaVersion } from './migrate.js'
 import { applyPragmas, checkBusyTimeout } from './pragmas.js'
 import { translateError, translateOpenError } from './sqliteErrors.js'
-import type { StoreOpenOptions } from '../types.js'
+
+/** How to open a SQLite store (openSqliteStore): options of this backend, not of the Store contract. */
+export interface StoreOpenOptions {
+  /** A file path or ':memory:'. Ignored when `database` is given. */
+  path?: string
+  /** An already open better-sqlite3 Database owned by the application (the outbox). */
+  database?: unknown
+  /** 'normal' (default) survives a process crash; 'full' also a power loss. */
+  synchronous?: 'normal' | 'full'
+  busyTimeoutMs?: number
+  /** Open for reading only: never creates, migrates or alters the file (the CLI's read commands). */
+  readonly?: boolean
+}
 
 /** A handle ready for the store's statements. */
 export interface OpenedDatabase {

@@ -11,9 +11,10 @@ import type { PublishInput, PublishResult } from '../types.js'
  * subscription of a fan-out leaves nothing of the first behind. `cached`: the transaction is the
  * store's own, not an application's, so channel config may come from cache (Channels.publishPlan).
  *
- * A publish with a `subscription` goes to that one (created if new, e.g. a renderer's inbox);
- * without one it goes to every subscription not named `renderer:*` (today: `main`). The result is
- * the first target's; `duplicate` only when every target already held a message with this key.
+ * A publish with a `subscription` goes to that one (created if new, with `input.fanOut`, default
+ * true: an inbox's first message creates it with false); without one it goes to every fan-out
+ * subscription of the channel (today: `main`). The result is the first target's; `duplicate` only
+ * when every target already held a message with this key.
  *
  * @example
  * publish(s, channels, { channel: 'jobs', payload, kind: 'message', visibleAt: now, now })
@@ -28,7 +29,7 @@ export function publish(s: Statements, channels: Channels, input: PublishInput, 
 
   let targets: readonly string[]
   if (input.subscription !== undefined) {
-    channels.touchSubscription(channel, input.subscription, now, cached)
+    channels.touchSubscription(channel, input.subscription, input.fanOut ?? true, now, cached)
     targets = [input.subscription]
   } else {
     targets = fanOut

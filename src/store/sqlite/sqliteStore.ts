@@ -11,6 +11,7 @@ import { jobResult, listDeadLetters, pruneJobResults, purgeDeadLetters, replayDe
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
+import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
 import { publish } from './publish.js'
 import { translateError } from './sqliteErrors.js'
@@ -18,7 +19,7 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { PublishInput, ReportInput, Store, StoreOpenOptions } from '../types.js'
+import type { PublishInput, ReportInput, Store, SubscriptionOptions } from '../types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -88,8 +89,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     declareChannel: write('declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
     getChannel: read('read a channel', (name: string) => channels.get(name)),
     listChannels: read('list channels', () => channels.list()),
-    ensureSubscription: write('create a subscription', (channel: string, subscription: string) =>
-      channels.ensureSubscription(channel, subscription, Date.now()),
+    ensureSubscription: write('create a subscription', (channel: string, subscription: string, options?: SubscriptionOptions) =>
+      channels.ensureSubscription(channel, subscription, options?.fanOut ?? true, Date.now()),
     ),
 
     // At top level the transaction is the store's own: the channel cache may be used.
@@ -137,8 +138,10 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     lastMessageId: read('read the last message id', () => lastMessageId(s)),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
-    dataVersion: read('read the data version', () => s.dataVersion.get() ?? 0),
-    inTransaction: read('check for a transaction', () => db.inTransaction),
+    // Another connection's commit changes data_version; our own do not.
+    changeToken: read('read the data version', () => s.dataVersion.get() ?? 0),
+    // Our writes are savepoints of any transaction open on the handle: only the application's can be.
+    mayWrite: read('check for a transaction', () => !db.inTransaction),
     // Only when a transaction is open does this look at the stack (the outbox; never our own file).
     openTransaction: () => (!db.inTransaction ? 'none' : insideTransactionFunction() ? 'inside' : 'outside'),
     close() {

@@ -72,10 +72,15 @@ const sql = {
     ON CONFLICT (name) DO UPDATE SET config = excluded.config`,
   channelConfig: 'SELECT config FROM durable_ipc_channels WHERE name = @name',
   channels: 'SELECT name, config FROM durable_ipc_channels ORDER BY name',
-  insertSubscription: `INSERT INTO durable_ipc_subscriptions (channel, name, created_at) VALUES (@channel, @name, @now)
-    ON CONFLICT DO NOTHING`,
+  // Created with its fan_out, which an existing subscription keeps (a publish creating its target).
+  insertSubscription: `INSERT INTO durable_ipc_subscriptions (channel, name, fan_out, created_at)
+    VALUES (@channel, @name, @fanOut, @now) ON CONFLICT DO NOTHING`,
+  // Created, or its fan_out set (ensureSubscription says what it is).
+  upsertSubscription: `INSERT INTO durable_ipc_subscriptions (channel, name, fan_out, created_at)
+    VALUES (@channel, @name, @fanOut, @now) ON CONFLICT (channel, name) DO UPDATE SET fan_out = excluded.fan_out`,
+  // Where a publish without a subscription goes: a column (005), not a name pattern.
   fanOutSubscriptions: `SELECT name FROM durable_ipc_subscriptions
-    WHERE channel = @channel AND name NOT GLOB 'renderer:*' ORDER BY name`,
+    WHERE channel = @channel AND fan_out = 1 ORDER BY name`,
   subscriptions: 'SELECT channel, name AS subscription FROM durable_ipc_subscriptions',
 
   idByKey: 'SELECT id FROM durable_ipc_messages WHERE channel = @channel AND subscription = @subscription AND key = @key',
@@ -190,7 +195,9 @@ const sql = {
       m.created_at AS oldestCreatedAt
     FROM counts AS c LEFT JOIN durable_ipc_messages AS m ON m.id = c.oldestId`,
   // Per channel from the covering (channel, id) index. Only channels with several subscriptions
-  // (renderer inboxes) need each row's subscription; a channel with one gets its count whole.
+  // need each row's subscription; a channel with one gets its count whole, under that one's name
+  // (every subscription a message can have has a row: declare, publish and ensureSubscription make
+  // it, so the 'main' fallback, the subscription declareChannel makes, is for a hand-made file).
   deadCounts: `WITH multi AS (SELECT channel FROM durable_ipc_subscriptions GROUP BY channel HAVING COUNT(*) > 1)
     SELECT channel, COALESCE((SELECT MIN(name) FROM durable_ipc_subscriptions AS s WHERE s.channel = d.channel), 'main') AS subscription,
       COUNT(*) AS dead
@@ -234,7 +241,8 @@ export function prepareStatements(db: Database.Database) {
     upsertChannel: command<{ name: string; config: string; now: number }>(sql.upsertChannel),
     channelConfig: pluck<{ name: string }, string>(sql.channelConfig),
     channels: bare<{ name: string; config: string }>(sql.channels),
-    insertSubscription: command<{ channel: string; name: string; now: number }>(sql.insertSubscription),
+    insertSubscription: command<{ channel: string; name: string; fanOut: 0 | 1; now: number }>(sql.insertSubscription),
+    upsertSubscription: command<{ channel: string; name: string; fanOut: 0 | 1; now: number }>(sql.upsertSubscription),
     fanOutSubscriptions: pluck<Channel, string>(sql.fanOutSubscriptions),
     subscriptions: bare<{ channel: string; subscription: string }>(sql.subscriptions),
 

@@ -98,7 +98,7 @@ describe('store errors', () => {
     store.close()
     store.close()
     expect(thrown(() => store.publish(message('jobs', 'x', t0))).code).toBe('ERR_STORE_CLOSED')
-    expect(thrown(() => store.dataVersion()).code).toBe('ERR_STORE_CLOSED')
+    expect(thrown(() => store.changeToken()).code).toBe('ERR_STORE_CLOSED')
   })
 
   it('rejects bad open options with a typed error', () => {

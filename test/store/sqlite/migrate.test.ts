@@ -156,4 +156,52 @@ describe('migrations', () => {
     expect(claimed.map((m) => [m.id, m.attempt])).toEqual([[1, 2], [3, 1]])
     store.close()
   })
+
+  it('upgrades a file as the release with schema 004 left it: renderer inboxes stop being fan-out targets, nothing else moves', () => {
+    const path = file('v4.db')
+    const t0 = Date.now()
+    const db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    for (const m of loadMigrations().filter((m) => m.version <= 4)) {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO durable_ipc_migrations (version, name, applied_at) VALUES (?, ?, 0)').run(m.version, m.name)
+    }
+    // What a 004 broker stores: a channel with its main subscription and a renderer's inbox, a
+    // message leased (started) by a consumer on another host, one waiting in the inbox, and a dead
+    // letter that kept its key.
+    db.prepare("INSERT INTO durable_ipc_channels (name, config, created_at) VALUES ('notice', ?, 0)").run(JSON.stringify(channelConfig()))
+    const subscription = db.prepare("INSERT INTO durable_ipc_subscriptions (channel, name, created_at) VALUES ('notice', ?, 0)")
+    subscription.run('main')
+    subscription.run('renderer:window-1')
+    const insert = db.prepare(`INSERT INTO durable_ipc_messages
+      (id, channel, subscription, kind, payload, key, created_at, visible_at, attempts, lease_owner, lease_until, started)
+      VALUES (?, 'notice', ?, 'message', ?, NULL, ?, ?, ?, ?, ?, ?)`)
+    insert.run(1, 'main', '"leased"', t0 - 30, t0 - 30, 1, 'other-host/1/abc', t0 + 60_000, 1)
+    insert.run(2, 'renderer:window-1', '"for the window"', t0 - 20, t0 - 20, 0, null, null, 0)
+    db.prepare(`INSERT INTO durable_ipc_dead_letters (id, channel, subscription, kind, payload, key, attempts, last_error, created_at, failed_at)
+      VALUES (3, 'notice', 'main', 'message', '"dead"', 'order-42', 3, 'Error: no', ?, ?)`).run(t0 - 10, t0 - 5)
+    db.close()
+
+    const store = openSqliteStore({ path })
+    expect(migrationsOf(path).map((m) => m.version)).toEqual(loadMigrations().map((m) => m.version))
+    expect(latestSchemaVersion()).toBeGreaterThanOrEqual(5)
+    const check = new Database(path, { readonly: true })
+    expect(check.prepare('SELECT name, fan_out FROM durable_ipc_subscriptions ORDER BY name').raw().all()).toEqual([['main', 1], ['renderer:window-1', 0]])
+    check.close()
+
+    // A publish without a subscription still reaches only main.
+    const { id } = store.publish(message('notice', 'plain', t0))
+    expect(store.messagesAfter(2, 'notice', 10).map((m) => [m.id, m.subscription])).toEqual([[id, 'main']])
+    // The lease holds, the inbox keeps its message, and the dead letter comes back with its id and key.
+    expect(store.stats(t0).map((s) => [s.subscription, s.ready, s.inFlight, s.dead])).toEqual([['main', 1, 1, 1], ['renderer:window-1', 1, 0, 0]])
+    expect(store.claim('notice', 'renderer:window-1', 'me', t0, 1000, 10).map((m) => [m.id, m.payload])).toEqual([[2, '"for the window"']])
+    expect(store.replay('notice', [3], t0)).toBe(1)
+    expect(store.messagesAfter(0, 'notice', 10).map((m) => [m.id, m.subscription, m.key, m.leased])).toEqual([
+      [1, 'main', null, true],
+      [2, 'renderer:window-1', null, true],
+      [3, 'main', 'order-42', false],
+      [id, 'main', null, false],
+    ])
+    store.close()
+  })
 })

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { UnknownChannelError } from '../../../src/errors.js'
 import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
@@ -33,14 +34,14 @@ describe('outbox on the application database', () => {
     store.declareChannel('jobs', channelConfig())
     const placeOrder = db.transaction((item: string) => {
       db.prepare('INSERT INTO orders (item) VALUES (?)').run(item)
-      expect(store.inTransaction()).toBe(true)
+      expect(store.mayWrite()).toBe(false)
       store.publish(message('jobs', item, t0))
       throw new Error('payment declined')
     })
     expect(() => placeOrder('book')).toThrow('payment declined')
     expect(db.prepare('SELECT COUNT(*) FROM orders').pluck().get()).toBe(0)
     expect(ready(store)).toBe(0)
-    expect(store.inTransaction()).toBe(false)
+    expect(store.mayWrite()).toBe(true)
   })
 
   it('commits the message with the application transaction', () => {
@@ -89,7 +90,7 @@ describe('outbox on the application database', () => {
     const [m] = store.claim('jobs', 'main', 'h/1/a', t0, 1000, 1)
     expect(typeof id).toBe('number')
     expect(m).toMatchObject({ id, attempt: 1, createdAt: t0 })
-    expect(typeof store.dataVersion()).toBe('number')
+    expect(typeof store.changeToken()).toBe('number')
   })
 
   it('reports a clear error once the application closed its handle', () => {
@@ -102,5 +103,27 @@ describe('outbox on the application database', () => {
 
   it('rejects something that is not a better-sqlite3 handle', () => {
     expect(() => openSqliteStore({ database: {} })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }))
+  })
+})
+
+describe('the publish path reads channel settings fresh when they may have changed', () => {
+  it('forgets a declaration that the application rolled back (outbox)', () => {
+    const db = new Database(file('app.db'))
+    const store = openSqliteStore({ database: db })
+    try {
+      store.declareChannel('kept', channelConfig())
+      store.publish(message('kept', 'a', t0))
+      const declareThenFail = db.transaction(() => {
+        store.declareChannel('gone', channelConfig())
+        store.publish(message('gone', 'a', t0))
+        throw new Error('rolled back')
+      })
+      expect(declareThenFail).toThrow('rolled back')
+      expect(() => store.publish(message('gone', 'b', t0))).toThrow(UnknownChannelError)
+      expect(store.publish(message('kept', 'b', t0)).duplicate).toBe(false)
+    } finally {
+      store.close()
+      db.close()
+    }
   })
 })

@@ -1,22 +1,24 @@
-// The delivery cycle: publish, claim under a lease (FIFO, counted attempts), ack by the owner only.
+// The delivery cycle: publish, claim under a lease (FIFO, counted attempts), ack by the owner only,
+// and a consumer's report (acks, starts and renewals in one call).
 
-import { beforeEach, afterEach, describe, expect, it } from 'vitest'
-import { newOwnerId } from '../../../src/store/sqlite/owners.js'
-import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
-import type { Store } from '../../../src/store/types.js'
-import { channelConfig, message, tempDir, text } from '../helpers.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { Store } from '../../../src/store/index.js'
+import { channelConfig, message, text } from '../helpers.js'
+import { backends } from './backends.js'
+import { useStores } from './fixture.js'
 
-const file = tempDir()
 const t0 = 1_700_000_000_000
-let store: Store
 
-beforeEach(() => {
-  store = openSqliteStore({ path: file('queue.db') })
-  store.declareChannel('jobs', channelConfig())
-})
-afterEach(() => store.close())
+describe.each(backends)('$name store: publish, claim, ack', (backend) => {
+  const stores = useStores(backend)
+  const newOwnerId = backend.ownerId
+  let store: Store
 
-describe('publish, claim, ack', () => {
+  beforeEach(() => {
+    store = stores.store()
+    store.declareChannel('jobs', channelConfig())
+  })
+
   it('returns increasing ids and claims in FIFO order', () => {
     const ids = ['a', 'b', 'c'].map((t) => store.publish(message('jobs', t, t0)).id)
     expect(ids[0]! < ids[1]! && ids[1]! < ids[2]!).toBe(true)
@@ -24,6 +26,15 @@ describe('publish, claim, ack', () => {
     const claimed = store.claim('jobs', 'main', newOwnerId(), t0, 1000, 10)
     expect(claimed.map((m) => text(m.payload))).toEqual(['a', 'b', 'c'])
     expect(claimed[0]).toMatchObject({ id: ids[0], channel: 'jobs', subscription: 'main', kind: 'message', attempt: 1, createdAt: t0 })
+  })
+
+  it('stores text and bytes payloads as they were given', () => {
+    store.publish({ ...message('jobs', '', t0), payload: '{"text":true}' })
+    store.publish({ ...message('jobs', '', t0), payload: new Uint8Array([0, 1, 255]) })
+    const [asText, asBytes] = store.claim('jobs', 'main', newOwnerId(), t0, 1000, 2)
+    expect(asText?.payload).toBe('{"text":true}')
+    expect(asBytes?.payload).toBeInstanceOf(Uint8Array)
+    expect([...(asBytes!.payload as Uint8Array)]).toEqual([0, 1, 255])
   })
 
   it('orders by visibility first: a delayed message waits behind later ones', () => {
@@ -78,8 +89,22 @@ describe('publish, claim, ack', () => {
     expect(store.stats(t0)[0]).toMatchObject({ ready: 44, inFlight: 0 })
   })
 
+  it('reports acks, starts and renewals in one call, renewing only what the owner still holds', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((t) => store.publish(message('jobs', t, t0)).id)
+    const owner = newOwnerId()
+    store.claim('jobs', 'main', owner, t0, 1000, 3, 1)
+    expect(store.report(owner, { acks: [a!], starts: [b!], renew: { ids: [a!, b!, c!], leaseUntil: t0 + 5000 } })).toEqual([b, c])
+    expect(store.messagesAfter(0, 'jobs', 10).map((m) => [m.id, m.attempts, m.visibleAt])).toEqual([[b, 1, t0 + 5000], [c, 0, t0 + 5000]])
+    // Another owner's report touches none of them.
+    const other = newOwnerId()
+    expect(store.report(other, { acks: [b!], starts: [c!], renew: { ids: [b!, c!], leaseUntil: t0 + 9000 } })).toEqual([])
+    expect(store.messagesAfter(0, 'jobs', 10).map((m) => [m.id, m.attempts])).toEqual([[b, 1], [c, 0]])
+    expect(store.renew([b!, c!], owner, t0 + 7000)).toEqual([b, c])
+    expect(store.claim('jobs', 'main', other, t0 + 6999, 1000, 10)).toEqual([])
+  })
+
   it('keeps subscriptions apart: an inbox publish is not seen by main, and fan-out skips inboxes', () => {
-    store.ensureSubscription('jobs', 'renderer:w1')
+    store.ensureSubscription('jobs', 'renderer:w1', { fanOut: false })
     store.publish(message('jobs', 'to-inbox', t0, { subscription: 'renderer:w1' }))
     store.publish(message('jobs', 'to-main', t0))
     const owner = newOwnerId()
@@ -88,7 +113,7 @@ describe('publish, claim, ack', () => {
   })
 
   it('creates an inbox subscription on its first publish', () => {
-    store.publish(message('jobs', 'hi', t0, { subscription: 'renderer:w2' }))
+    store.publish(message('jobs', 'hi', t0, { subscription: 'renderer:w2', fanOut: false }))
     expect(store.stats(t0).map((s) => s.subscription)).toEqual(['main', 'renderer:w2'])
   })
 

@@ -1,0 +1,53 @@
+// The backends the contract suite runs against: one entry per Store implementation, each saying
+// how to get a fresh database, open stores on it, and make owner ids. The suite itself
+// (test/store/contract/*.test.ts) sees only the Store interface; what is particular to a backend
+// (its files, its connections, how it tells a dead owner) lives here.
+
+import { spawnSync } from 'node:child_process'
+import { hostname } from 'node:os'
+import { newOwnerId, openSqliteStore } from '../../../src/store/index.js'
+import type { Store } from '../../../src/store/index.js'
+import { tempDir } from '../helpers.js'
+
+/** One database of a backend, empty when made. */
+export interface ContractDatabase {
+  /**
+   * Opens a store on this database, on a connection of its own (as another process's would be).
+   * `readonly`: a reader that never writes, as the command-line tool's read commands open it.
+   */
+  open(options?: { readonly?: boolean }): Store
+}
+
+export interface StoreBackend {
+  name: string
+  /**
+   * Called once per describe block, where it may register clean-up hooks; returns a maker of
+   * fresh, empty databases.
+   */
+  databases(): () => ContractDatabase
+  /** A fresh lease owner id, as a consumer of this process gets. */
+  ownerId(): string
+  /** An owner id the backend can prove gone (its process ended): releaseDeadOwners ends its leases. */
+  goneOwnerId(): string
+}
+
+const sqlite: StoreBackend = {
+  name: 'sqlite',
+  databases() {
+    const file = tempDir()
+    return () => {
+      const path = file('contract.db')
+      return { open: (options = {}) => openSqliteStore({ path, readonly: options.readonly === true }) }
+    }
+  },
+  ownerId: newOwnerId,
+  // SQLite's owner ids carry host and pid: one of this host whose process has exited is gone.
+  goneOwnerId() {
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+    if (child.status !== 0) throw new Error(`could not start a short-lived process: ${child.stderr}`)
+    return `${hostname()}/${Number(child.stdout)}/gone`
+  },
+}
+
+/** Every backend the contract suite runs against. */
+export const backends: readonly StoreBackend[] = [sqlite]
