@@ -72,7 +72,10 @@ describe('SIGKILL of producer and consumer', () => {
     expect([...delivered.values()].every((n) => n <= 2)).toBe(true)
     const tail = firstRun.slice(firstRun.length - duplicated.size).map((d) => d.seq)
     expect(new Set(tail)).toEqual(duplicated)
-    for (const d of afterRestart) expect(d.attempt).toBeLessThanOrEqual(duplicated.has(d.seq) ? 2 : 1)
+    // The delivery being started at the instant of the kill (its start recorded, its listener not
+    // yet run) may come back counted: at most that one.
+    for (const d of afterRestart) expect(d.attempt).toBeLessThanOrEqual(2)
+    expect(afterRestart.filter((d) => !duplicated.has(d.seq) && d.attempt > 1).length).toBeLessThanOrEqual(1)
     console.info(`crash: ${sent.length} sends stored, ${firstRun.length} delivered before the kill, ${duplicated.size} redelivered after it`)
   })
 
