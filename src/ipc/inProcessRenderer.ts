@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto'
 import type { InspectionEvent } from 'xstate'
 import { startRendererActor } from '../actors/rendererMachine.js'
 import type { RendererActor } from '../actors/rendererMachine.js'
-import { ContextReleasedError, InvokeTimeoutError, SyncReplyError } from '../errors.js'
+import { ContextReleasedError, SyncReplyError } from '../errors.js'
+import { startInvokeTimeout } from './invokeTimeout.js'
 import { DeferredQueue } from './deferredQueue.js'
 import { DeliveryAborted } from './durableDelivery.js'
 import type { InboxEndpoint } from './durableDelivery.js'
@@ -154,29 +155,26 @@ export class InProcessRenderer<C extends ChannelMap = UntypedChannels> implement
         if (durable) {
           // The caller stops waiting after invokeTimeoutMs; the job stays stored and runs.
           return this.#track((resolve, reject) => {
-            const timer = invokeTimeoutMs === undefined ? undefined : setTimeout(() => reject(new InvokeTimeoutError(channel, invokeTimeoutMs)), invokeTimeoutMs)
+            const cancel = startInvokeTimeout(channel, invokeTimeoutMs, reject)
             durable.then(
-              (value) => (clearTimeout(timer), resolve(value)),
-              (error: unknown) => (clearTimeout(timer), reject(error)),
+              (value) => (cancel(), resolve(value)),
+              (error: unknown) => (cancel(), reject(error)),
             )
           })
         }
         const copy = cloneArgs(args)
         return this.#track<unknown>((resolve, reject) => {
           let done = false
-          let timer: NodeJS.Timeout | undefined
-          if (invokeTimeoutMs !== undefined) {
-            timer = setTimeout(() => {
-              done = true
-              reject(new InvokeTimeoutError(channel, invokeTimeoutMs))
-            }, invokeTimeoutMs)
-          }
+          const cancel = startInvokeTimeout(channel, invokeTimeoutMs, (error) => {
+            done = true
+            reject(error)
+          })
           const settle = (result: InvokeResult): void => {
             // The reply travels the main-to-renderer path, behind messages the handler sent first.
             this.#toRenderer.push(() => {
               if (done) return
               done = true
-              if (timer) clearTimeout(timer)
+              cancel()
               if (!result.ok) return reject(invokeRejection(channel, result.failure))
               try {
                 resolve(cloneValue(result.value, 'result'))

@@ -1,11 +1,12 @@
 // ipcMain: Node's EventEmitter whose event names are channels, plus Electron's invoke handlers.
 // Each listener and each handler runs in its own actor, created when it is added and stopped when
 // it is removed; messages reach them as events, never through `emit`.
-import { EventEmitter } from 'node:events'
+import type { EventEmitter } from 'node:events'
 import type { InspectionEvent } from 'xstate'
 import { HandlerExistsError } from '../errors.js'
 import { startListenerActor } from '../actors/listenerActor.js'
 import type { CallOutcome, ListenerActor } from '../actors/listenerActor.js'
+import { ListenerEmitter } from './listenerEmitter.js'
 import { assertChannel, assertFunction } from './validation.js'
 import type { ChannelMap, IpcMain } from '../types.js'
 
@@ -28,7 +29,7 @@ export interface IpcMainHooks {
 
 // Loose on purpose: it takes any listener on any channel, so it is every map's IpcMain<C> at once
 // (the broker checks that for its own C); checked here against the map without `any` in it.
-export class IpcMainImpl extends EventEmitter implements IpcMain<ChannelMap> {
+export class IpcMainImpl extends ListenerEmitter implements IpcMain<ChannelMap> {
   readonly #hooks: IpcMainHooks
   /** channel -> raw listener (a once wrapper for once) -> its actors, one per registration. */
   readonly #actors = new Map<string | symbol, Map<Listener, ListenerActor[]>>()
@@ -39,38 +40,8 @@ export class IpcMainImpl extends EventEmitter implements IpcMain<ChannelMap> {
     this.#hooks = hooks
   }
 
-  // EventEmitter's own methods do the bookkeeping; each override then brings the actors in line.
-  // once/prependOnceListener go through on/prependListener; off is removeListener.
-  override addListener(channel: string | symbol, listener: Listener): this {
-    super.addListener(channel, listener)
+  protected override listenersChanged(channel: string | symbol): void {
     this.#reconcile(channel)
-    return this
-  }
-  override on(channel: string | symbol, listener: Listener): this {
-    return this.addListener(channel, listener)
-  }
-  override prependListener(channel: string | symbol, listener: Listener): this {
-    super.prependListener(channel, listener)
-    this.#reconcile(channel)
-    return this
-  }
-  override removeListener(channel: string | symbol, listener: Listener): this {
-    super.removeListener(channel, listener)
-    this.#reconcile(channel)
-    return this
-  }
-  override off(channel: string | symbol, listener: Listener): this {
-    return this.removeListener(channel, listener)
-  }
-  override removeAllListeners(channel?: string | symbol): this {
-    if (channel === undefined) {
-      super.removeAllListeners()
-      for (const ch of [...this.#actors.keys()]) this.#reconcile(ch)
-    } else {
-      super.removeAllListeners(channel)
-      this.#reconcile(channel)
-    }
-    return this
   }
 
   handle(channel: string, handler: Listener): void {

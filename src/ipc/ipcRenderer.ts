@@ -1,7 +1,8 @@
 // ipcRenderer: a renderer's side of IPC. One implementation for every kind of renderer; what
 // carries the messages (a function call in-process, a MessagePort from a worker) is a transport.
-import { EventEmitter } from 'node:events'
+import type { EventEmitter } from 'node:events'
 import { ChannelNotAllowedError, ContextReleasedError } from '../errors.js'
+import { ListenerEmitter } from './listenerEmitter.js'
 import { assertChannel } from './validation.js'
 import type { ArgsOf, ChannelMap, ChannelName, IpcRenderer, ResultOf, UntypedChannels } from '../types.js'
 
@@ -26,7 +27,7 @@ type Listener = Parameters<EventEmitter['on']>[1]
 
 // Generic in the channel map only for the types it hands out (results, event.sender): at run time
 // every renderer is the same, and a map is the application's word for what its channels carry.
-export class IpcRendererImpl<C extends ChannelMap = UntypedChannels> extends EventEmitter implements IpcRenderer<C> {
+export class IpcRendererImpl<C extends ChannelMap = UntypedChannels> extends ListenerEmitter implements IpcRenderer<C> {
   readonly #transport: RendererTransport
   readonly #id: string
   readonly #allow: ReadonlySet<string> | undefined
@@ -43,31 +44,8 @@ export class IpcRendererImpl<C extends ChannelMap = UntypedChannels> extends Eve
     this.#onListenersChanged = options.onListenersChanged
   }
 
-  // once/prependOnceListener go through on/prependListener, off through removeListener.
-  override addListener(channel: string | symbol, listener: Listener): this {
-    super.addListener(channel, listener)
-    return this.#changed(channel)
-  }
-  override on(channel: string | symbol, listener: Listener): this {
-    return this.addListener(channel, listener)
-  }
-  override prependListener(channel: string | symbol, listener: Listener): this {
-    super.prependListener(channel, listener)
-    return this.#changed(channel)
-  }
-  override removeListener(channel: string | symbol, listener: Listener): this {
-    super.removeListener(channel, listener)
-    return this.#changed(channel)
-  }
-  override off(channel: string | symbol, listener: Listener): this {
-    return this.removeListener(channel, listener)
-  }
-  override removeAllListeners(channel?: string | symbol): this {
-    const channels = channel === undefined ? this.eventNames() : [channel]
-    if (channel === undefined) super.removeAllListeners()
-    else super.removeAllListeners(channel)
-    for (const ch of channels) this.#changed(ch)
-    return this
+  protected override listenersChanged(channel: string | symbol): void {
+    this.#changed(channel)
   }
 
   #changed(channel: string | symbol): this {

@@ -108,7 +108,7 @@ describe('createBroker({ inspect })', () => {
     win.webContents.send('hello')
     const worker = broker.spawnRenderer(new URL('data:text/javascript,'))
 
-    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumer', 'storeWatch', 'workerRenderer']))
+    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumer', 'storeWatch', 'housekeeping', 'workerRenderer']))
     // Events reach each kind too: deliveries to listeners, messages to renderers, wake-ups to consumers.
     const received = (kind: string): string[] => events.filter((e) => e.type === '@xstate.event' && kindOf(e) === kind).map((e) => (e as { event: { type: string } }).event.type)
     expect(received('callback')).toContain('deliver')

@@ -10,7 +10,8 @@ import { inboxOf, MAIN, subscriptionKey } from '../../protocol/subscriptions.js'
 import { startConsumer } from './consumerMachine.js'
 import type { ConsumerActor } from './consumerMachine.js'
 import type { ConsumerInput } from './consumerInput.js'
-import { startJobResultPruning, watchDeclarations } from './housekeeping.js'
+import { startHousekeeping } from './housekeepingMachine.js'
+import type { HousekeepingActor } from './housekeepingMachine.js'
 import { JobWaiters } from './jobWaiters.js'
 import { startStoreWatch } from './storeWatchMachine.js'
 import type { StoreWatchActor } from './storeWatchMachine.js'
@@ -37,8 +38,7 @@ export class Dispatcher {
   readonly #openStore: () => Store
   readonly #hooks: DispatcherHooks
   #store: Store | undefined
-  #stopPruning: (() => void) | undefined
-  #stopWatching: (() => void) | undefined
+  #housekeeping: HousekeepingActor | undefined
   /** One watcher of other processes' commits for all idle consumers of this store. */
   #watch: StoreWatchActor | undefined
   readonly #configs = new Map<string, ChannelConfig>()
@@ -215,8 +215,7 @@ export class Dispatcher {
     }
     this.#retiring.clear()
     this.#jobs.abort(jobsCutShort)
-    this.#stopPruning?.()
-    this.#stopWatching?.()
+    this.#housekeeping?.send({ type: 'stop' })
     this.#watch?.send({ type: 'stop' })
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
@@ -226,8 +225,6 @@ export class Dispatcher {
     const store = this.#openStore()
     this.#store = store
     for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
-    // Declared since, by another process: learnt within a second.
-    this.#stopWatching = watchDeclarations(store, (name, config) => this.#learn(name, config))
     this.#watch = startStoreWatch({ store, onError: (error) => this.#hooks.reportError(error, '*') }, this.#hooks.inspect)
     // A restart takes back at once what this host's dead processes held, instead of after the lease.
     // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
@@ -236,7 +233,12 @@ export class Dispatcher {
     } catch {
       // the store watch's sweeps try again
     }
-    this.#stopPruning = startJobResultPruning(store, this.#hooks.jobResultRetentionMs)
+    // Job results pruned at open and once a minute; channels declared since, by another process,
+    // learnt within a second.
+    this.#housekeeping = startHousekeeping(
+      { store, retentionMs: this.#hooks.jobResultRetentionMs, onChannel: (name, config) => this.#learn(name, config) },
+      { inspect: this.#hooks.inspect },
+    )
     return store
   }
 

@@ -2,7 +2,8 @@
 // the main side, and whose sendSync blocks this thread on shared memory until main answers.
 import { getEnvironmentData, isMainThread, MessageChannel, parentPort, receiveMessageOnPort, setEnvironmentData } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
-import { ChannelNotAllowedError, CloneError, DurableIpcError, InvokeTimeoutError, SyncReplyError } from '../../errors.js'
+import { ChannelNotAllowedError, CloneError, DurableIpcError, SyncReplyError } from '../../errors.js'
+import { startInvokeTimeout } from '../invokeTimeout.js'
 import { invokeRejection } from '../invokeErrors.js'
 import { IpcRendererImpl } from '../ipcRenderer.js'
 import type { RendererTransport } from '../ipcRenderer.js'
@@ -13,7 +14,7 @@ interface PendingInvoke {
   channel: string
   resolve: (value: unknown) => void
   reject: (reason: unknown) => void
-  timer: NodeJS.Timeout | undefined
+  cancelTimeout: () => void
 }
 
 /**
@@ -156,15 +157,12 @@ class WorkerTransport implements RendererTransport {
     const id = ++this.#invokeSeq
     postChecked(this.#port, [ToMainKind.invoke, id, channel, ...args] satisfies ToMain, args, 'args')
     return new Promise<unknown>((resolve, reject) => {
-      const pending: PendingInvoke = { channel, resolve, reject, timer: undefined }
-      const timeoutMs = this.#setup.invokeTimeoutMs
-      if (timeoutMs !== undefined) {
-        pending.timer = setTimeout(() => {
-          this.#invokes.delete(id)
-          this.#updateRef()
-          reject(new InvokeTimeoutError(channel, timeoutMs))
-        }, timeoutMs)
-      }
+      const pending: PendingInvoke = { channel, resolve, reject, cancelTimeout: () => {} }
+      pending.cancelTimeout = startInvokeTimeout(channel, this.#setup.invokeTimeoutMs, (error) => {
+        this.#invokes.delete(id)
+        this.#updateRef()
+        reject(error)
+      })
       this.#invokes.set(id, pending)
       if (this.#invokes.size === 1) this.#updateRef()
     })
@@ -210,7 +208,7 @@ class WorkerTransport implements RendererTransport {
         // Gone: it timed out already, and its answer is dropped.
         if (!pending) return
         this.#invokes.delete(message[1])
-        if (pending.timer) clearTimeout(pending.timer)
+        pending.cancelTimeout()
         if (this.#invokes.size === 0) this.#updateRef()
         if (message[0] === ToWorkerKind.resolved) pending.resolve(message[2])
         else if (message[0] === ToWorkerKind.failed) pending.reject(invokeRejection(pending.channel, message[2]))
