@@ -96,15 +96,18 @@ describe('competing processes', () => {
     expect(Math.min(...rescued.map((d) => d.at)) - stoppedAt).toBeLessThan(leaseMs / 2 - 50)
     for (const d of rescued) if (startedByStuck.has(d.seq)) expect(d.at - stoppedAt).toBeGreaterThanOrEqual(leaseMs / 2 - 50)
     // Resumed, the stuck process finishes what it was doing, then finds its batch taken and stops.
+    // What it was doing may include the one delivery it was starting when it stopped: a job's
+    // start is recorded before its listener runs, and the stop can land between the two.
     stuck!.child.process.kill('SIGCONT')
     await new Promise((resolve) => setTimeout(resolve, 600))
     const afterResume = readDeliveries(stuck!.log).slice(beforeStop.length)
-    expect(afterResume).toEqual([])
+    expect(afterResume.length).toBeLessThanOrEqual(1)
     const counts = countBySeq([...readDeliveries(stuck!.log), ...rescued])
-    // Duplicates: only its deliveries whose acknowledgement was not written when it stopped.
+    // Duplicates: only its deliveries whose acknowledgement was not written when it stopped (and
+    // the one it was starting).
     const duplicated = [...counts].filter(([, n]) => n > 1).map(([seq]) => seq)
-    expect(duplicated.length).toBeLessThanOrEqual(2)
-    expect(beforeStop.slice(-2).map((d) => d.seq)).toEqual(expect.arrayContaining(duplicated))
+    expect(duplicated.length).toBeLessThanOrEqual(3)
+    expect([...beforeStop.slice(-2), ...afterResume].map((d) => d.seq)).toEqual(expect.arrayContaining(duplicated))
   })
 
   it('gives a consumer process a fair share of the write lock next to a producer process writing flat out', async () => {
