@@ -2,15 +2,17 @@
 // counts summed per durable channel and per renderer inbox. Shared so both report the same thing.
 import { inboxOwner } from './subscriptions.js'
 
-/** One subscription's counts as a store reports them (the store's SubscriptionStats has this shape). */
+/** One subscription's counts, as a store reports them (`Store.stats()`). */
 export interface SubscriptionCounts {
   channel: string
   subscription: string
+  /** Visible now, not leased. */
   ready: number
+  /** Not visible yet (delayMs / back-off), not leased. */
   delayed: number
   inFlight: number
   dead: number
-  /** Epoch ms of the oldest waiting message, null when none. */
+  /** Epoch ms of the oldest waiting (ready or delayed) message, null when none. */
   oldestCreatedAt: number | null
 }
 

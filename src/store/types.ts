@@ -18,6 +18,8 @@
 // ensureSubscription).
 
 /** Settings of one durable channel, as persisted. */
+import type { SubscriptionCounts } from '../protocol/stats.js'
+
 export interface ChannelConfig {
   maxAttempts: number
   backoffInitialMs: number
@@ -134,18 +136,8 @@ export interface JobResultRow {
   completedAt: number
 }
 
-export interface SubscriptionStats {
-  channel: string
-  subscription: string
-  /** Visible now, not leased. */
-  ready: number
-  /** Not visible yet (delayMs / back-off), not leased. */
-  delayed: number
-  inFlight: number
-  dead: number
-  /** Epoch ms of the oldest waiting (ready or delayed) message, null when none. */
-  oldestCreatedAt: number | null
-}
+/** One subscription's counts (ready: visible now and not leased; delayed: not visible yet). */
+export type SubscriptionStats = SubscriptionCounts
 
 /** A message as it sits in the queue, for tools that watch without consuming (the CLI's tail). */
 export interface StoredMessage {
