@@ -13,19 +13,30 @@ export function toInvokeFailure(err: unknown): InvokeFailure {
     const { name, code } = err as { name?: unknown; code?: unknown }
     if (typeof name === 'string') failure.name = name
     if (code !== undefined) failure.code = safeClone(code)
-    const fields: Record<string, unknown> = {}
-    let any = false
-    for (const key of Object.keys(err)) {
-      if (key === 'message' || key === 'stack' || key === 'name' || key === 'code') continue
-      const value = safeClone((err as Record<string, unknown>)[key])
-      if (value !== undefined) {
-        fields[key] = value
-        any = true
-      }
-    }
-    if (any) failure.fields = fields
+    const fields = ownFields(err)
+    if (fields) failure.fields = fields
   }
   return failure
+}
+
+/**
+ * A thrown object's own enumerable fields that survive a clone (message, stack, name and code
+ * left out: they travel on their own); undefined when none do. Never throws.
+ *
+ * @example
+ * ownFields(Object.assign(new Error('nope'), { limit: 5 })) // { limit: 5 }
+ */
+export function ownFields(err: object): Record<string, unknown> | undefined {
+  const fields: Record<string, unknown> = {}
+  let any = false
+  for (const key of Object.keys(err)) {
+    if (key === 'message' || key === 'stack' || key === 'name' || key === 'code') continue
+    const value = safeClone((err as Record<string, unknown>)[key])
+    if (value === undefined) continue
+    fields[key] = value
+    any = true
+  }
+  return any ? fields : undefined
 }
 
 /**

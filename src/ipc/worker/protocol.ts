@@ -4,7 +4,7 @@ import type { MessagePort } from 'node:worker_threads'
 import * as errors from '../../errors.js'
 // safeClone: only data that certainly survives postMessage goes into a WireError (an error's
 // fields can be anything); the rest is left out, as it is from an invoke failure.
-import { safeClone, safeString } from '../invokeErrors.js'
+import { ownFields, safeClone, safeString } from '../invokeErrors.js'
 import type { InvokeFailure } from '../invokeErrors.js'
 import { assertCloneable } from '../../protocol/cloneCheck.js'
 import { cloneArgs, cloneValue } from '../clone.js'
@@ -162,16 +162,8 @@ export function toWireError(err: unknown): WireError {
     const wire: WireError = { kind: 'error', name: err.name, message: err.message, stack: err.stack }
     const { code } = err as { code?: unknown }
     if (code !== undefined) wire.code = safeClone(code)
-    const fields: Record<string, unknown> = {}
-    let any = false
-    for (const key of Object.keys(err)) {
-      if (key === 'code' || key === 'message' || key === 'stack' || key === 'name') continue
-      const value = safeClone((err as Error & Record<string, unknown>)[key])
-      if (value === undefined) continue
-      fields[key] = value
-      any = true
-    }
-    if (any) wire.fields = fields
+    const fields = ownFields(err)
+    if (fields) wire.fields = fields
     const type = errorType(err)
     if (type !== undefined) wire.type = type
     return wire
