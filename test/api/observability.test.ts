@@ -85,6 +85,7 @@ describe('broker.stats()', () => {
 /** What kind of durable-ipc actor an inspection event is about, from its logic. */
 function kindOf(event: InspectionEvent): string {
   const src = (event.actorRef as unknown as { src?: unknown }).src
+  if (typeof src === 'string') return src // spawned by a machine, named in its setup (the consumers)
   if (typeof src === 'object' && src !== null && typeof (src as { id?: unknown }).id === 'string') return (src as { id: string }).id
   return 'callback' // listener and handler actors are callback actors
 }
@@ -108,7 +109,7 @@ describe('createBroker({ inspect })', () => {
     win.webContents.send('hello')
     const worker = broker.spawnRenderer(new URL('data:text/javascript,'))
 
-    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumer', 'storeWatch', 'housekeeping', 'workerRenderer']))
+    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumerPool', 'consumer', 'storeWatch', 'housekeeping', 'workerRenderer']))
     // Events reach each kind too: deliveries to listeners, messages to renderers, wake-ups to consumers.
     const received = (kind: string): string[] => events.filter((e) => e.type === '@xstate.event' && kindOf(e) === kind).map((e) => (e as { event: { type: string } }).event.type)
     expect(received('callback')).toContain('deliver')

@@ -32,7 +32,7 @@ export type ConsumerEvent =
   | { type: 'settled'; message: ClaimedMessage; outcome: DeliveryOutcome }
   | { type: 'stop' }
 
-interface ConsumerContext {
+export interface ConsumerContext {
   work: ConsumerWork
   status: 'drained' | 'busy' | 'yield' | 'error'
   /** When the next message becomes claimable, as last read; null when none waits. */
@@ -44,6 +44,7 @@ interface ConsumerContext {
 export const consumerMachine = setup({
   types: {} as { input: ConsumerInput; context: ConsumerContext; events: ConsumerEvent },
   actions: {
+    connect: ({ context, self }) => context.work.onLateOutcome((message, outcome) => self.send({ type: 'settled', message, outcome })),
     pump: assign({ status: ({ context }) => context.work.pump() }),
     settle: ({ context, event }) => {
       if (event.type === 'settled') context.work.settle(event.message, event.outcome)
@@ -82,6 +83,8 @@ export const consumerMachine = setup({
 }).createMachine({
   id: 'consumer',
   context: ({ input }) => ({ work: new ConsumerWork(input), status: 'drained', nextAt: null, drained: false }),
+  // Answers that arrive after pump() returned come back as events.
+  entry: 'connect',
   initial: 'running',
   on: {
     stop: { target: '.stopping' },
@@ -145,8 +148,5 @@ export type ConsumerActor = ActorRefFrom<typeof consumerMachine>
 export function startConsumer(input: ConsumerInput, inspect?: (event: InspectionEvent) => void): ConsumerActor {
   // The machine's timers run on the consumer's clock, so that a test's SimulatedClock drives them.
   const actor = createActor(consumerMachine, { input, ...(inspect ? { inspect } : {}), ...(input.clock ? { clock: input.clock } : {}) })
-  const work = (): ConsumerWork => actor.getSnapshot().context.work
-  actor.start()
-  work().onLateOutcome((message, outcome) => actor.send({ type: 'settled', message, outcome }))
-  return actor
+  return actor.start()
 }

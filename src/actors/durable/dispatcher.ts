@@ -1,5 +1,6 @@
 // The durable side of one broker: its store, the channels durable in it, one consumer actor per
-// subscription that has a receiver here (started, woken and retired as receivers come and go),
+// subscription that has a receiver here (children of the consumer pool, consumerPoolMachine.ts:
+// spawned, woken and retired as receivers come and go),
 // the callers waiting for jobs, and the store's housekeeping. It knows receivers only as the
 // callbacks the api layer hands it (api/durableChannels.ts): no ipcMain, no renderers.
 import type { InspectionEvent } from 'xstate'
@@ -7,8 +8,9 @@ import { newOwnerId } from '../../store/index.js'
 import type { ChannelConfig, PublishInput, PublishResult, Store } from '../../store/index.js'
 import type { StoredOutcome } from '../../protocol/jobOutcome.js'
 import { inboxOf, MAIN, subscriptionKey } from '../../protocol/subscriptions.js'
-import { startConsumer } from './consumerMachine.js'
-import type { ConsumerActor } from './consumerMachine.js'
+import { toPromise } from 'xstate'
+import { startConsumerPool } from './consumerPoolMachine.js'
+import type { ConsumerPoolActor } from './consumerPoolMachine.js'
 import type { ConsumerInput } from './consumerInput.js'
 import { startHousekeeping } from './housekeepingMachine.js'
 import type { HousekeepingActor } from './housekeepingMachine.js'
@@ -42,11 +44,8 @@ export class Dispatcher {
   /** One watcher of other processes' commits for all idle consumers of this store. */
   #watch: StoreWatchActor | undefined
   readonly #configs = new Map<string, ChannelConfig>()
-  readonly #consumers = new Map<string, ConsumerActor>()
-  /** Consumers told to stop that still have deliveries in flight. */
-  readonly #retiring = new Set<ConsumerActor>()
-  /** Inbox consumers of renderers that went away, by consumer key, until their deliveries settled. */
-  readonly #handingOver = new Map<string, ConsumerActor>()
+  /** One consumer actor per subscription with a receiver here, as children of one actor. */
+  readonly #pool: ConsumerPoolActor
   readonly #jobs = new JobWaiters(() => this.store)
   #transactionWait: TransactionWait | undefined
   #closing = false
@@ -55,6 +54,7 @@ export class Dispatcher {
   constructor(openStore: () => Store, hooks: DispatcherHooks, openNow: boolean) {
     this.#openStore = openStore
     this.#hooks = hooks
+    this.#pool = startConsumerPool(hooks.inspect)
     if (openNow) this.#open()
   }
 
@@ -132,29 +132,23 @@ export class Dispatcher {
   consume(channel: string, subscription: string, wanted: boolean, make: () => Receiver): void {
     if (!this.#configs.has(channel) || this.#closing) return
     const key = subscriptionKey(channel, subscription)
-    const existing = this.#consumers.get(key)
-    if (existing && !wanted) {
-      this.#consumers.delete(key)
-      this.#retire(existing)
-      return
-    }
-    if (existing) {
-      existing.send({ type: 'wake' })
+    const { current, retiring } = this.#pool.getSnapshot().context
+    if (current.has(key)) {
+      this.#pool.send(wanted ? { type: 'wake', key } : { type: 'retire', key, handOver: false })
       return
     }
     if (!wanted) return
-    const predecessor = this.#handingOver.get(key)
-    if (predecessor) {
+    if ([...retiring.values()].includes(key)) {
       // A renderer with this id just went away. Its deliveries in flight settle promptly (aborted,
       // or acknowledged if they had just finished) and go back to their place in line; claiming
       // before that would hand the new renderer the messages behind them first.
-      predecessor.subscribe({ complete: () => this.consume(channel, subscription, !this.#closing && make().hasReceiver(), make) })
+      const run = (): void => this.consume(channel, subscription, !this.#closing && make().hasReceiver(), make)
+      this.#pool.send({ type: 'afterHandOver', key, run })
       return
     }
-    const store = this.store
     const receiver = make()
     const input: ConsumerInput = {
-      store,
+      store: this.store,
       watch: this.#watch!,
       channel,
       subscription,
@@ -169,17 +163,14 @@ export class Dispatcher {
       },
     }
     if (this.#hooks.trace) input.onTrace = this.#hooks.trace
-    this.#consumers.set(key, startConsumer(input, this.#hooks.inspect))
+    this.#pool.send({ type: 'start', key, input })
   }
 
   /** Every inbox consumer of a renderer that went away stops and hands its leases back at once. */
   rendererGone(rendererId: string): void {
     const suffix = subscriptionKey('', inboxOf(rendererId))
-    for (const [key, actor] of this.#consumers) {
-      if (key.endsWith(suffix)) {
-        this.#consumers.delete(key)
-        this.#retire(actor, key)
-      }
+    for (const key of [...this.#pool.getSnapshot().context.current.keys()]) {
+      if (key.endsWith(suffix)) this.#pool.send({ type: 'retire', key, handOver: true })
     }
   }
 
@@ -187,7 +178,7 @@ export class Dispatcher {
   // sends is claimed as one batch instead of one claim transaction per message.
   wake(channel: string, subscription: string): void {
     const key = subscriptionKey(channel, subscription)
-    if (!this.#consumers.has(key) || this.#toWake.has(key)) return
+    if (!this.#pool.getSnapshot().context.current.has(key) || this.#toWake.has(key)) return
     this.#toWake.add(key)
     if (this.#toWake.size === 1) setImmediate(this.#wakeAll)
   }
@@ -196,24 +187,11 @@ export class Dispatcher {
   async close(timeoutMs: number, jobsCutShort: Error): Promise<void> {
     this.#closing = true
     this.#transactionWait?.close()
-    for (const actor of this.#consumers.values()) this.#retire(actor)
-    this.#consumers.clear()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
-    const actors = [...this.#retiring]
-    const stopped = actors.map((actor) => new Promise<void>((resolve) => {
-      actor.subscribe({ complete: () => resolve(), error: () => resolve() })
-      if (actor.getSnapshot().status !== 'active') resolve()
-    }))
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([Promise.all(stopped), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
-    clearTimeout(timer)
-    // A consumer still waiting has written every answer that came in; what is left in flight is
-    // handed back now, its attempt counted, so a broker reopened in this process gets it at once.
-    for (const actor of actors) {
-      actor.getSnapshot().context.work.abandon('The broker closed (closeTimeoutMs)')
-      actor.stop()
-    }
-    this.#retiring.clear()
+    // A consumer still waiting at the timeout has written every answer that came in; what is left
+    // in flight is handed back then, its attempt counted, so a broker reopened here gets it at once.
+    this.#pool.send({ type: 'close', timeoutMs, detail: 'The broker closed (closeTimeoutMs)' })
+    await toPromise(this.#pool)
     this.#jobs.abort(jobsCutShort)
     this.#housekeeping?.send({ type: 'stop' })
     this.#watch?.send({ type: 'stop' })
@@ -250,24 +228,9 @@ export class Dispatcher {
     this.#hooks.onDeclared?.(name)
   }
 
-  // Stops a consumer; close() waits for it too while its deliveries in flight finish. With `key`
-  // (its renderer is gone), the next consumer of that inbox starts only once this one finished.
-  #retire(actor: ConsumerActor, key?: string): void {
-    if (actor.getSnapshot().status !== 'active') return
-    this.#retiring.add(actor)
-    if (key !== undefined) this.#handingOver.set(key, actor)
-    const done = (): void => {
-      this.#retiring.delete(actor)
-      if (key !== undefined && this.#handingOver.get(key) === actor) this.#handingOver.delete(key)
-    }
-    // Subscribed before the next consumer's wait (consume), so the hand-over is clear first.
-    actor.subscribe({ complete: done, error: done })
-    actor.send({ type: 'stop' })
-  }
-
   readonly #toWake = new Set<string>()
   readonly #wakeAll = (): void => {
-    for (const key of this.#toWake) this.#consumers.get(key)?.send({ type: 'wake' })
+    for (const key of this.#toWake) this.#pool.send({ type: 'wake', key })
     this.#toWake.clear()
   }
 }
