@@ -3,8 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll } from 'vitest'
-import type { ChannelConfig, Payload, PublishInput } from '../../src/store/types.js'
+import { afterAll, afterEach } from 'vitest'
+import { openSqliteStore } from '../../src/store/index.js'
+import type { ChannelConfig, Payload, PublishInput, Store } from '../../src/store/types.js'
 
 /** A fresh temp directory, deleted after the test file; returns a path maker inside it. */
 export function tempDir(): (name: string) => string {
@@ -39,4 +40,22 @@ export function message(channel: string, text: string, now: number, extra: Parti
 /** The text a payload carries. */
 export function text(payload: Payload): string {
   return typeof payload === 'string' ? payload : decoder.decode(payload)
+}
+
+/**
+ * Opens SQLite stores that are closed after each test; returns the opener.
+ *
+ * @example
+ * const open = useSqliteStores(); const store = open(file('a.db'))
+ */
+export function useSqliteStores(): (path: string) => Store {
+  const stores: Store[] = []
+  afterEach(() => {
+    for (const store of stores.splice(0)) store.close()
+  })
+  return (path) => {
+    const store = openSqliteStore({ path })
+    stores.push(store)
+    return store
+  }
 }

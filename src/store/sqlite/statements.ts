@@ -2,7 +2,7 @@
 // named parameters and never spell out SQL; lists of ids are bound as one JSON text (json_each).
 
 import type Database from 'better-sqlite3'
-import type { DeadLetterRow, MessageKind, Payload } from '../types.js'
+import type { DeadLetterRow, MessageKind, Payload, StoredMessage } from '../types.js'
 
 type Params = Record<string, unknown>
 
@@ -39,18 +39,8 @@ export interface MessageCountsRow {
   oldestCreatedAt: number | null
 }
 
-export interface StoredMessageDbRow {
-  id: number
-  channel: string
-  subscription: string
-  kind: MessageKind
-  payload: Payload
-  key: string | null
-  attempts: number
-  createdAt: number
-  visibleAt: number
-  leased: number
-}
+/** A StoredMessage as SQLite returns it: `leased` is 0 or 1. */
+export type StoredMessageDbRow = Omit<StoredMessage, 'leased'> & { leased: number }
 
 const deadLetterColumns = `id, channel, subscription, kind, payload, attempts, last_error AS lastError,
   created_at AS createdAt, failed_at AS failedAt`

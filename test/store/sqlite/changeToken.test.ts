@@ -2,24 +2,12 @@
 // connection's own writes do not (the contract allows either for own writes; this backend's
 // watchers rely on the quiet).
 
-import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
-import type { Store } from '../../../src/store/types.js'
-import { channelConfig, message, tempDir } from '../helpers.js'
+import { describe, expect, it } from 'vitest'
+import { channelConfig, message, tempDir, useSqliteStores } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000
-const stores: Store[] = []
-
-function open(path: string): Store {
-  const store = openSqliteStore({ path })
-  stores.push(store)
-  return store
-}
-
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close()
-})
+const open = useSqliteStores()
 
 describe('changeToken', () => {
   it('changes when another connection commits, not for our own writes', () => {

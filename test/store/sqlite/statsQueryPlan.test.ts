@@ -2,25 +2,13 @@
 // rows, whose payloads may fill overflow pages.
 
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
+import { describe, expect, it } from 'vitest'
 import { prepareStatements } from '../../../src/store/sqlite/statements.js'
-import type { Store } from '../../../src/store/types.js'
-import { channelConfig, tempDir } from '../helpers.js'
+import { channelConfig, tempDir, useSqliteStores } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000
-const stores: Store[] = []
-
-function open(path: string): Store {
-  const store = openSqliteStore({ path })
-  stores.push(store)
-  return store
-}
-
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close()
-})
+const open = useSqliteStores()
 
 describe('stats', () => {
   it('reads only indexes: stats never scans the message or dead-letter table', () => {
