@@ -142,8 +142,9 @@ const sql = {
       SELECT MAX(visible_at, lease_until) FROM durable_ipc_messages INDEXED BY durable_ipc_messages_lease
         WHERE lease_owner IS NOT NULL AND lease_owner <> @owner AND channel = @channel AND subscription = @subscription)`,
 
-  upsertJobResult: `INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at) VALUES (@id, @ok, @payload, @now)
-    ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at`,
+  upsertJobResult: `INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at, state)
+    VALUES (@id, @ok, @payload, @now, CASE @ok WHEN 1 THEN 'completed' ELSE 'failed' END)
+    ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at, state = excluded.state`,
   jobResult: 'SELECT id, ok, payload, completed_at AS completedAt FROM durable_ipc_job_results WHERE id = @id',
   // Oldest first, from the completed_at index (003).
   expiredJobResults: `SELECT id FROM durable_ipc_job_results WHERE completed_at < @before ORDER BY completed_at LIMIT @limit`,
