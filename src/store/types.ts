@@ -18,6 +18,7 @@
 // ensureSubscription).
 
 /** Settings of one durable channel, as persisted. */
+import type { OutcomeState } from '../protocol/jobOutcome.js'
 import type { SubscriptionCounts } from '../protocol/stats.js'
 
 export interface ChannelConfig {
@@ -30,6 +31,8 @@ export interface ChannelConfig {
   maxMessageBytes: number | null
   /** null: no limit. Counts messages waiting or in flight for one subscription. */
   maxDepth: number | null
+  /** null (or absent: declared before timeouts): none. An attempt running longer fails with JobTimeoutError. */
+  timeoutMs?: number | null
 }
 
 /**
@@ -134,6 +137,8 @@ export interface JobResultRow {
   /** Serialized result value (ok) or serialized error (not ok). */
   payload: Uint8Array
   completedAt: number
+  /** 'completed' (ok), 'failed' (the handler's final failure) or 'cancelled' (Store.cancel). */
+  state: OutcomeState
 }
 
 /** One subscription's counts (ready: visible now and not leased; delayed: not visible yet). */
@@ -249,6 +254,39 @@ export interface Store {
   deadLettersAfter(afterId: number, channel: string | undefined, limit: number): DeadLetterRow[]
   /** The highest id any message was ever given (0 for none): where an observer of new messages starts. */
   lastMessageId(): number
+
+  // --- Job control: cancellation, progress, pause (store/sqlite/jobControl.ts) ---
+  /**
+   * Cancels job `id` if it is delayed, waiting or active (leased, in a batch or running), in one
+   * transaction: its message is deleted and a 'cancelled' outcome stored under its id (a failure
+   * that reads as JobCancelledError), with the job's channel, subscription, attempts, priority,
+   * times and last error. The owner of an active one finds nothing held any more: its answer and
+   * its failure are ignored, so it is never retried. False, writing nothing, for a job that is
+   * dead, completed, cancelled or unknown.
+   *
+   * @example
+   * if (store.cancel(42, Date.now())) console.log('cancelled')
+   */
+  cancel(id: number, now: number): boolean
+  /**
+   * Of `ids`, those cancelled (a 'cancelled' outcome is stored): a consumer asks about its long
+   * deliveries and claimed batch, to abort what another process cancelled.
+   *
+   * @example
+   * store.cancelledAmong([41, 42, 43]) // [42]
+   */
+  cancelledAmong(ids: readonly number[]): number[]
+  /**
+   * Stores the latest progress value (serialized) of deliveries `owner` holds, all in one
+   * transaction; a message no longer held by `owner` is skipped. Returns how many were written.
+   *
+   * @example
+   * store.setProgress(owner, [{ id: 42, payload: encodeValue({ done: 0.5 }) }]) // 1
+   */
+  setProgress(owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>): number
+  /** Pauses or resumes a channel for every process on the store (claims start nothing while paused). Throws UnknownChannelError. */
+  setPaused(channel: string, paused: boolean): void
+  isPaused(channel: string): boolean
 
   /** `now` (epoch ms, default Date.now()) decides ready versus delayed and expired leases: pass the actors' clock. */
   stats(now?: number): SubscriptionStats[]

@@ -7,7 +7,9 @@ import { StoreError } from '../../errors.js'
 import { retryWhileBusy } from './busyWait.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
-import { jobResult, listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
+import { listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
+import { cancelJob, cancelledAmong, isPaused, jobOutcomeRow, prepareJobControl, setPaused, setProgress } from './jobControl.js'
+import type { JobControlStatements } from './jobControl.js'
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
@@ -37,8 +39,10 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const opened = openDatabase(options)
   const { db, label } = opened
   let s: Statements
+  let control: JobControlStatements
   try {
     s = prepareStatements(db)
+    control = prepareJobControl(db)
   } catch (err) {
     if (opened.owned) db.close()
     throw translateError(err, `open ${label}`)
@@ -126,7 +130,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
       replayDeadLetters(s, channel, ids, now),
     ),
     purgeDeadLetters: write('purge dead letters', (channel: string, ids?: readonly number[]) => purgeDeadLetters(s, channel, ids)),
-    jobResult: read('read a job result', (id: number) => jobResult(s, id)),
+    // With its state (jobControl.ts): a cancelled outcome reads as such.
+    jobResult: read('read a job result', (id: number) => jobOutcomeRow(control, id)),
     pruneJobResults: write('prune job results', (before: number, limit: number) => pruneJobResults(s, before, limit)),
 
     messagesAfter: read('read messages', (afterId: number, channel: string | undefined, limit: number) =>
@@ -136,6 +141,15 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
       deadLettersAfter(s, afterId, channel, limit),
     ),
     lastMessageId: read('read the last message id', () => lastMessageId(s)),
+
+    // --- Job control (jobControl.ts) ---
+    cancel: write('cancel a job', (id: number, now: number) => cancelJob(control, id, now)),
+    cancelledAmong: read('read cancelled jobs', (ids: readonly number[]) => cancelledAmong(control, ids)),
+    setProgress: write('store progress', (owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>) =>
+      setProgress(control, owner, updates),
+    ),
+    setPaused: write('pause a channel', (channel: string, paused: boolean) => setPaused(control, channel, paused)),
+    isPaused: read('read whether a channel is paused', (channel: string) => isPaused(control, channel)),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
     // Another connection's commit changes data_version; our own do not.
