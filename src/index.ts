@@ -13,6 +13,7 @@ export type {
   ChannelMap,
   ChannelName,
   ChannelSpec,
+  DurableEventControl,
   IpcMain,
   IpcMainEvent,
   IpcMainHandler,

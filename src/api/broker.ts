@@ -65,6 +65,20 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
    * if (outcome?.ok) outcome.value // number
    */
   jobResult<T = unknown>(id: number): JobResult<T> | undefined
+  // --- Job control ---
+  /**
+   * Cancels job `id` (a message id: `enqueue`'s, or an invoke's) if it is delayed, waiting or
+   * active, from any process on the store: it is never (again) delivered nor retried, its running
+   * delivery's `event.signal` is aborted with JobCancelledError (within about a second in another
+   * process, at once in this one), and its invoke caller and waiters reject with
+   * JobCancelledError. Its outcome is kept as 'cancelled'. False for a job that is dead, completed,
+   * cancelled already, or unknown: then nothing changes.
+   *
+   * @example
+   * const { id } = broker.enqueue('resize', [img])
+   * broker.cancel(id) // true
+   */
+  cancel(id: number): boolean
   /**
    * Per durable channel: ready, delayed, in flight, dead, oldest waiting age, and what this broker
    * delivered and failed since it opened. Per renderer: its durable inbox's depth. Per transient
@@ -156,6 +170,13 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     if (!Array.isArray(args)) throw new InvalidArgumentError('Expected args to be an array of arguments')
     if (!this.#durable.isDurable(channel)) this.#durable.channel(channel) // throws UnknownChannelError unless declared before
     return this.#durable.publish(null, channel, args, options)
+  }
+
+  cancel(id: number): boolean {
+    this.#assertOpen()
+    if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
+    // A broker that never opened its (in-memory) store holds no job.
+    return this.#durable.opened && this.#durable.cancel(id)
   }
 
   jobResult<T = unknown>(id: number): JobResult<T> | undefined {

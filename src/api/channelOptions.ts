@@ -28,11 +28,16 @@ export interface DurableChannelOptions {
   maxMessageBytes?: number
   /** Most messages waiting per subscription; more throw QueueFullError. */
   maxDepth?: number
+  /**
+   * Longest an attempt may run (ms): past it the attempt fails with JobTimeoutError (retried or
+   * dead-lettered as any failure) and `event.signal` is aborted; a late answer is ignored. Default: none.
+   */
+  timeoutMs?: number
 }
 
 type BackoffOptions = NonNullable<DurableChannelOptions['backoff']>
 
-export const CHANNEL_OPTION_KEYS = optionKeys<DurableChannelOptions>()(['durable', 'maxAttempts', 'backoff', 'concurrency', 'leaseMs', 'maxMessageBytes', 'maxDepth'])
+export const CHANNEL_OPTION_KEYS = optionKeys<DurableChannelOptions>()(['durable', 'maxAttempts', 'backoff', 'concurrency', 'leaseMs', 'maxMessageBytes', 'maxDepth', 'timeoutMs'])
 export const BACKOFF_OPTION_KEYS = optionKeys<BackoffOptions>()(['initialMs', 'maxMs'])
 
 const COUNTS_EVERY_ATTEMPT = "did you mean 'maxAttempts'? It counts every attempt, the first one included: N retries is maxAttempts N + 1"
@@ -62,8 +67,8 @@ const CHANNEL_HINTS: Record<string, OptionHint> = {
   maxQueueSize: 'maxDepth',
   maxMessageSize: 'maxMessageBytes',
   maxPayloadBytes: 'maxMessageBytes',
-  timeout: 'job timeouts are not supported yet',
-  timeoutMs: 'job timeouts are not supported yet',
+  timeout: 'timeoutMs',
+  jobTimeout: 'timeoutMs',
   rateLimit: 'rate limits are not supported yet',
   limiter: 'rate limits are not supported yet',
   deadLetter: 'dead letters are built in: a message that used up maxAttempts goes to the channel\'s dead letters (channel.deadLetters())',
@@ -94,6 +99,7 @@ export const DEFAULT_CONFIG: ChannelConfig = {
   leaseMs: 30_000,
   maxMessageBytes: null,
   maxDepth: null,
+  timeoutMs: null,
 }
 
 /**
@@ -118,6 +124,7 @@ export function toChannelConfig(options: unknown, base: ChannelConfig = DEFAULT_
     leaseMs: integer(o.leaseMs, 'leaseMs', 1) ?? base.leaseMs,
     maxMessageBytes: integer(o.maxMessageBytes, 'maxMessageBytes', 1) ?? base.maxMessageBytes,
     maxDepth: integer(o.maxDepth, 'maxDepth', 1) ?? base.maxDepth,
+    timeoutMs: integer(o.timeoutMs, 'timeoutMs', 1) ?? base.timeoutMs ?? null,
   }
   if (config.backoffMaxMs < config.backoffInitialMs) throw new InvalidArgumentError('Expected backoff.maxMs to be at least backoff.initialMs')
   return config

@@ -6,7 +6,7 @@ import { Dispatcher } from '../actors/durable/dispatcher.js'
 import type { DispatcherHooks } from '../actors/durable/dispatcher.js'
 import type { WaitingWrite } from '../actors/durable/transactionWait.js'
 import { BrokerClosedError, TransactionOpenError, UnknownChannelError } from '../errors.js'
-import { deliverToInbox, deliverToMain } from '../ipc/durableDelivery.js'
+import { deliverToInbox, deliverToMain, failedOnMain } from '../ipc/durableDelivery.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import type { IpcMainImpl } from '../ipc/ipcMain.js'
 import { assertChannel } from '../ipc/validation.js'
@@ -92,7 +92,7 @@ export class DurableChannels {
     this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     const { id } = this.#dispatcher.publish({ channel, payload, kind: 'invoke', visibleAt: now, now })
-    return this.#dispatcher.waitForJob(id, (outcome) => invokeOutcome(channel, outcome))
+    return this.#dispatcher.waitForJob(id, (outcome) => invokeOutcome(channel, outcome, id))
   }
 
   /** `webContents.send` on a durable channel: into the renderer's inbox. */
@@ -115,13 +115,27 @@ export class DurableChannels {
     return outcome && toJobResult(id, outcome)
   }
 
+  /**
+   * Cancels job `id` if it is delayed, waiting or active (any process's); true when it was. See
+   * Broker.cancel.
+   */
+  cancel(id: number): boolean {
+    return this.#dispatcher.cancel(id)
+  }
+
+  /** `channel` was paused or resumed by this process: its consumers here look at once. */
+  pauseChanged(channel: string, paused: boolean): void {
+    this.#dispatcher.pauseChanged(channel, paused)
+  }
+
   /** The main-side listeners or handler of `channel` changed: start or stop consuming. */
   receiversChanged(channel: string): void {
     const { ipcMain, webContentsFor } = this.#hooks
     const hasReceiver = (): boolean => ipcMain.listenerCount(channel) > 0 || ipcMain.hasHandler(channel)
     this.#dispatcher.consume(channel, MAIN, hasReceiver(), () => ({
       hasReceiver,
-      deliver: (message, done) => deliverToMain(ipcMain, webContentsFor, message, done),
+      deliver: (message, done, control) => deliverToMain(ipcMain, webContentsFor, message, done, control),
+      failed: (message, error) => failedOnMain(ipcMain, message, error),
     }))
   }
 

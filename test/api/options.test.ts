@@ -83,7 +83,7 @@ describe('broker.channel options', () => {
     ['lockDuration', "did you mean 'leaseMs'?"],
     ['maxdepth', "did you mean 'maxDepth'?"],
     ['retryDelay', 'retry delays are backoff: { initialMs, maxMs }'],
-    ['priority', '(known options: durable, maxAttempts, backoff, concurrency, leaseMs, maxMessageBytes, maxDepth)'],
+    ['priority', '(known options: durable, maxAttempts, backoff, concurrency, leaseMs, maxMessageBytes, maxDepth, timeoutMs)'],
   ])("refuses '%s' (%s) and declares nothing", (key, advice) => {
     const path = dbPath()
     const broker = openBroker({ path })

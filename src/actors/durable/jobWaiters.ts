@@ -56,7 +56,7 @@ export class JobWaiters {
   /** The stored outcome of job `id`, if any. */
   outcome(id: number): StoredOutcome | undefined {
     const row = this.#store().jobResult(id)
-    return row ? decodeJobOutcome(row.payload) : undefined
+    return row ? decodeJobOutcome(row.payload, row.state) : undefined
   }
 
   /** Rejects every waiter (the broker closes; their jobs stay stored). */
