@@ -1,6 +1,7 @@
 // The command-line tool's dispatcher: picks the command, prints help and version, and turns any
 // failure into one line on stderr and an exit code (0 ok, 1 failed, 2 bad usage or unusable file).
 import { readFileSync } from 'node:fs'
+import { cancelCommand, cancelHelp } from './cancelCommand.js'
 import { deadCommand, deadHelp } from './deadCommand.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
@@ -20,6 +21,7 @@ const commands: Record<string, Command> = {
   replay: { summary: 'put dead letters back in their queue', help: replayHelp, run: replayCommand },
   purge: { summary: 'delete dead letters', help: purgeHelp, run: purgeCommand },
   tail: { summary: 'print messages as they are stored', help: tailHelp, run: tailCommand },
+  cancel: { summary: 'cancel a delayed, waiting or running job', help: cancelHelp, run: cancelCommand },
 }
 
 export const mainHelp = `Usage: durable-ipc <command> <db> [options]

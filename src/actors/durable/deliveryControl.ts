@@ -71,7 +71,7 @@ export class DeliveryControls implements DeliveryControl {
     // Kept only while the job runs: once it ended there is nothing to write it to.
     if (!this.#host.isRunning(message)) return
     this.#progress.set(message, payload)
-    if (this.#progressTimer === undefined) this.#progressTimer = this.#after(PROGRESS_MS, this.#flushProgress)
+    if (this.#progressTimer === undefined) this.#progressTimer = this.#after(PROGRESS_MS, this.#flushProgress, false)
   }
 
   /** A delivery started: its deadline is set (with a timeout), and the control read runs. */
@@ -99,7 +99,7 @@ export class DeliveryControls implements DeliveryControl {
 
   /** The consumer holds deliveries or a batch: keeps the control read running. */
   holding(): void {
-    if (this.#controlTimer === undefined) this.#controlTimer = this.#after(CONTROL_MS, this.#control)
+    if (this.#controlTimer === undefined) this.#controlTimer = this.#after(CONTROL_MS, this.#control, true)
   }
 
   /** Asks the store now (a cancel or pause in this process), instead of at the next control read. */
@@ -123,7 +123,7 @@ export class DeliveryControls implements DeliveryControl {
     const { store, owner } = this.#input
     // Inside the application's transaction (the outbox) a write would join it: after it.
     if (!store.mayWrite()) {
-      this.#progressTimer = this.#after(TRANSACTION_RETRY_MS, this.#flushProgress)
+      this.#progressTimer = this.#after(TRANSACTION_RETRY_MS, this.#flushProgress, false)
       return
     }
     const updates: Array<{ id: number; payload: Uint8Array }> = []
@@ -140,7 +140,7 @@ export class DeliveryControls implements DeliveryControl {
   #armTimeout(at: number): void {
     if (this.#timeoutTimer !== undefined) this.#clock.clearTimeout(this.#timeoutTimer)
     this.#timeoutAt = at
-    this.#timeoutTimer = this.#after(Math.max(0, at - this.#clock.now()), this.#timeouts)
+    this.#timeoutTimer = this.#after(Math.max(0, at - this.#clock.now()), this.#timeouts, true)
   }
 
   readonly #timeouts = (): void => {
@@ -185,10 +185,12 @@ export class DeliveryControls implements DeliveryControl {
     }
   }
 
-  #after(ms: number, fn: () => void): Timer {
+  // `keepAlive`: the timer may end a running delivery (a timeout, a cancel seen): the process
+  // stays up for it, as a listener that waits only on its signal would have it. Progress writes
+  // are no reason to live.
+  #after(ms: number, fn: () => void, keepAlive: boolean): Timer {
     const timer = this.#clock.setTimeout(fn, ms)
-    // Control of deliveries is no reason for the process to live.
-    ;(timer as { unref?: () => void }).unref?.()
+    if (!keepAlive) (timer as { unref?: () => void }).unref?.()
     return timer
   }
 }
