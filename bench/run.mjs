@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs'
 import { coreBench } from './core.mjs'
 import { durableBench } from './durable.mjs'
+import { progressBench } from './progress.mjs'
 
 const results = {}
 console.log('# in-process IPC (bench/core.mjs)')
@@ -21,4 +22,7 @@ results.durable = durableBench()
 console.table(results.durable.throughput)
 console.table([results.durable.backlog])
 console.table([results.durable.listeners])
+console.log('# event.progress() in one durable job (bench/progress.mjs): 10,000 calls, target < 100 ms')
+results.progress = await progressBench()
+console.table([results.progress])
 console.log(JSON.stringify({ node: process.version, ...results }))

@@ -56,7 +56,7 @@ export const consumerMachine = setup({
       const { store, channel, subscription, owner } = context.work.input
       // Paused (seen mid-batch): nothing is due until a resume, which comes as a wake (this
       // process) or a recheck (another process's commit), each reading again.
-      if (context.work.pausedNow()) return { nextAt: null }
+      if (context.work.controls.pausedNow()) return { nextAt: null }
       try {
         return { nextAt: store.nextVisibleAt(channel, subscription, owner) }
       } catch (error) {

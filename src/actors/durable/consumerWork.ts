@@ -26,7 +26,7 @@
 // at once (its slot is free, its late answer ignored); a pause seen while a batch waits hands the
 // batch back, and no claim is made until the channel is resumed.
 import type { ClaimedMessage } from '../../store/index.js'
-import { BrokerClosedError, JobCancelledError, JobTimeoutError } from '../../errors.js'
+import { BrokerClosedError } from '../../errors.js'
 import { BATCH_SIZE, claimLimit } from './claimLimit.js'
 import { realClock } from './consumerInput.js'
 import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
@@ -43,7 +43,6 @@ const SLICE = 1024
 const LATE_ACK_MS = 1
 /** How soon acknowledgements held back by an open application transaction are tried again. */
 const TRANSACTION_RETRY_MS = 5
-const CANCELLED: DeliveryOutcome = { ok: false, cancelled: true }
 
 export class ConsumerWork {
   readonly input: ConsumerInput
@@ -67,27 +66,23 @@ export class ConsumerWork {
   #flushScheduled = false
   #early: Array<[ClaimedMessage, DeliveryOutcome]> = []
   #lateOutcome: (message: ClaimedMessage, outcome: DeliveryOutcome) => void = (m, o) => void this.#early.push([m, o])
-  readonly #controls: DeliveryControls
-  /** A pause was seen: no claims until the store says it is over (see pausedNow). */
-  #paused = false
+  /** Signals, progress, timeouts, cancels and pauses of this consumer's deliveries. */
+  readonly controls: DeliveryControls
 
   constructor(input: ConsumerInput) {
     this.input = input
     this.clock = input.clock ?? realClock
-    this.#controls = new DeliveryControls(input, this.clock, {
+    this.controls = new DeliveryControls(input, this.clock, {
       isRunning: (message) => this.#running.get(message.id) === message,
       running: () => this.#running.values(),
       waiting: () => this.#batch.slice(this.#head),
-      timedOut: (message, timeoutMs) => {
-        const error = new JobTimeoutError(timeoutMs, message.id)
-        this.#controls.abort(message, error)
-        this.#lateOutcome(message, this.input.failed?.(message, error) ?? { ok: false, error })
+      // As if it had answered: the machine records it (a failure) or drops it (a cancel).
+      end: (message, outcome) => this.#lateOutcome(message, outcome),
+      drop: (ids) => {
+        this.#batch = this.#batch.slice(this.#head).filter((message) => !ids.has(message.id))
+        this.#head = 0
       },
-      cancelled: (ids) => this.cancelled(ids),
-      paused: () => {
-        this.#paused = true
-        this.releaseBatch()
-      },
+      releaseBatch: () => this.releaseBatch(),
     })
     this.#renewal = new RenewalTimer(this.clock, () => {
       if (!this.input.store.mayWrite()) this.#renewal.at = this.clock.now() + TRANSACTION_RETRY_MS
@@ -123,7 +118,7 @@ export class ConsumerWork {
         if (delivered >= SLICE) return 'yield'
         let message = this.#next()
         if (!message) {
-          if (this.pausedNow()) return 'drained'
+          if (this.controls.pausedNow()) return 'drained'
           this.flushAcks()
           const claimed = this.#claim()
           if (claimed === undefined) return 'error'
@@ -165,7 +160,7 @@ export class ConsumerWork {
     if (this.#running.get(message.id) !== message) return
     this.#running.delete(message.id)
     this.#unstarted.delete(message.id)
-    this.#controls.ended(message)
+    this.controls.ended(message)
     recordOutcome(this.input, this.clock, message, outcome, (id) => {
       this.#acks.push(id)
       if (!this.#pumping) this.#lateAcks = true
@@ -220,8 +215,8 @@ export class ConsumerWork {
    */
   abandon(detail: string): void {
     this.#renewal.stop()
-    for (const message of this.#running.values()) this.#controls.abort(message, new BrokerClosedError(`${detail}: the delivery was given up`))
-    this.#controls.stop()
+    for (const message of this.#running.values()) this.controls.abort(message, new BrokerClosedError(`${detail}: the delivery was given up`))
+    this.controls.stop()
     const ids = [...this.#running.keys()]
     this.#running.clear()
     this.#unstarted.clear()
@@ -231,43 +226,6 @@ export class ConsumerWork {
     } catch (error) {
       this.input.onError(error) // their leases expire instead
     }
-  }
-
-  /**
-   * Jobs cancelled (here, or by another process as the control read found): a running delivery's
-   * signal is aborted and it ends at once, unrecorded (the store ignores whatever it answers
-   * later); a waiting one is dropped from the batch, never started.
-   */
-  cancelled(ids: ReadonlySet<number>): void {
-    for (const message of this.#running.values()) {
-      if (!ids.has(message.id)) continue
-      this.#controls.abort(message, new JobCancelledError(message.id))
-      this.#lateOutcome(message, CANCELLED)
-    }
-    const waiting = this.#batch.slice(this.#head)
-    if (waiting.some((message) => ids.has(message.id))) {
-      this.#batch = waiting.filter((message) => !ids.has(message.id))
-      this.#head = 0
-    }
-  }
-
-  /** Asks the store about cancels and a pause now (this process changed one), not at the next control read. */
-  controlNow(): void {
-    this.#controls.readNow()
-  }
-
-  /**
-   * True while a pause this consumer saw lasts (read again each time: a resume by any process
-   * ends it). No claim is made meanwhile.
-   */
-  pausedNow(): boolean {
-    if (!this.#paused) return false
-    try {
-      this.#paused = this.input.store.isPaused(this.input.channel)
-    } catch (error) {
-      this.input.onError(error) // still paused, as far as it knows
-    }
-    return this.#paused
   }
 
   /**
@@ -353,14 +311,14 @@ export class ConsumerWork {
     }
     this.#head = 0
     this.#armRenewal()
-    if (this.#batch.length > 0) this.#controls.holding()
+    if (this.#batch.length > 0) this.controls.holding()
     return this.#batch.length
   }
 
   #deliver(message: ClaimedMessage, timeoutMs: number | null | undefined): void {
     this.#running.set(message.id, message)
     if (!message.started) this.#unstarted.add(message.id)
-    this.#controls.started(message, timeoutMs)
+    this.controls.started(message, timeoutMs)
     this.input.onTrace?.('deliver', message)
     const started = performance.now()
     let settled = false
@@ -373,7 +331,7 @@ export class ConsumerWork {
       else this.#lateOutcome(message, outcome)
     }
     try {
-      this.input.deliver(message, done, this.#controls)
+      this.input.deliver(message, done, this.controls)
     } catch (error) {
       done({ ok: false, error })
     }

@@ -9,8 +9,14 @@
 // the claimed batch still waiting (a cancelled message in it must never start), and, while a
 // batch waits, whether the channel was paused: at most ~2 x CONTROL_MS after another process
 // cancelled or paused, the consumer knows.
+//
+// A delivery that times out or is cancelled ends at once, as if it had answered (its slot is
+// free, its late answer ignored): a timeout as a failed attempt, a cancel unrecorded (the store
+// deleted its message). A listener that ignores its signal may still be running then, beside the
+// next delivery.
+import { JobCancelledError, JobTimeoutError } from '../../errors.js'
 import type { ClaimedMessage } from '../../store/index.js'
-import type { ConsumerInput, DeliveryControl, DurableClock } from './consumerInput.js'
+import type { ConsumerInput, DeliveryControl, DeliveryOutcome, DurableClock } from './consumerInput.js'
 
 /** How often progress is written, at most, per consumer. */
 const PROGRESS_MS = 100
@@ -18,6 +24,7 @@ const PROGRESS_MS = 100
 export const CONTROL_MS = 250
 /** How soon writes held back by an open application transaction are tried again. */
 const TRANSACTION_RETRY_MS = 5
+const CANCELLED: DeliveryOutcome = { ok: false, cancelled: true }
 
 /** What the consumer's data side (consumerWork.ts) lets the controls see and do. */
 export interface ControlHost {
@@ -26,12 +33,12 @@ export interface ControlHost {
   running(): Iterable<ClaimedMessage>
   /** The claimed batch not delivered yet. */
   waiting(): readonly ClaimedMessage[]
-  /** Its deadline passed: fail the attempt (the signal is aborted already). */
-  timedOut(message: ClaimedMessage, timeoutMs: number): void
-  /** These jobs were cancelled: end the running ones unrecorded, drop the waiting ones. */
-  cancelled(ids: ReadonlySet<number>): void
-  /** The channel is paused: hand the waiting batch back. */
-  paused(): void
+  /** Ends a running delivery now with `outcome`, as if it had answered; its late answer is ignored. */
+  end(message: ClaimedMessage, outcome: DeliveryOutcome): void
+  /** Takes these messages out of the waiting batch: they never start. */
+  drop(ids: ReadonlySet<number>): void
+  /** Hands the waiting batch back (at its place in line, no attempt counted). */
+  releaseBatch(): void
 }
 
 type Timer = unknown
@@ -51,6 +58,8 @@ export class DeliveryControls implements DeliveryControl {
   #controlTimer: Timer | undefined
   /** The deliveries running at the last control read. */
   #seen = new Set<ClaimedMessage>()
+  /** A pause was seen: no claims until the store says it is over (see pausedNow). */
+  #paused = false
 
   constructor(input: ConsumerInput, clock: DurableClock, host: ControlHost) {
     this.#input = input
@@ -107,6 +116,34 @@ export class DeliveryControls implements DeliveryControl {
     this.#read([...this.#host.running()])
   }
 
+  /**
+   * Jobs cancelled (here, or by another process as a control read found): a running delivery's
+   * signal is aborted and it ends at once, unrecorded (the store ignores whatever it answers
+   * later); a waiting one is dropped from the batch, never started.
+   */
+  cancelled(ids: ReadonlySet<number>): void {
+    for (const message of this.#host.running()) {
+      if (!ids.has(message.id)) continue
+      this.abort(message, new JobCancelledError(message.id))
+      this.#host.end(message, CANCELLED)
+    }
+    if (this.#host.waiting().some((message) => ids.has(message.id))) this.#host.drop(ids)
+  }
+
+  /**
+   * True while a pause this consumer saw lasts, read again each time (a resume by any process
+   * ends it): the consumer claims nothing meanwhile.
+   */
+  pausedNow(): boolean {
+    if (!this.#paused) return false
+    try {
+      this.#paused = this.#input.store.isPaused(this.#input.channel)
+    } catch (error) {
+      this.#input.onError(error) // still paused, as far as it knows
+    }
+    return this.#paused
+  }
+
   /** Stops every timer (the consumer was abandoned). */
   stop(): void {
     for (const timer of [this.#progressTimer, this.#timeoutTimer, this.#controlTimer]) {
@@ -154,7 +191,10 @@ export class DeliveryControls implements DeliveryControl {
         continue
       }
       this.#deadlines.delete(message)
-      if (this.#host.isRunning(message)) this.#host.timedOut(message, timeoutMs)
+      if (!this.#host.isRunning(message)) continue
+      const error = new JobTimeoutError(timeoutMs, message.id)
+      this.abort(message, error)
+      this.#host.end(message, this.#input.failed?.(message, error) ?? { ok: false, error })
     }
     if (next < Infinity && next < this.#timeoutAt) this.#armTimeout(next)
   }
@@ -176,10 +216,13 @@ export class DeliveryControls implements DeliveryControl {
     try {
       const cancelled = store.cancelledAmong([...long, ...waiting].map((message) => message.id))
       if (cancelled.length > 0) {
-        this.#host.cancelled(new Set(cancelled))
+        this.cancelled(new Set(cancelled))
         waiting = this.#host.waiting()
       }
-      if (waiting.length > 0 && store.isPaused(channel)) this.#host.paused()
+      if (waiting.length > 0 && store.isPaused(channel)) {
+        this.#paused = true
+        this.#host.releaseBatch()
+      }
     } catch (error) {
       this.#input.onError(error) // asked again at the next read
     }

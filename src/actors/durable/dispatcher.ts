@@ -196,7 +196,7 @@ export class Dispatcher {
   cancel(id: number): boolean {
     if (!this.store.cancel(id, Date.now())) return false
     const ids = new Set([id])
-    for (const [, work] of this.#consumers()) work.cancelled(ids)
+    for (const [, work] of this.#consumers()) work.controls.cancelled(ids)
     this.#jobs.settled(id)
     return true
   }
@@ -204,7 +204,7 @@ export class Dispatcher {
   /** `channel` was paused or resumed in this process: its consumers look now (a resume wakes them). */
   pauseChanged(channel: string, paused: boolean): void {
     for (const [key, work] of this.#consumers(channel)) {
-      if (paused) work.controlNow()
+      if (paused) work.controls.readNow()
       else this.#pool.send({ type: 'wake', key })
     }
   }
