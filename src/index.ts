@@ -25,6 +25,8 @@ export type {
   Renderer,
   RendererOptions,
   ResultOf,
+  ScheduleInfo,
+  ScheduleOptions,
   UntypedChannels,
   WebContents,
 } from './types.js'

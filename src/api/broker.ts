@@ -18,8 +18,10 @@ import { IpcMainImpl } from '../ipc/ipcMain.js'
 import { checkRetention } from './brokerOptions.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
+import { Schedules } from './schedules.js'
 import { Router } from '../ipc/router.js'
 import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobResult, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
+import type { ScheduleInfo, ScheduleOptions } from '../types.js'
 import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
 import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
 import { WebContentsImpl } from '../ipc/webContents.js'
@@ -71,6 +73,40 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
    * channel with main-side receivers: their number. Index-backed counts, cheap enough to poll.
    */
   stats(): BrokerStats
+
+  // --- Schedules (api/schedules.ts) ---
+  /**
+   * Creates or updates the persisted schedule `name`, and returns it: every slot (a match of
+   * `cron` in zone `tz`, default UTC; or every `everyMs` ms) enqueues `args` on the durable
+   * `channel` at `priority`. Each slot fires exactly once across every process that opens the file
+   * (the enqueue and the move to the next slot commit together); after downtime a schedule fires
+   * once for all the slots it missed, then continues on time. Calling it again with the same
+   * definition keeps its next slot (so every process may call it on start-up); a changed
+   * definition takes its first slot from now. Throws, storing nothing: InvalidArgumentError for bad
+   * options (a bad cron expression or zone too), UnknownChannelError for an undeclared channel,
+   * CloneError for arguments that cannot be cloned.
+   *
+   * @example
+   * broker.channel('report', { durable: true })
+   * broker.schedule('nightly', { cron: '0 3 * * *', tz: 'Europe/Berlin', channel: 'report', args: [{ kind: 'daily' }] })
+   * broker.schedule('heartbeat', { everyMs: 30_000, channel: 'report', args: ['ping'], priority: 5 })
+   */
+  schedule<K extends ChannelName<C>>(name: string, options: ScheduleOptions<K, ArgsOf<C, K>>): ScheduleInfo
+  /**
+   * Every persisted schedule, by name, with its next slot and last run (as any process fired it).
+   *
+   * @example
+   * for (const s of broker.schedules()) console.log(s.name, s.nextRunAt.toISOString())
+   */
+  schedules(): ScheduleInfo[]
+  /**
+   * Deletes schedule `name`; true when it existed. Messages it already enqueued stay.
+   *
+   * @example
+   * broker.unschedule('nightly') // true
+   */
+  unschedule(name: string): boolean
+
   /** Stops delivering, waits for deliveries in flight (up to closeTimeoutMs), closes renderers and the database. */
   close(): Promise<void>
 }
@@ -89,6 +125,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
   readonly #receiverChannels = new Set<string>()
   readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
+  readonly #schedules = new Schedules(() => this.#durable.store, () => this.#durable.schedulesChanged())
 
   constructor(options: CreateBrokerOptions) {
     super()
@@ -186,6 +223,22 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       if (listeners > 0 || handler) stats.transient[name] = { listeners, handler }
     }
     return stats
+  }
+
+  // Schedules: checked and stored by api/schedules.ts, fired by the scheduler of every broker on the file.
+  schedule(name: string, options: ScheduleOptions): ScheduleInfo {
+    this.#assertOpen()
+    return this.#schedules.schedule(name, options)
+  }
+
+  schedules(): ScheduleInfo[] {
+    this.#assertOpen()
+    return this.#schedules.list()
+  }
+
+  unschedule(name: string): boolean {
+    this.#assertOpen()
+    return this.#schedules.unschedule(name)
   }
 
   /** The live renderer with this id, as durable inboxes see it. */
