@@ -21,13 +21,21 @@ export type {
   IpcRenderer,
   IpcRendererEvent,
   IpcRendererListener,
+  JobInfo,
   JobResult,
+  JobsOptions,
+  JobState,
   Renderer,
   RendererOptions,
   ResultOf,
   UntypedChannels,
+  WaitForJobOptions,
   WebContents,
 } from './types.js'
+export type { EnqueueManyItem, EnqueueManyOptions } from './api/jobOptions.js'
+export type { EnqueueOptions, EnqueueResult } from './api/enqueueOptions.js'
+export type { DurableChannelOptions } from './api/channelOptions.js'
+export type { ChannelHandle } from './api/channelHandle.js'
 export {
   BrokerClosedError,
   ChannelNotAllowedError,
@@ -39,6 +47,7 @@ export {
   InvalidArgumentError,
   InvalidChannelError,
   InvokeTimeoutError,
+  JobFailedError,
   MessageTooLargeError,
   NoHandlerError,
   QueueFullError,
