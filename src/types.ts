@@ -115,6 +115,55 @@ export interface IpcRenderer<C extends ChannelMap = UntypedChannels> extends Eve
  */
 export type JobResult<T = unknown> = { ok: true; value: T } | { ok: false; error: Error }
 
+/**
+ * Where a job is. While stored: `delayed` (its time has not come), `waiting` (ready), `active` (a
+ * consumer holds it). Then: `dead` (it used up its attempts: a dead letter, or a handler job's
+ * failure), `completed` (a handler job's value), `cancelled` (broker.cancel). An acknowledged
+ * listener message leaves nothing: broker.job() returns undefined.
+ */
+export type JobState = 'delayed' | 'waiting' | 'active' | 'dead' | 'completed' | 'cancelled'
+
+/**
+ * One job as `broker.job(id)` and `broker.jobs(channel)` read it, from any process.
+ *
+ * @example
+ * const info = broker.job(id)
+ * if (info?.state === 'active') console.log(info.progress, info.attempts)
+ */
+export interface JobInfo {
+  id: number
+  channel: string
+  /** `main`, or `renderer:<id>` for a renderer's durable inbox. */
+  subscription: string
+  state: JobState
+  /** Attempts that started (the one running now included). */
+  attempts: number
+  priority: number
+  /** The latest `event.progress()` value while it runs (kept while it is stored); null when none. */
+  progress: unknown
+  createdAt: Date
+  /** When it may run (delayed, waiting), its place in line (active), or when it ended. */
+  runAt: Date
+  /** The last failed attempt's error (message and stack), null when none. */
+  lastError: string | null
+}
+
+/** Which jobs `broker.jobs(channel, options)` lists. */
+export interface JobsOptions {
+  /** Only jobs in this state. Default: every state. */
+  state?: JobState
+  /** At most this many (1 to 10,000). Default 100. */
+  limit?: number
+  /** Only ids above this one: pass the last id of the previous page (undefined: from the start). Default 0. */
+  afterId?: number | undefined
+}
+
+/** Options of `broker.waitForJob(id, options)`. */
+export interface WaitForJobOptions {
+  /** Rejects with InvokeTimeoutError after this many ms (the job goes on). Default: no limit. */
+  timeoutMs?: number
+}
+
 /** The main side's handle on one renderer. */
 export interface WebContents<C extends ChannelMap = UntypedChannels> {
   readonly id: string

@@ -8,6 +8,7 @@ import { assertBrokerOptions } from './brokerOptions.js'
 import type { CreateBrokerOptions } from './brokerOptions.js'
 import { summarizeStats } from '../protocol/stats.js'
 import type { BrokerStats } from '../protocol/stats.js'
+import type { Broker } from './brokerInterface.js'
 import type { ChannelHandle } from './channelHandle.js'
 import type { DurableChannelOptions } from './channelOptions.js'
 import { traceDelivery, tracePublishes } from './diagnostics.js'
@@ -20,98 +21,16 @@ import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
 import { Schedules } from './schedules.js'
 import { Router } from '../ipc/router.js'
-import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobResult, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
 import type { ScheduleInfo, ScheduleOptions } from '../types.js'
+import type { ChannelMap, JobInfo, JobResult, JobsOptions, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions, WebContents } from '../types.js'
+import { assertJobId } from './jobOptions.js'
+import type { EnqueueManyItem, EnqueueManyOptions } from './jobOptions.js'
 import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
 import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
 import { WebContentsImpl } from '../ipc/webContents.js'
 import { WorkerRendererImpl } from '../ipc/worker/mainSide.js'
-import type { WorkerRenderer } from '../ipc/worker/mainSide.js'
 
-/**
- * The broker: one main side and its renderers.
- *
- * @example
- * const broker = createBroker()
- * broker.ipcMain.on('ping', (event) => event.reply('pong'))
- * const win = broker.createRenderer({ id: 'window-1' })
- * win.ipcRenderer.send('ping')
- */
-export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmitter {
-  readonly ipcMain: IpcMain<C>
-  /** Creates an in-process renderer endpoint. */
-  createRenderer(options?: RendererOptions): Renderer<C>
-  /**
-   * Starts a worker-thread renderer running `script`, which imports `ipcRenderer` from
-   * 'durable-ipc/renderer'. `workerData` reaches the worker unchanged.
-   */
-  spawnRenderer(script: string | URL, options?: SpawnRendererOptions): WorkerRenderer<C>
-  /**
-   * Declares a durable channel (or updates its options), persisted in the database; without
-   * options, returns the handle of a channel declared before (in this run or an earlier one).
-   */
-  channel(name: ChannelName<C>, options?: DurableChannelOptions): ChannelHandle
-  /**
-   * Stores a message on a durable channel from the main side; it is stored when this returns.
-   * `joinTransaction: true` stores it in a transaction the application holds open by hand on a shared
-   * `database` (it commits or rolls back with it); without it such an enqueue throws TransactionOpenError.
-   */
-  enqueue<K extends ChannelName<C>>(channel: K, args: ArgsOf<C, K>, options?: EnqueueOptions): EnqueueResult
-  /**
-   * The stored outcome of a durable invoke (a job), by its message id; undefined when there is none
-   * (not settled yet, never a job, or older than `jobResultRetentionMs`). `T` types the handler's
-   * value as the caller knows it (unknown by default); nothing checks it at run time.
-   *
-   * @example
-   * const outcome = broker.jobResult<number>(id)
-   * if (outcome?.ok) outcome.value // number
-   */
-  jobResult<T = unknown>(id: number): JobResult<T> | undefined
-  /**
-   * Per durable channel: ready, delayed, in flight, dead, oldest waiting age, and what this broker
-   * delivered and failed since it opened. Per renderer: its durable inbox's depth. Per transient
-   * channel with main-side receivers: their number. Index-backed counts, cheap enough to poll.
-   */
-  stats(): BrokerStats
-
-  // --- Schedules (api/schedules.ts) ---
-  /**
-   * Creates or updates the persisted schedule `name`, and returns it: every slot (a match of
-   * `cron` in zone `tz`, default UTC; or every `everyMs` ms) enqueues `args` on the durable
-   * `channel` at `priority`. Each slot fires exactly once across every process that opens the file
-   * (the enqueue and the move to the next slot commit together); after downtime a schedule fires
-   * once for all the slots it missed, then continues on time. Calling it again with the same
-   * definition keeps its next slot (so every process may call it on start-up); a changed
-   * definition takes its first slot from now. Throws, storing nothing: InvalidArgumentError for bad
-   * options (a bad cron expression or zone too), UnknownChannelError for an undeclared channel,
-   * CloneError for arguments that cannot be cloned.
-   *
-   * @example
-   * broker.channel('report', { durable: true })
-   * broker.schedule('nightly', { cron: '0 3 * * *', tz: 'Europe/Berlin', channel: 'report', args: [{ kind: 'daily' }] })
-   * broker.schedule('heartbeat', { everyMs: 30_000, channel: 'report', args: ['ping'], priority: 5 })
-   */
-  schedule<K extends ChannelName<C>>(name: string, options: ScheduleOptions<K, ArgsOf<C, K>>): ScheduleInfo
-  /**
-   * Every persisted schedule, by name, with its next slot and last run (as any process fired it).
-   *
-   * @example
-   * for (const s of broker.schedules()) console.log(s.name, s.nextRunAt.toISOString())
-   */
-  schedules(): ScheduleInfo[]
-  /**
-   * Deletes schedule `name`; true when it existed. Messages it already enqueued stay.
-   *
-   * @example
-   * broker.unschedule('nightly') // true
-   */
-  unschedule(name: string): boolean
-
-  /** Stops delivering, waits for deliveries in flight (up to closeTimeoutMs), closes renderers and the database. */
-  close(): Promise<void>
-}
-
-export type { BrokerStats } from '../protocol/stats.js'
+export type { Broker, BrokerStats } from './brokerInterface.js'
 
 
 class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C> {
@@ -188,10 +107,8 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   }
 
   enqueue(channel: string, args: readonly unknown[], options?: EnqueueOptions): EnqueueResult {
-    this.#assertOpen()
-    assertChannel(channel)
+    this.#assertDurable(channel)
     if (!Array.isArray(args)) throw new InvalidArgumentError('Expected args to be an array of arguments')
-    if (!this.#durable.isDurable(channel)) this.#durable.channel(channel) // throws UnknownChannelError unless declared before
     return this.#durable.publish(null, channel, args, options)
   }
 
@@ -200,6 +117,29 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
     // The value is whatever the handler returned, decoded from the store: T is the caller's word for it.
     return this.#durable.jobResult(id) as JobResult<T> | undefined
+  }
+
+  enqueueMany(channel: string, items: ReadonlyArray<EnqueueManyItem<readonly unknown[]>>, options?: EnqueueManyOptions): EnqueueResult[] {
+    this.#assertDurable(channel)
+    return this.#durable.publishMany(channel, items, options)
+  }
+
+  job(id: number): JobInfo | undefined {
+    this.#assertOpen()
+    assertJobId(id)
+    return this.#durable.job(id)
+  }
+
+  jobs(channel: string, options: JobsOptions = {}): JobInfo[] {
+    this.#assertOpen()
+    assertChannel(channel)
+    return this.#durable.jobs(channel, options)
+  }
+
+  async waitForJob<T = unknown>(id: number, options: WaitForJobOptions = {}): Promise<T> {
+    this.#assertOpen()
+    assertJobId(id)
+    return (await this.#durable.waitForJob(id, options)) as T
   }
 
   stats(): BrokerStats {
@@ -302,6 +242,13 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
 
   #assertOpen(): void {
     if (this.#lifecycle.getSnapshot().value !== 'open') throw new BrokerClosedError()
+  }
+
+  // A main-side producer's channel: open broker, a valid name, declared durable (here or before).
+  #assertDurable(channel: string): void {
+    this.#assertOpen()
+    assertChannel(channel)
+    if (!this.#durable.isDurable(channel)) this.#durable.channel(channel) // throws UnknownChannelError unless declared before
   }
 
   async #shutdown(): Promise<void> {

@@ -28,12 +28,24 @@ export interface DurableChannelOptions {
   maxMessageBytes?: number
   /** Most messages waiting per subscription; more throw QueueFullError. */
   maxDepth?: number
+  /**
+   * Longest an attempt may run (ms): past it the attempt fails with JobTimeoutError (retried or
+   * dead-lettered as any failure) and `event.signal` is aborted; a late answer is ignored. Default: none.
+   */
+  timeoutMs?: number
+  /**
+   * At most `max` deliveries of the channel start within any `intervalMs` (a sliding window), across
+   * every process on the store. Default: none.
+   */
+  rateLimit?: { max: number; intervalMs: number }
 }
 
 type BackoffOptions = NonNullable<DurableChannelOptions['backoff']>
+type RateLimitOptions = NonNullable<DurableChannelOptions['rateLimit']>
 
-export const CHANNEL_OPTION_KEYS = optionKeys<DurableChannelOptions>()(['durable', 'maxAttempts', 'backoff', 'concurrency', 'leaseMs', 'maxMessageBytes', 'maxDepth'])
+export const CHANNEL_OPTION_KEYS = optionKeys<DurableChannelOptions>()(['durable', 'maxAttempts', 'backoff', 'concurrency', 'leaseMs', 'maxMessageBytes', 'maxDepth', 'timeoutMs', 'rateLimit'])
 export const BACKOFF_OPTION_KEYS = optionKeys<BackoffOptions>()(['initialMs', 'maxMs'])
+export const RATE_LIMIT_OPTION_KEYS = optionKeys<RateLimitOptions>()(['max', 'intervalMs'])
 
 const COUNTS_EVERY_ATTEMPT = "did you mean 'maxAttempts'? It counts every attempt, the first one included: N retries is maxAttempts N + 1"
 const RETRY_DELAYS = 'retry delays are backoff: { initialMs, maxMs }'
@@ -62,10 +74,11 @@ const CHANNEL_HINTS: Record<string, OptionHint> = {
   maxQueueSize: 'maxDepth',
   maxMessageSize: 'maxMessageBytes',
   maxPayloadBytes: 'maxMessageBytes',
-  timeout: 'job timeouts are not supported yet',
-  timeoutMs: 'job timeouts are not supported yet',
-  rateLimit: 'rate limits are not supported yet',
-  limiter: 'rate limits are not supported yet',
+  timeout: 'timeoutMs',
+  jobTimeout: 'timeoutMs',
+  limiter: 'rateLimit: { max, intervalMs }',
+  priority: 'priority is per job: broker.enqueue(channel, args, { priority })',
+  rateLimiter: 'rateLimit: { max, intervalMs }',
   deadLetter: 'dead letters are built in: a message that used up maxAttempts goes to the channel\'s dead letters (channel.deadLetters())',
   deadLetterQueue: 'dead letters are built in: a message that used up maxAttempts goes to the channel\'s dead letters (channel.deadLetters())',
 }
@@ -94,6 +107,8 @@ export const DEFAULT_CONFIG: ChannelConfig = {
   leaseMs: 30_000,
   maxMessageBytes: null,
   maxDepth: null,
+  timeoutMs: null,
+  rateLimit: null,
 }
 
 /**
@@ -118,9 +133,31 @@ export function toChannelConfig(options: unknown, base: ChannelConfig = DEFAULT_
     leaseMs: integer(o.leaseMs, 'leaseMs', 1) ?? base.leaseMs,
     maxMessageBytes: integer(o.maxMessageBytes, 'maxMessageBytes', 1) ?? base.maxMessageBytes,
     maxDepth: integer(o.maxDepth, 'maxDepth', 1) ?? base.maxDepth,
+    timeoutMs: integer(o.timeoutMs, 'timeoutMs', 1) ?? base.timeoutMs,
+    rateLimit: o.rateLimit === undefined ? base.rateLimit : rateLimit(o.rateLimit),
   }
   if (config.backoffMaxMs < config.backoffInitialMs) throw new InvalidArgumentError('Expected backoff.maxMs to be at least backoff.initialMs')
   return config
+}
+
+// BullMQ's limiter is { max, duration }: the shape most often brought along.
+const RATE_LIMIT_HINTS: Record<string, OptionHint> = {
+  duration: 'intervalMs',
+  durationMs: 'intervalMs',
+  interval: 'intervalMs',
+  windowMs: 'intervalMs',
+  limit: 'max',
+  count: 'max',
+}
+
+function rateLimit(value: unknown): ChannelConfig['rateLimit'] {
+  if (typeof value !== 'object' || value === null) throw new InvalidArgumentError('Expected rateLimit to be an object { max, intervalMs }')
+  assertKnownKeys(value, RATE_LIMIT_OPTION_KEYS, 'the rateLimit of broker.channel() options', RATE_LIMIT_HINTS)
+  const r = value as Record<string, unknown>
+  const max = integer(r.max, 'rateLimit.max', 1)
+  const intervalMs = integer(r.intervalMs, 'rateLimit.intervalMs', 1)
+  if (max === undefined || intervalMs === undefined) throw new InvalidArgumentError('Expected rateLimit to have both max and intervalMs')
+  return { max, intervalMs }
 }
 
 function integer(value: unknown, name: string, min: number): number | undefined {

@@ -5,7 +5,7 @@
 import { Dispatcher } from '../actors/durable/dispatcher.js'
 import type { DispatcherHooks } from '../actors/durable/dispatcher.js'
 import type { WaitingWrite } from '../actors/durable/transactionWait.js'
-import { BrokerClosedError, TransactionOpenError, UnknownChannelError } from '../errors.js'
+import { BrokerClosedError, InvalidArgumentError, InvokeTimeoutError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { deliverToInbox, deliverToMain } from '../ipc/durableDelivery.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import type { IpcMainImpl } from '../ipc/ipcMain.js'
@@ -18,8 +18,11 @@ import { ChannelHandle } from './channelHandle.js'
 import { toChannelConfig } from './channelOptions.js'
 import { parseEnqueueOptions } from './enqueueOptions.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
-import { invokeOutcome, toJobResult } from './jobs.js'
-import type { JobResult } from '../types.js'
+import { parseItems, parseJobsOptions, parseWaitOptions } from './jobOptions.js'
+import type { EnqueueManyOptions } from './jobOptions.js'
+import { invokeOutcome, toJobInfo, toJobResult, waitedOutcome } from './jobs.js'
+import type { PublishInput } from '../store/index.js'
+import type { JobInfo, JobResult } from '../types.js'
 
 export interface DurableHooks extends DispatcherHooks {
   ipcMain: IpcMainImpl
@@ -79,11 +82,11 @@ export class DurableChannels {
 
   /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns (see #refuseOutsideTransaction). */
   publish(sender: string | null, channel: string, args: readonly unknown[], options: EnqueueOptions = {}): EnqueueResult {
-    const { key, visibleAt, joinTransaction } = parseEnqueueOptions(options)
+    const now = Date.now()
+    const { key, visibleAt, priority, joinTransaction } = parseEnqueueOptions(options, now)
     const payload = encodeEnvelope(sender, args)
     if (!joinTransaction) this.#refuseOutsideTransaction(channel)
-    const now = Date.now()
-    return this.#dispatcher.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, now })
+    return this.#dispatcher.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, priority, now })
   }
 
   /** A durable invoke: the request is a stored job; the promise settles from its stored outcome. */
@@ -92,7 +95,50 @@ export class DurableChannels {
     this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     const { id } = this.#dispatcher.publish({ channel, payload, kind: 'invoke', visibleAt: now, now })
-    return this.#dispatcher.waitForJob(id, (outcome) => invokeOutcome(channel, outcome))
+    return this.#dispatcher.waitForJob(id, (end) => invokeOutcome(id, channel, end))
+  }
+
+  /** `broker.enqueueMany`: every item checked and encoded first, then all stored in one transaction. */
+  publishMany(channel: string, items: unknown, options: EnqueueManyOptions = {}): EnqueueResult[] {
+    const now = Date.now()
+    const inputs = parseItems(items).map(({ args, options: itemOptions }, i): PublishInput => {
+      try {
+        const { key, visibleAt, priority } = parseEnqueueOptions(itemOptions, now)
+        return { channel, payload: encodeEnvelope(null, args), kind: 'message', key, visibleAt: visibleAt ?? now, priority, now }
+      } catch (error) {
+        if (error instanceof Error) error.message = `enqueueMany item ${i}: ${error.message}`
+        throw error
+      }
+    })
+    const { joinTransaction } = parseEnqueueOptions(options, now)
+    if (inputs.length === 0) return []
+    if (!joinTransaction) this.#refuseOutsideTransaction(channel)
+    return this.#dispatcher.publishMany(inputs)
+  }
+
+  job(id: number): JobInfo | undefined {
+    const row = this.store.job(id, Date.now())
+    return row && toJobInfo(row)
+  }
+
+  jobs(channel: string, options: unknown): JobInfo[] {
+    if (!this.#dispatcher.knows(channel)) throw new UnknownChannelError(channel)
+    return this.store.jobs(channel, parseJobsOptions(options), Date.now()).map(toJobInfo)
+  }
+
+  /** Settles once job `id` ended (see waitedOutcome), here or in another process, across restarts. */
+  waitForJob(id: number, options: unknown): Promise<unknown> {
+    const timeoutMs = parseWaitOptions(options)
+    if (this.#dispatcher.jobOutcome(id) === undefined && this.store.job(id, Date.now()) === undefined && id > this.store.lastMessageId()) {
+      throw new InvalidArgumentError(`No job ${id}: no message was ever stored with this id`)
+    }
+    const timedOut = (): Error => {
+      const error = new InvokeTimeoutError(`job ${id}`, timeoutMs!)
+      error.message = `waitForJob(${id}) timed out after ${timeoutMs} ms (the job goes on)`
+      return error
+    }
+    const timeout = timeoutMs === undefined ? undefined : { ms: timeoutMs, error: timedOut }
+    return this.#dispatcher.waitForJob(id, (end) => waitedOutcome(id, end), timeout)
   }
 
   /** `webContents.send` on a durable channel: into the renderer's inbox. */

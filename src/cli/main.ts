@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { deadCommand, deadHelp } from './deadCommand.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
+import { jobCommand, jobHelp, jobsCommand, jobsHelp, pauseCommand, pauseHelp, resumeHelp } from './jobsCommands.js'
 import { purgeCommand, purgeHelp, replayCommand, replayHelp } from './repairCommands.js'
 import { schedulesCommand, schedulesHelp } from './schedulesCommand.js'
 import { statsCommand, statsHelp } from './statsCommand.js'
@@ -21,6 +22,10 @@ const commands: Record<string, Command> = {
   replay: { summary: 'put dead letters back in their queue', help: replayHelp, run: replayCommand },
   purge: { summary: 'delete dead letters', help: purgeHelp, run: purgeCommand },
   tail: { summary: 'print messages as they are stored', help: tailHelp, run: tailCommand },
+  jobs: { summary: "list a channel's jobs by state, a page at a time", help: jobsHelp, run: jobsCommand },
+  job: { summary: 'show one job: state, attempts, progress, error, arguments', help: jobHelp, run: jobCommand },
+  pause: { summary: 'stop deliveries of a channel in every process', help: pauseHelp, run: (argv, io) => pauseCommand('pause', argv, io) },
+  resume: { summary: 'let deliveries of a paused channel start again', help: resumeHelp, run: (argv, io) => pauseCommand('resume', argv, io) },
   schedules: { summary: 'list the schedules with their next and last run', help: schedulesHelp, run: schedulesCommand },
 }
 

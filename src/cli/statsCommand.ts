@@ -129,7 +129,7 @@ function render(io: CliIo, stats: StatsJson, watch: boolean): void {
           { title: 'OLDEST', align: 'right' },
         ],
         channels.map(([name, c]) => [
-          name,
+          c.paused ? `${name} (paused)` : name,
           count(c.ready),
           count(c.delayed),
           count(c.inFlight),

@@ -19,6 +19,7 @@
 
 /** Settings of one durable channel, as persisted. */
 import type { SubscriptionCounts } from '../protocol/stats.js'
+import type { JobState } from '../types.js'
 
 export interface ChannelConfig {
   maxAttempts: number
@@ -30,6 +31,10 @@ export interface ChannelConfig {
   maxMessageBytes: number | null
   /** null: no limit. Counts messages waiting or in flight for one subscription. */
   maxDepth: number | null
+  /** null: none. An attempt running longer fails with JobTimeoutError (retried as any failure). */
+  timeoutMs: number | null
+  /** null: none. At most `max` deliveries of the channel start within any `intervalMs`, across processes. */
+  rateLimit: { max: number; intervalMs: number } | null
 }
 
 /**
@@ -85,6 +90,7 @@ export interface ClaimedMessage {
   payload: Payload
   /** This attempt's number, 1 for the first delivery. */
   attempt: number
+  priority: number
   createdAt: number
   /** The claim counted this attempt (it starts at once); otherwise `report` counts it when it starts. */
   started: boolean
@@ -156,6 +162,37 @@ export interface StoredMessage {
   visibleAt: number
   /** Held by a consumer right now (its lease may have expired). */
   leased: boolean
+}
+
+/** Where a job is (the public type: src/types.ts says what each state means). */
+export type { JobState }
+
+/** One job as the store knows it, wherever it is (queue, dead letters, outcomes). Times in epoch ms. */
+export interface JobRow {
+  id: number
+  /** '' for an outcome stored before schema 006, which did not record it. */
+  channel: string
+  subscription: string
+  /** What it was stored as, and its arguments: null once it ended with an outcome (which keeps neither). */
+  kind: MessageKind | null
+  payload: Payload | null
+  state: JobState
+  /** Attempts that started. */
+  attempts: number
+  priority: number
+  /** The latest progress value (serialized), null when none. */
+  progress: Uint8Array | null
+  createdAt: number
+  /** When it may run (delayed, waiting), runs since (active: its place in line), or last ran (ended). */
+  runAt: number
+  lastError: string | null
+}
+
+/** Which jobs `Store.jobs` lists: id order, keyset paginated (`afterId`). */
+export interface JobsQuery {
+  state?: JobState
+  limit: number
+  afterId: number
 }
 
 // --- Schedules (persisted; fired by the scheduler actor of every broker on the store) ---
@@ -254,9 +291,10 @@ export interface Store {
   releaseDeadOwners(now: number): number
   /**
    * Epoch ms at which the next message of the subscription becomes claimable (one without a lease,
-   * or one whose lease by an owner other than `owner` runs out); null when none waits.
+   * or one whose lease by an owner other than `owner` runs out); null when none waits or the channel
+   * is paused. A rate-limited channel whose window is full (at `now`) says when a start leaves it.
    */
-  nextVisibleAt(channel: string, subscription: string, owner?: string): number | null
+  nextVisibleAt(channel: string, subscription: string, owner?: string, now?: number): number | null
 
   deadLetters(channel: string, ids?: readonly number[]): DeadLetterRow[]
   /** Moves dead letters back to their subscription as fresh messages (same ids and keys, attempts 0); returns how many. */
@@ -276,6 +314,19 @@ export interface Store {
   deadLettersAfter(afterId: number, channel: string | undefined, limit: number): DeadLetterRow[]
   /** The highest id any message was ever given (0 for none): where an observer of new messages starts. */
   lastMessageId(): number
+
+  /**
+   * Stores several messages in one transaction (a savepoint inside an application's): all or
+   * nothing; the first failure (limits, unknown channel) throws and stores none. Results in order.
+   */
+  publishMany(inputs: readonly PublishInput[]): PublishResult[]
+  /** Job `id` wherever it is; undefined when nothing is left of it (an acknowledged message). */
+  job(id: number, now: number): JobRow | undefined
+  /** Jobs of `channel` (every subscription) with an id above `query.afterId`, in id order, at most `query.limit`. */
+  jobs(channel: string, query: JobsQuery, now: number): JobRow[]
+  /** Pauses or resumes a channel for every process on the store (claims start nothing while paused). Throws UnknownChannelError. */
+  setPaused(channel: string, paused: boolean): void
+  isPaused(channel: string): boolean
 
   /** `now` (epoch ms, default Date.now()) decides ready versus delayed and expired leases: pass the actors' clock. */
   stats(now?: number): SubscriptionStats[]

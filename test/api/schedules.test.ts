@@ -189,6 +189,21 @@ describe('firing', () => {
     expect(got.items[0]!.at).toBeGreaterThanOrEqual(info.nextRunAt.getTime())
   })
 
+  it('enqueues at its priority, each job running at its slot: ahead of the waiting jobs of a lower one', async () => {
+    const broker = openBroker({ path: dbPath() })
+    broker.channel('jobs', { durable: true })
+    broker.enqueue('jobs', ['plain'])
+    const { nextRunAt } = broker.schedule('urgent', { everyMs: 30, channel: 'jobs', args: ['urgent'], priority: 7 })
+    await expect.poll(() => broker.jobs('jobs').length, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
+    broker.unschedule('urgent')
+    const scheduled = broker.jobs('jobs').find((job) => job.priority === 7)!
+    expect(scheduled).toMatchObject({ state: 'waiting', runAt: nextRunAt })
+    const got = new Counter<unknown>()
+    broker.ipcMain.on('jobs', (_event, what: unknown) => got.push(what))
+    await got.reach(2)
+    expect(got.items[0]).toBe('urgent')
+  })
+
   it('records the last run, and the next slot on the grid', async () => {
     const path = dbPath()
     const broker = openBroker({ path })

@@ -54,7 +54,7 @@ export const consumerMachine = setup({
     observe: assign(({ context }) => {
       const { store, channel, subscription, owner } = context.work.input
       try {
-        return { nextAt: store.nextVisibleAt(channel, subscription, owner) }
+        return { nextAt: store.nextVisibleAt(channel, subscription, owner, context.work.clock.now()) }
       } catch (error) {
         context.work.input.onError(error)
         return { nextAt: context.work.clock.now() + STORE_RETRY_MS }

@@ -17,6 +17,7 @@ import type { HousekeepingActor } from './housekeepingMachine.js'
 import { JobWaiters } from './jobWaiters.js'
 import { startScheduler } from './schedulerMachine.js'
 import type { SchedulerActor } from './schedulerMachine.js'
+import type { JobEnd } from './jobWaiters.js'
 import { startStoreWatch } from './storeWatchMachine.js'
 import type { StoreWatchActor } from './storeWatchMachine.js'
 import { TransactionWait } from './transactionWait.js'
@@ -110,9 +111,21 @@ export class Dispatcher {
     return result
   }
 
-  /** Resolves with what `read` makes of job `id`'s outcome once stored, here or by another process. */
-  waitForJob<T>(id: number, read: (outcome: StoredOutcome) => T): Promise<T> {
-    return this.#jobs.wait(id, read)
+  /** Stores several messages in one transaction (all or none) and wakes their consumer here. */
+  publishMany(inputs: readonly PublishInput[]): PublishResult[] {
+    const results = this.store.publishMany(inputs)
+    const woken = new Set<string>()
+    inputs.forEach((input, i) => {
+      if (results[i]!.duplicate || input.subscription !== undefined || woken.has(input.channel)) return
+      woken.add(input.channel)
+      this.wake(input.channel, MAIN)
+    })
+    return results
+  }
+
+  /** Resolves with what `read` makes of how job `id` ended, here or in another process. */
+  waitForJob<T>(id: number, read: (end: JobEnd) => T, timeout?: { ms: number; error: () => Error }): Promise<T> {
+    return this.#jobs.wait(id, read, timeout)
   }
 
   jobOutcome(id: number): StoredOutcome | undefined {

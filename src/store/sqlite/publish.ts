@@ -51,7 +51,7 @@ export function publish(s: Statements, channels: Channels, input: PublishInput, 
     if (config.maxDepth !== null && (s.depth.get({ channel, subscription, max: config.maxDepth }) ?? 0) >= config.maxDepth) {
       throw new QueueFullError(channel, config.maxDepth)
     }
-    const info = s.insertMessage.run({ channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt })
+    const info = s.insertMessage.run({ channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt, priority: input.priority ?? 0 })
     result ??= { id: Number(info.lastInsertRowid), duplicate: false }
   }
   // result is set: targets is not empty.

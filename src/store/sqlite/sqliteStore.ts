@@ -9,6 +9,8 @@ import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
 import { jobResult, listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
+import { prepareJobReads } from './jobReads.js'
+import type { JobReads } from './jobReads.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import type { StoreOpenOptions } from './openDatabase.js'
@@ -21,7 +23,7 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { PublishInput, ReportInput, ScheduleInput, Store, SubscriptionOptions } from '../types.js'
+import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, Store, SubscriptionOptions } from '../types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -39,9 +41,11 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const opened = openDatabase(options)
   const { db, label } = opened
   let s: Statements
+  let jobs: JobReads
   let sch: ScheduleStatements
   try {
     s = prepareStatements(db)
+    jobs = prepareJobReads(db)
     sch = prepareScheduleStatements(db)
   } catch (err) {
     if (opened.owned) db.close()
@@ -87,6 +91,9 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     (...args) => guard(operation, () => fn(...args))
 
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
+  const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) =>
+    inputs.map((input) => publish(s, channels, input, cached)),
+  )
   const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, channels, now))
   const fireInTransaction = write('fire a schedule', (name: string, expected: number, next: number, now: number, cached: boolean) =>
     fireSchedule(sch, s, channels, name, expected, next, now, cached),
@@ -102,6 +109,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
 
     // At top level the transaction is the store's own: the channel cache may be used.
     publish: (input) => publishInTransaction(input, !db.inTransaction),
+    publishMany: (inputs) => publishAllInTransaction(inputs, !db.inTransaction),
     claim: write('claim', (channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number) =>
       limit > 0 ? claim(s, channels, channel, subscription, owner, now, leaseMs, limit, start) : [],
     ),
@@ -124,8 +132,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     // must not fail (busy) or block behind another process's writes when nobody died.
     releaseDeadOwners: (now: number) =>
       read('look for dead owners', () => deadOwners(s).length)() === 0 ? 0 : releaseDeadOwnersNow(now),
-    nextVisibleAt: read('read the next visible time', (channel: string, subscription: string, owner?: string) =>
-      nextVisibleAt(s, channel, subscription, owner),
+    nextVisibleAt: read('read the next visible time', (channel: string, subscription: string, owner?: string, now?: number) =>
+      nextVisibleAt(s, channels, channel, subscription, owner ?? '', now ?? Date.now()),
     ),
 
     deadLetters: read('list dead letters', (channel: string, ids?: readonly number[]) => listDeadLetters(s, channel, ids)),
@@ -143,6 +151,11 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
       deadLettersAfter(s, afterId, channel, limit),
     ),
     lastMessageId: read('read the last message id', () => lastMessageId(s)),
+
+    job: read('read a job', (id: number, now: number) => jobs.job(id, now)),
+    jobs: snapshot('list jobs', (channel: string, query: JobsQuery, now: number) => jobs.jobs(channel, query, now)),
+    setPaused: write('pause a channel', (channel: string, paused: boolean) => channels.setPaused(channel, paused)),
+    isPaused: read('read whether a channel is paused', (channel: string) => channels.isPaused(channel)),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
     // Another connection's commit changes data_version; our own do not.

@@ -107,6 +107,15 @@ describe.each(backends)('$name store: schedules', (backend) => {
       expect(store.listSchedules()[0]).toMatchObject({ nextRunAt: t0 + 2000, lastRunAt: t0 + 1003 })
     })
 
+    it('publishes with the schedule\'s priority: claimed before the waiting messages of a lower one', () => {
+      store.publish({ channel: 'jobs', payload: '"plain"', kind: 'message', visibleAt: t0, now: t0 })
+      store.upsertSchedule(tick({ priority: 5 }))
+      const fired = store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1000)!
+      expect(store.job(fired.id, t0 + 1000)).toMatchObject({ priority: 5, state: 'waiting', runAt: t0 + 1000 })
+      const [first] = store.claim('jobs', 'main', backend.ownerId(), t0 + 1000, 1000, 1)
+      expect([first!.id, text(first!.payload)]).toEqual([fired.id, '"tick"'])
+    })
+
     it('fires a slot once: a second fire with the stale expected time stores nothing', () => {
       store.upsertSchedule(tick())
       expect(store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1000)).toBeDefined()
