@@ -366,7 +366,9 @@ export interface Store {
    */
   openTransaction?(): 'none' | 'inside' | 'outside'
 
-  // --- Schedules: plain data and epoch ms; the slots are computed above the store ---
+  // --- Schedules: plain data and epoch ms; the slots are computed above the store. upsert, list
+  // and delete answer as broker.schedule()/schedules()/unschedule() return; fireSchedule is the
+  // scheduler's, and may complete asynchronously on a server backend, as the consumer side may. ---
   /**
    * Creates or replaces schedule `row.name` in one transaction and returns it as stored. A row
    * whose definition (cron, everyMs, tz, channel, payload, priority) equals the stored one keeps
