@@ -15,7 +15,7 @@ import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
-import { publish } from './publish.js'
+import { publish, publishAll } from './publish.js'
 import { translateError } from './sqliteErrors.js'
 import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
@@ -87,9 +87,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     (...args) => guard(operation, () => fn(...args))
 
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
-  const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) =>
-    inputs.map((input) => publish(s, channels, input, cached)),
-  )
+  const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) => publishAll(s, channels, inputs, cached))
   const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, channels, now))
 
   return {

@@ -53,6 +53,9 @@ const sql = {
     WHERE channel = @channel AND subscription = @subscription LIMIT @max)`,
   insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
     VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
+  // A bulk publish takes the next id once and counts on from it (four look-ups less per message).
+  insertMessageWithId: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
+    VALUES (@id, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
 
   claimState: 'SELECT paused, config FROM durable_ipc_channels WHERE name = @channel',
   setPaused: 'UPDATE durable_ipc_channels SET paused = @paused WHERE name = @channel',
@@ -193,6 +196,9 @@ export function prepareStatements(db: Database.Database) {
     depth: pluck<Sub & { max: number }, number>(sql.depth),
     insertMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
       sql.insertMessage,
+    ),
+    insertMessageWithId: command<Sub & { id: number; kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
+      sql.insertMessageWithId,
     ),
 
     claimState: query<Channel, ClaimStateRow>(sql.claimState),
