@@ -35,13 +35,16 @@ async function fill(priority, delayMs) {
   done({ filled: count })
 }
 
-async function drain() {
+// A fresh broker on the file: `before` runs (producing, or nothing), then a sync listener takes
+// `count` deliveries; the rate is over both.
+async function drain(before = () => {}) {
   const broker = createBroker({ path })
   broker.channel('jobs', { durable: true })
   let seen = 0
   let finish
   const finished = new Promise((resolve) => (finish = resolve))
   const start = performance.now()
+  before(broker)
   broker.ipcMain.on('jobs', () => { if (++seen === count) finish() })
   await finished
   const ms = performance.now() - start
@@ -49,20 +52,9 @@ async function drain() {
   done({ rate: (count * 1000) / ms, ms })
 }
 
-async function backlog(mixed) {
-  const broker = createBroker({ path })
-  broker.channel('jobs', { durable: true })
-  let seen = 0
-  let finish
-  const finished = new Promise((resolve) => (finish = resolve))
-  const start = performance.now()
+const backlog = (mixed) => drain((broker) => {
   for (let i = 0; i < count; i++) broker.enqueue('jobs', [{ ...payload, id: i }], { priority: mixed ? i % 5 : 0 })
-  broker.ipcMain.on('jobs', () => { if (++seen === count) finish() })
-  await finished
-  const ms = performance.now() - start
-  await broker.close()
-  done({ rate: (count * 1000) / ms, ms })
-}
+})
 
 async function enqueue(many) {
   const broker = createBroker({ path })
@@ -85,7 +77,7 @@ async function enqueue(many) {
 const modes = {
   'fill-ready': () => fill(0, 0),
   'fill-delayed': () => fill(10, DAY),
-  drain,
+  drain: () => drain(),
   'backlog-plain': () => backlog(false),
   'backlog-mixed': () => backlog(true),
   'enqueue-loop': () => enqueue(false),

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs'
 import { coreBench } from './core.mjs'
 import { durableBench } from './durable.mjs'
+import { jobsBench } from './jobs.mjs'
 
 const results = {}
 console.log('# in-process IPC (bench/core.mjs)')
@@ -21,4 +22,7 @@ results.durable = durableBench()
 console.table(results.durable.throughput)
 console.table([results.durable.backlog])
 console.table([results.durable.listeners])
+console.log('# the job control plane (bench/jobs.mjs): each figure against its baseline, same run')
+results.jobs = jobsBench()
+console.table(results.jobs)
 console.log(JSON.stringify({ node: process.version, ...results }))

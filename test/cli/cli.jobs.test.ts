@@ -1,42 +1,14 @@
 // The job commands as real processes against a file another process consumes from: jobs lists by
 // state, job shows one, pause stops the running consumer and resume lets it go on.
 
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createBroker } from '../../src/index.js'
-import type { Broker } from '../../src/index.js'
-import { makeDatabase, runCli, start, useCliFixtures } from './helpers.js'
-import type { Running } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { runCli, useCliFixtures, useLiveFiles } from './helpers.js'
 
-const file = useCliFixtures()
-const consumerScript = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url))
-
-let producer: Broker | undefined
-let consumer: Running | undefined
-
-afterEach(async () => {
-  await producer?.close()
-  producer = undefined
-  if (consumer && consumer.child.exitCode === null) {
-    consumer.child.kill('SIGTERM')
-    await consumer.exited
-  }
-  consumer = undefined
-})
-
-async function live(): Promise<{ path: string; broker: Broker }> {
-  const path = file('jobs.db')
-  await makeDatabase(path, (broker) => void broker.channel('jobs', { durable: true, maxAttempts: 1 }))
-  consumer = start(process.execPath, [consumerScript, path])
-  await consumer.waitFor(/^ready$/m)
-  producer = createBroker({ path })
-  producer.channel('jobs', { durable: true, maxAttempts: 1 })
-  return { path, broker: producer }
-}
+const live = useLiveFiles(useCliFixtures())
 
 describe('job commands', () => {
   it('jobs lists by state and job shows one, while a consumer works', async () => {
-    const { path, broker } = await live()
+    const { path, producer: broker, consumer } = await live('jobs.db')
     const slow = broker.enqueue('jobs', [{ name: 'slow', holdMs: 1500 }]).id
     const later = broker.enqueue('jobs', [{ name: 'later' }], { delayMs: 60_000, priority: 7 }).id
     await expect.poll(() => broker.job(slow)?.state, { timeout: 3000 }).toBe('active')
@@ -56,7 +28,7 @@ describe('job commands', () => {
     expect(one.stdout).toContain(`Job ${later}: delayed`)
     expect(one.stdout).toContain(`args          [{"name":"later"}]`)
 
-    await consumer!.waitFor(/^done slow$/m)
+    await consumer.waitFor(/^done slow$/m)
     const gone = await runCli(['job', path, String(slow)])
     expect(gone.code).toBe(1)
     expect(gone.stderr).toContain(`nothing is left of job ${slow}`)
@@ -65,17 +37,17 @@ describe('job commands', () => {
   })
 
   it('pause stops the running consumer until resume', async () => {
-    const { path, broker } = await live()
+    const { path, producer: broker, consumer } = await live('jobs.db')
     const paused = await runCli(['pause', path, 'jobs'])
     expect(paused).toMatchObject({ code: 0, stdout: "'jobs' is paused now.\n" })
     expect((await runCli(['pause', path, 'jobs'])).stdout).toBe("'jobs' was already paused.\n")
     broker.enqueue('jobs', [{ name: 'held' }])
     await new Promise((resolve) => setTimeout(resolve, 1200))
-    expect(consumer!.output().stdout).not.toContain('done held')
+    expect(consumer.output().stdout).not.toContain('done held')
     const stats = await runCli(['stats', path])
     expect(stats.stdout).toMatch(/^jobs \(paused\)\s+1\s/m)
     expect((await runCli(['resume', path, 'jobs'])).stdout).toBe("'jobs' is running now.\n")
-    await consumer!.waitFor(/^done held$/m)
+    await consumer.waitFor(/^done held$/m)
     expect((await runCli(['pause', path, 'nowhere'])).code).toBe(2)
   })
 })

@@ -15,7 +15,7 @@ import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
-import { publish } from './publish.js'
+import { publish, publishAll } from './publish.js'
 import { deleteSchedule, fireSchedule, listSchedules, prepareScheduleStatements, upsertSchedule } from './schedules.js'
 import type { ScheduleStatements } from './schedules.js'
 import { translateError } from './sqliteErrors.js'
@@ -91,9 +91,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     (...args) => guard(operation, () => fn(...args))
 
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
-  const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) =>
-    inputs.map((input) => publish(s, channels, input, cached)),
-  )
+  const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) => publishAll(s, channels, inputs, cached))
   const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, channels, now))
   const fireInTransaction = write('fire a schedule', (name: string, expected: number, next: number, now: number, cached: boolean) =>
     fireSchedule(sch, s, channels, name, expected, next, now, cached),
