@@ -19,7 +19,9 @@ import { IpcMainImpl } from '../ipc/ipcMain.js'
 import { checkRetention } from './brokerOptions.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
+import { Schedules } from './schedules.js'
 import { Router } from '../ipc/router.js'
+import type { ScheduleInfo, ScheduleOptions } from '../types.js'
 import type { ChannelMap, JobInfo, JobResult, JobsOptions, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions, WebContents } from '../types.js'
 import { assertJobId } from './jobOptions.js'
 import type { EnqueueManyItem, EnqueueManyOptions } from './jobOptions.js'
@@ -42,6 +44,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
   readonly #receiverChannels = new Set<string>()
   readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
+  readonly #schedules = new Schedules(() => this.#durable.store, () => this.#durable.schedulesChanged())
 
   constructor(options: CreateBrokerOptions) {
     super()
@@ -160,6 +163,22 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       if (listeners > 0 || handler) stats.transient[name] = { listeners, handler }
     }
     return stats
+  }
+
+  // Schedules: checked and stored by api/schedules.ts, fired by the scheduler of every broker on the file.
+  schedule(name: string, options: ScheduleOptions): ScheduleInfo {
+    this.#assertOpen()
+    return this.#schedules.schedule(name, options)
+  }
+
+  schedules(): ScheduleInfo[] {
+    this.#assertOpen()
+    return this.#schedules.list()
+  }
+
+  unschedule(name: string): boolean {
+    this.#assertOpen()
+    return this.#schedules.unschedule(name)
   }
 
   /** The live renderer with this id, as durable inboxes see it. */
