@@ -279,10 +279,11 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     })
   }
 
-  /** A listener's failure: on the broker's 'error' event, or console.error when nobody listens. */
+  /** A listener's failure, or one the durable side survived: on the broker's 'error' event, or console.error when nobody listens. */
   reportError(error: unknown, channel: string): void {
     if (this.listenerCount('error') > 0) this.emit('error', error, channel)
-    else console.error(`durable-ipc: a listener of channel '${channel}' threw:`, error)
+    // Not only listeners report here: a store failure a consumer or the scheduler survived does too.
+    else console.error(`durable-ipc: error on channel '${channel}' (a listener threw, or the store failed; handle these with broker.on('error')):`, error)
   }
 }
 
