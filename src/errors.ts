@@ -176,6 +176,22 @@ export class QueueFullError extends DurableIpcError {
 named(QueueFullError, 'QueueFullError')
 
 /**
+ * What `broker.waitForJob(id)` rejects with for a listener message that used up its attempts (a
+ * dead letter): its last error. Code `ERR_JOB_FAILED`. A handler job rejects with its own failure.
+ */
+export class JobFailedError extends DurableIpcError {
+  readonly jobId: number
+  /** The last attempt's error as stored (message and stack). */
+  readonly lastError: string
+  constructor(jobId: number, lastError: string) {
+    super('ERR_JOB_FAILED', `Job ${jobId} failed: ${lastError.split('\n')[0] ?? ''}`)
+    this.jobId = jobId
+    this.lastError = lastError
+  }
+}
+named(JobFailedError, 'JobFailedError')
+
+/**
  * A durable send (`send`, `enqueue`, `invoke`, `webContents.send` to an inbox) made on the main
  * thread while the application holds a transaction open on the broker's shared database (the
  * outbox) that the send is not part of: one opened by hand (`db.exec('BEGIN')`), held across an

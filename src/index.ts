@@ -22,13 +22,23 @@ export type {
   IpcRenderer,
   IpcRendererEvent,
   IpcRendererListener,
+  JobInfo,
   JobResult,
+  JobsOptions,
+  JobState,
   Renderer,
   RendererOptions,
   ResultOf,
+  ScheduleInfo,
+  ScheduleOptions,
   UntypedChannels,
+  WaitForJobOptions,
   WebContents,
 } from './types.js'
+export type { EnqueueManyItem, EnqueueManyOptions } from './api/jobOptions.js'
+export type { EnqueueOptions, EnqueueResult } from './api/enqueueOptions.js'
+export type { DurableChannelOptions } from './api/channelOptions.js'
+export type { ChannelHandle } from './api/channelHandle.js'
 export {
   BrokerClosedError,
   ChannelNotAllowedError,
@@ -41,6 +51,7 @@ export {
   InvalidChannelError,
   InvokeTimeoutError,
   JobCancelledError,
+  JobFailedError,
   JobTimeoutError,
   MessageTooLargeError,
   NoHandlerError,

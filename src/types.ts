@@ -146,6 +146,55 @@ export interface IpcRenderer<C extends ChannelMap = UntypedChannels> extends Eve
  */
 export type JobResult<T = unknown> = { ok: true; value: T } | { ok: false; error: Error }
 
+/**
+ * Where a job is. While stored: `delayed` (its time has not come), `waiting` (ready), `active` (a
+ * consumer holds it). Then: `dead` (it used up its attempts: a dead letter, or a handler job's
+ * failure), `completed` (a handler job's value), `cancelled` (broker.cancel). An acknowledged
+ * listener message leaves nothing: broker.job() returns undefined.
+ */
+export type JobState = 'delayed' | 'waiting' | 'active' | 'dead' | 'completed' | 'cancelled'
+
+/**
+ * One job as `broker.job(id)` and `broker.jobs(channel)` read it, from any process.
+ *
+ * @example
+ * const info = broker.job(id)
+ * if (info?.state === 'active') console.log(info.progress, info.attempts)
+ */
+export interface JobInfo {
+  id: number
+  channel: string
+  /** `main`, or `renderer:<id>` for a renderer's durable inbox. */
+  subscription: string
+  state: JobState
+  /** Attempts that started (the one running now included). */
+  attempts: number
+  priority: number
+  /** The latest `event.progress()` value while it runs (kept while it is stored); null when none. */
+  progress: unknown
+  createdAt: Date
+  /** When it may run (delayed, waiting), its place in line (active), or when it ended. */
+  runAt: Date
+  /** The last failed attempt's error (message and stack), null when none. */
+  lastError: string | null
+}
+
+/** Which jobs `broker.jobs(channel, options)` lists. */
+export interface JobsOptions {
+  /** Only jobs in this state. Default: every state. */
+  state?: JobState
+  /** At most this many (1 to 10,000). Default 100. */
+  limit?: number
+  /** Only ids above this one: pass the last id of the previous page (undefined: from the start). Default 0. */
+  afterId?: number | undefined
+}
+
+/** Options of `broker.waitForJob(id, options)`. */
+export interface WaitForJobOptions {
+  /** Rejects with InvokeTimeoutError after this many ms (the job goes on). Default: no limit. */
+  timeoutMs?: number
+}
+
 /** The main side's handle on one renderer. */
 export interface WebContents<C extends ChannelMap = UntypedChannels> {
   readonly id: string
@@ -184,4 +233,56 @@ export interface SpawnRendererOptions {
   workerData?: unknown
   /** Channels the worker may send, sendSync and invoke on; all when omitted. */
   allow?: readonly string[]
+}
+
+// --- Schedules: broker.schedule(), broker.schedules(), broker.unschedule() ---
+
+/**
+ * What `broker.schedule(name, options)` stores: when (exactly one of `cron` and `everyMs`) and
+ * what each slot enqueues (`args` on the durable `channel`, at `priority`). In a typed broker,
+ * `args` is checked against the channel map as enqueue's are.
+ *
+ * @example
+ * broker.schedule('nightly', { cron: '0 3 * * *', tz: 'Europe/Berlin', channel: 'report', args: [{ kind: 'daily' }] })
+ * broker.schedule('heartbeat', { everyMs: 30_000, channel: 'health', args: [] })
+ */
+export interface ScheduleOptions<K extends string = string, A extends readonly unknown[] = readonly unknown[]> {
+  /**
+   * A cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds
+   * first; nicknames such as `@daily` too. Parsed by croner; its slots fall in zone `tz`.
+   */
+  cron?: string
+  /** A fixed interval in ms (a safe integer >= 1): the first slot is this long after the call. */
+  everyMs?: number
+  /**
+   * Only with `cron`: the IANA time zone its times are in, e.g. 'Europe/Berlin'. Default: UTC.
+   * Daylight saving is followed: a time the spring change skips fires at the first valid time
+   * after it (`30 2 * * *` at 03:00 that day), a time the autumn change repeats fires once.
+   */
+  tz?: string
+  /** The durable channel each slot enqueues to (declared with `broker.channel(name, { durable: true })`). */
+  channel: K
+  /** The arguments of each enqueued message, structured-cloneable, stored once at this call. */
+  args: A
+  /** The enqueued messages' priority: higher is claimed first. A safe integer; default 0. */
+  priority?: number
+}
+
+/**
+ * A persisted schedule, as `broker.schedules()` lists it. `cron`, `everyMs` and `tz` are null when
+ * not used (`tz` is 'UTC' for a cron schedule given none).
+ *
+ * @example
+ * broker.schedules() // [{ name: 'nightly', cron: '0 3 * * *', everyMs: null, tz: 'Europe/Berlin', channel: 'report', nextRunAt: Date, lastRunAt: null }]
+ */
+export interface ScheduleInfo {
+  name: string
+  cron: string | null
+  everyMs: number | null
+  tz: string | null
+  channel: string
+  /** The next slot: the schedule fires once the clock reaches it. */
+  nextRunAt: Date
+  /** When it last fired (by any process on the file); null before its first slot. */
+  lastRunAt: Date | null
 }

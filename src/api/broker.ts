@@ -8,6 +8,7 @@ import { assertBrokerOptions } from './brokerOptions.js'
 import type { CreateBrokerOptions } from './brokerOptions.js'
 import { summarizeStats } from '../protocol/stats.js'
 import type { BrokerStats } from '../protocol/stats.js'
+import type { Broker } from './brokerInterface.js'
 import type { ChannelHandle } from './channelHandle.js'
 import type { DurableChannelOptions } from './channelOptions.js'
 import { traceDelivery, tracePublishes } from './diagnostics.js'
@@ -18,78 +19,18 @@ import { IpcMainImpl } from '../ipc/ipcMain.js'
 import { checkRetention } from './brokerOptions.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
+import { Schedules } from './schedules.js'
 import { Router } from '../ipc/router.js'
-import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobResult, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WebContents } from '../types.js'
+import type { ScheduleInfo, ScheduleOptions } from '../types.js'
+import type { ChannelMap, JobInfo, JobResult, JobsOptions, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions, WebContents } from '../types.js'
+import { assertJobId } from './jobOptions.js'
+import type { EnqueueManyItem, EnqueueManyOptions } from './jobOptions.js'
 import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
 import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
 import { WebContentsImpl } from '../ipc/webContents.js'
 import { WorkerRendererImpl } from '../ipc/worker/mainSide.js'
-import type { WorkerRenderer } from '../ipc/worker/mainSide.js'
 
-/**
- * The broker: one main side and its renderers.
- *
- * @example
- * const broker = createBroker()
- * broker.ipcMain.on('ping', (event) => event.reply('pong'))
- * const win = broker.createRenderer({ id: 'window-1' })
- * win.ipcRenderer.send('ping')
- */
-export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmitter {
-  readonly ipcMain: IpcMain<C>
-  /** Creates an in-process renderer endpoint. */
-  createRenderer(options?: RendererOptions): Renderer<C>
-  /**
-   * Starts a worker-thread renderer running `script`, which imports `ipcRenderer` from
-   * 'durable-ipc/renderer'. `workerData` reaches the worker unchanged.
-   */
-  spawnRenderer(script: string | URL, options?: SpawnRendererOptions): WorkerRenderer<C>
-  /**
-   * Declares a durable channel (or updates its options), persisted in the database; without
-   * options, returns the handle of a channel declared before (in this run or an earlier one).
-   */
-  channel(name: ChannelName<C>, options?: DurableChannelOptions): ChannelHandle
-  /**
-   * Stores a message on a durable channel from the main side; it is stored when this returns.
-   * `joinTransaction: true` stores it in a transaction the application holds open by hand on a shared
-   * `database` (it commits or rolls back with it); without it such an enqueue throws TransactionOpenError.
-   */
-  enqueue<K extends ChannelName<C>>(channel: K, args: ArgsOf<C, K>, options?: EnqueueOptions): EnqueueResult
-  /**
-   * The stored outcome of a durable invoke (a job), by its message id; undefined when there is none
-   * (not settled yet, never a job, or older than `jobResultRetentionMs`). `T` types the handler's
-   * value as the caller knows it (unknown by default); nothing checks it at run time.
-   *
-   * @example
-   * const outcome = broker.jobResult<number>(id)
-   * if (outcome?.ok) outcome.value // number
-   */
-  jobResult<T = unknown>(id: number): JobResult<T> | undefined
-  // --- Job control ---
-  /**
-   * Cancels job `id` (a message id: `enqueue`'s, or an invoke's) if it is delayed, waiting or
-   * active, from any process on the store: it is never (again) delivered nor retried, its running
-   * delivery's `event.signal` is aborted with JobCancelledError (within about a second in another
-   * process, at once in this one), and its invoke caller and waiters reject with
-   * JobCancelledError. Its outcome is kept as 'cancelled'. False for a job that is dead, completed,
-   * cancelled already, or unknown: then nothing changes.
-   *
-   * @example
-   * const { id } = broker.enqueue('resize', [img])
-   * broker.cancel(id) // true
-   */
-  cancel(id: number): boolean
-  /**
-   * Per durable channel: ready, delayed, in flight, dead, oldest waiting age, and what this broker
-   * delivered and failed since it opened. Per renderer: its durable inbox's depth. Per transient
-   * channel with main-side receivers: their number. Index-backed counts, cheap enough to poll.
-   */
-  stats(): BrokerStats
-  /** Stops delivering, waits for deliveries in flight (up to closeTimeoutMs), closes renderers and the database. */
-  close(): Promise<void>
-}
-
-export type { BrokerStats } from '../protocol/stats.js'
+export type { Broker, BrokerStats } from './brokerInterface.js'
 
 
 class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C> {
@@ -103,6 +44,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
   readonly #receiverChannels = new Set<string>()
   readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
+  readonly #schedules = new Schedules(() => this.#durable.store, () => this.#durable.schedulesChanged())
 
   constructor(options: CreateBrokerOptions) {
     super()
@@ -165,10 +107,8 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   }
 
   enqueue(channel: string, args: readonly unknown[], options?: EnqueueOptions): EnqueueResult {
-    this.#assertOpen()
-    assertChannel(channel)
+    this.#assertDurable(channel)
     if (!Array.isArray(args)) throw new InvalidArgumentError('Expected args to be an array of arguments')
-    if (!this.#durable.isDurable(channel)) this.#durable.channel(channel) // throws UnknownChannelError unless declared before
     return this.#durable.publish(null, channel, args, options)
   }
 
@@ -184,6 +124,29 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
     // The value is whatever the handler returned, decoded from the store: T is the caller's word for it.
     return this.#durable.jobResult(id) as JobResult<T> | undefined
+  }
+
+  enqueueMany(channel: string, items: ReadonlyArray<EnqueueManyItem<readonly unknown[]>>, options?: EnqueueManyOptions): EnqueueResult[] {
+    this.#assertDurable(channel)
+    return this.#durable.publishMany(channel, items, options)
+  }
+
+  job(id: number): JobInfo | undefined {
+    this.#assertOpen()
+    assertJobId(id)
+    return this.#durable.job(id)
+  }
+
+  jobs(channel: string, options: JobsOptions = {}): JobInfo[] {
+    this.#assertOpen()
+    assertChannel(channel)
+    return this.#durable.jobs(channel, options)
+  }
+
+  async waitForJob<T = unknown>(id: number, options: WaitForJobOptions = {}): Promise<T> {
+    this.#assertOpen()
+    assertJobId(id)
+    return (await this.#durable.waitForJob(id, options)) as T
   }
 
   stats(): BrokerStats {
@@ -207,6 +170,22 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       if (listeners > 0 || handler) stats.transient[name] = { listeners, handler }
     }
     return stats
+  }
+
+  // Schedules: checked and stored by api/schedules.ts, fired by the scheduler of every broker on the file.
+  schedule(name: string, options: ScheduleOptions): ScheduleInfo {
+    this.#assertOpen()
+    return this.#schedules.schedule(name, options)
+  }
+
+  schedules(): ScheduleInfo[] {
+    this.#assertOpen()
+    return this.#schedules.list()
+  }
+
+  unschedule(name: string): boolean {
+    this.#assertOpen()
+    return this.#schedules.unschedule(name)
   }
 
   /** The live renderer with this id, as durable inboxes see it. */
@@ -272,6 +251,13 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     if (this.#lifecycle.getSnapshot().value !== 'open') throw new BrokerClosedError()
   }
 
+  // A main-side producer's channel: open broker, a valid name, declared durable (here or before).
+  #assertDurable(channel: string): void {
+    this.#assertOpen()
+    assertChannel(channel)
+    if (!this.#durable.isDurable(channel)) this.#durable.channel(channel) // throws UnknownChannelError unless declared before
+  }
+
   async #shutdown(): Promise<void> {
     // Durable deliveries first: their listeners (and renderers) must still be there to finish.
     await this.#durable.close(this.#options.closeTimeoutMs ?? 10_000)
@@ -300,10 +286,11 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     })
   }
 
-  /** A listener's failure: on the broker's 'error' event, or console.error when nobody listens. */
+  /** A listener's failure, or one the durable side survived: on the broker's 'error' event, or console.error when nobody listens. */
   reportError(error: unknown, channel: string): void {
     if (this.listenerCount('error') > 0) this.emit('error', error, channel)
-    else console.error(`durable-ipc: a listener of channel '${channel}' threw:`, error)
+    // Not only listeners report here: a store failure a consumer or the scheduler survived does too.
+    else console.error(`durable-ipc: error on channel '${channel}' (a listener threw, or the store failed; handle these with broker.on('error')):`, error)
   }
 }
 

@@ -50,7 +50,30 @@ export class ChannelHandle {
   stats(): ChannelStats {
     const now = Date.now()
     this.#assertOpen()
-    return summarizeStats(this.#store.stats(now), now).channels[this.name] ?? { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: {} }
+    return summarizeStats(this.#store.stats(now), now).channels[this.name] ?? { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, paused: this.isPaused(), subscriptions: {} }
+  }
+
+  /**
+   * Stops every process on the store from starting deliveries of this channel (within about a
+   * second; those in flight finish), until resume(). Persisted: it survives restarts. Sends are
+   * still stored.
+   */
+  pause(): void {
+    this.#assertOpen()
+    this.#store.setPaused(this.name, true)
+    this.#wake() // this process's consumer learns at once
+  }
+
+  /** Lets deliveries start again, in every process. */
+  resume(): void {
+    this.#assertOpen()
+    this.#store.setPaused(this.name, false)
+    this.#wake()
+  }
+
+  isPaused(): boolean {
+    this.#assertOpen()
+    return this.#store.isPaused(this.name)
   }
 
   deadLetters(ids?: readonly number[]): DeadLetter[] {

@@ -33,12 +33,19 @@ export interface DurableChannelOptions {
    * dead-lettered as any failure) and `event.signal` is aborted; a late answer is ignored. Default: none.
    */
   timeoutMs?: number
+  /**
+   * At most `max` deliveries of the channel start within any `intervalMs` (a sliding window), across
+   * every process on the store. Default: none.
+   */
+  rateLimit?: { max: number; intervalMs: number }
 }
 
 type BackoffOptions = NonNullable<DurableChannelOptions['backoff']>
+type RateLimitOptions = NonNullable<DurableChannelOptions['rateLimit']>
 
-export const CHANNEL_OPTION_KEYS = optionKeys<DurableChannelOptions>()(['durable', 'maxAttempts', 'backoff', 'concurrency', 'leaseMs', 'maxMessageBytes', 'maxDepth', 'timeoutMs'])
+export const CHANNEL_OPTION_KEYS = optionKeys<DurableChannelOptions>()(['durable', 'maxAttempts', 'backoff', 'concurrency', 'leaseMs', 'maxMessageBytes', 'maxDepth', 'timeoutMs', 'rateLimit'])
 export const BACKOFF_OPTION_KEYS = optionKeys<BackoffOptions>()(['initialMs', 'maxMs'])
+export const RATE_LIMIT_OPTION_KEYS = optionKeys<RateLimitOptions>()(['max', 'intervalMs'])
 
 const COUNTS_EVERY_ATTEMPT = "did you mean 'maxAttempts'? It counts every attempt, the first one included: N retries is maxAttempts N + 1"
 const RETRY_DELAYS = 'retry delays are backoff: { initialMs, maxMs }'
@@ -69,8 +76,9 @@ const CHANNEL_HINTS: Record<string, OptionHint> = {
   maxPayloadBytes: 'maxMessageBytes',
   timeout: 'timeoutMs',
   jobTimeout: 'timeoutMs',
-  rateLimit: 'rate limits are not supported yet',
-  limiter: 'rate limits are not supported yet',
+  limiter: 'rateLimit: { max, intervalMs }',
+  priority: 'priority is per job: broker.enqueue(channel, args, { priority })',
+  rateLimiter: 'rateLimit: { max, intervalMs }',
   deadLetter: 'dead letters are built in: a message that used up maxAttempts goes to the channel\'s dead letters (channel.deadLetters())',
   deadLetterQueue: 'dead letters are built in: a message that used up maxAttempts goes to the channel\'s dead letters (channel.deadLetters())',
 }
@@ -100,6 +108,7 @@ export const DEFAULT_CONFIG: ChannelConfig = {
   maxMessageBytes: null,
   maxDepth: null,
   timeoutMs: null,
+  rateLimit: null,
 }
 
 /**
@@ -124,10 +133,31 @@ export function toChannelConfig(options: unknown, base: ChannelConfig = DEFAULT_
     leaseMs: integer(o.leaseMs, 'leaseMs', 1) ?? base.leaseMs,
     maxMessageBytes: integer(o.maxMessageBytes, 'maxMessageBytes', 1) ?? base.maxMessageBytes,
     maxDepth: integer(o.maxDepth, 'maxDepth', 1) ?? base.maxDepth,
-    timeoutMs: integer(o.timeoutMs, 'timeoutMs', 1) ?? base.timeoutMs ?? null,
+    timeoutMs: integer(o.timeoutMs, 'timeoutMs', 1) ?? base.timeoutMs,
+    rateLimit: o.rateLimit === undefined ? base.rateLimit : rateLimit(o.rateLimit),
   }
   if (config.backoffMaxMs < config.backoffInitialMs) throw new InvalidArgumentError('Expected backoff.maxMs to be at least backoff.initialMs')
   return config
+}
+
+// BullMQ's limiter is { max, duration }: the shape most often brought along.
+const RATE_LIMIT_HINTS: Record<string, OptionHint> = {
+  duration: 'intervalMs',
+  durationMs: 'intervalMs',
+  interval: 'intervalMs',
+  windowMs: 'intervalMs',
+  limit: 'max',
+  count: 'max',
+}
+
+function rateLimit(value: unknown): ChannelConfig['rateLimit'] {
+  if (typeof value !== 'object' || value === null) throw new InvalidArgumentError('Expected rateLimit to be an object { max, intervalMs }')
+  assertKnownKeys(value, RATE_LIMIT_OPTION_KEYS, 'the rateLimit of broker.channel() options', RATE_LIMIT_HINTS)
+  const r = value as Record<string, unknown>
+  const max = integer(r.max, 'rateLimit.max', 1)
+  const intervalMs = integer(r.intervalMs, 'rateLimit.intervalMs', 1)
+  if (max === undefined || intervalMs === undefined) throw new InvalidArgumentError('Expected rateLimit to have both max and intervalMs')
+  return { max, intervalMs }
 }
 
 function integer(value: unknown, name: string, min: number): number | undefined {

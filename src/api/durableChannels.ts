@@ -5,7 +5,7 @@
 import { Dispatcher } from '../actors/durable/dispatcher.js'
 import type { DispatcherHooks } from '../actors/durable/dispatcher.js'
 import type { WaitingWrite } from '../actors/durable/transactionWait.js'
-import { BrokerClosedError, TransactionOpenError, UnknownChannelError } from '../errors.js'
+import { BrokerClosedError, InvalidArgumentError, InvokeTimeoutError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { deliverToInbox, deliverToMain, failedOnMain } from '../ipc/durableDelivery.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import type { IpcMainImpl } from '../ipc/ipcMain.js'
@@ -18,8 +18,11 @@ import { ChannelHandle } from './channelHandle.js'
 import { toChannelConfig } from './channelOptions.js'
 import { parseEnqueueOptions } from './enqueueOptions.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
-import { invokeOutcome, toJobResult } from './jobs.js'
-import type { JobResult } from '../types.js'
+import { parseItems, parseJobsOptions, parseWaitOptions } from './jobOptions.js'
+import type { EnqueueManyOptions } from './jobOptions.js'
+import { invokeOutcome, toJobInfo, toJobResult, waitedOutcome } from './jobs.js'
+import type { PublishInput } from '../store/index.js'
+import type { JobInfo, JobResult } from '../types.js'
 
 export interface DurableHooks extends DispatcherHooks {
   ipcMain: IpcMainImpl
@@ -72,18 +75,19 @@ export class DurableChannels {
       this.#dispatcher.declare(name, toChannelConfig(options, this.#dispatcher.config(name)))
       this.receiversChanged(name)
     }
-    return new ChannelHandle(name, this.store, () => this.#dispatcher.wake(name, MAIN), () => {
+    // A pause, resume or replay through the handle reaches this process's consumers at once.
+    return new ChannelHandle(name, this.store, () => this.#dispatcher.controlChanged(name), () => {
       if (this.#dispatcher.closing) throw new BrokerClosedError()
     })
   }
 
   /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns (see #refuseOutsideTransaction). */
   publish(sender: string | null, channel: string, args: readonly unknown[], options: EnqueueOptions = {}): EnqueueResult {
-    const { key, visibleAt, joinTransaction } = parseEnqueueOptions(options)
+    const now = Date.now()
+    const { key, visibleAt, priority, joinTransaction } = parseEnqueueOptions(options, now)
     const payload = encodeEnvelope(sender, args)
     if (!joinTransaction) this.#refuseOutsideTransaction(channel)
-    const now = Date.now()
-    return this.#dispatcher.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, now })
+    return this.#dispatcher.publish({ channel, payload, kind: 'message', key, visibleAt: visibleAt ?? now, priority, now })
   }
 
   /** A durable invoke: the request is a stored job; the promise settles from its stored outcome. */
@@ -92,7 +96,50 @@ export class DurableChannels {
     this.#refuseOutsideTransaction(channel)
     const now = Date.now()
     const { id } = this.#dispatcher.publish({ channel, payload, kind: 'invoke', visibleAt: now, now })
-    return this.#dispatcher.waitForJob(id, (outcome) => invokeOutcome(channel, outcome, id))
+    return this.#dispatcher.waitForJob(id, (end) => invokeOutcome(id, channel, end))
+  }
+
+  /** `broker.enqueueMany`: every item checked and encoded first, then all stored in one transaction. */
+  publishMany(channel: string, items: unknown, options: EnqueueManyOptions = {}): EnqueueResult[] {
+    const now = Date.now()
+    const inputs = parseItems(items).map(({ args, options: itemOptions }, i): PublishInput => {
+      try {
+        const { key, visibleAt, priority } = parseEnqueueOptions(itemOptions, now)
+        return { channel, payload: encodeEnvelope(null, args), kind: 'message', key, visibleAt: visibleAt ?? now, priority, now }
+      } catch (error) {
+        if (error instanceof Error) error.message = `enqueueMany item ${i}: ${error.message}`
+        throw error
+      }
+    })
+    const { joinTransaction } = parseEnqueueOptions(options, now)
+    if (inputs.length === 0) return []
+    if (!joinTransaction) this.#refuseOutsideTransaction(channel)
+    return this.#dispatcher.publishMany(inputs)
+  }
+
+  job(id: number): JobInfo | undefined {
+    const row = this.store.job(id, Date.now())
+    return row && toJobInfo(row)
+  }
+
+  jobs(channel: string, options: unknown): JobInfo[] {
+    if (!this.#dispatcher.knows(channel)) throw new UnknownChannelError(channel)
+    return this.store.jobs(channel, parseJobsOptions(options), Date.now()).map(toJobInfo)
+  }
+
+  /** Settles once job `id` ended (see waitedOutcome), here or in another process, across restarts. */
+  waitForJob(id: number, options: unknown): Promise<unknown> {
+    const timeoutMs = parseWaitOptions(options)
+    if (this.#dispatcher.jobOutcome(id) === undefined && this.store.job(id, Date.now()) === undefined && id > this.store.lastMessageId()) {
+      throw new InvalidArgumentError(`No job ${id}: no message was ever stored with this id`)
+    }
+    const timedOut = (): Error => {
+      const error = new InvokeTimeoutError(`job ${id}`, timeoutMs!)
+      error.message = `waitForJob(${id}) timed out after ${timeoutMs} ms (the job goes on)`
+      return error
+    }
+    const timeout = timeoutMs === undefined ? undefined : { ms: timeoutMs, error: timedOut }
+    return this.#dispatcher.waitForJob(id, (end) => waitedOutcome(id, end), timeout)
   }
 
   /** `webContents.send` on a durable channel: into the renderer's inbox. */
@@ -123,11 +170,6 @@ export class DurableChannels {
     return this.#dispatcher.cancel(id)
   }
 
-  /** `channel` was paused or resumed by this process: its consumers here look at once. */
-  pauseChanged(channel: string, paused: boolean): void {
-    this.#dispatcher.pauseChanged(channel, paused)
-  }
-
   /** The main-side listeners or handler of `channel` changed: start or stop consuming. */
   receiversChanged(channel: string): void {
     const { ipcMain, webContentsFor } = this.#hooks
@@ -155,6 +197,11 @@ export class DurableChannels {
   /** Every inbox consumer of a renderer that went away stops and hands its leases back at once. */
   rendererGone(rendererId: string): void {
     this.#dispatcher.rendererGone(rendererId)
+  }
+
+  /** A schedule was changed here (api/schedules.ts): this broker's scheduler looks at once. */
+  schedulesChanged(): void {
+    this.#dispatcher.schedulesChanged()
   }
 
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */

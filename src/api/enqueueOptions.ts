@@ -1,4 +1,4 @@
-// The options of `broker.enqueue` (key, delayMs, runAt), checked and turned into what a publish stores.
+// The options of `broker.enqueue` (key, delayMs, runAt, priority), checked and turned into what a publish stores.
 
 import { InvalidArgumentError } from '../errors.js'
 import { assertKnownKeys, optionKeys } from './optionKeys.js'
@@ -18,6 +18,8 @@ export interface EnqueueOptions {
   delayMs?: number
   /** Not delivered before this time (a Date or epoch ms). */
   runAt?: Date | number
+  /** Higher is delivered first; FIFO within a priority (per subscription). A safe integer, default 0. */
+  priority?: number
   /**
    * Store it in the transaction the application holds open on a shared `database` right now (one
    * opened by hand, e.g. BEGIN held across an await): it then commits or rolls back with it.
@@ -27,7 +29,7 @@ export interface EnqueueOptions {
 }
 
 /** Every key of EnqueueOptions: a key added there must be added here (the compiler says so). */
-export const ENQUEUE_OPTION_KEYS = optionKeys<EnqueueOptions>()(['key', 'delayMs', 'runAt', 'joinTransaction'])
+export const ENQUEUE_OPTION_KEYS = optionKeys<EnqueueOptions>()(['key', 'delayMs', 'runAt', 'priority', 'joinTransaction'])
 
 const RETRIES_PER_CHANNEL = 'attempts and back-off are set per channel: broker.channel(name, { durable: true, maxAttempts, backoff })'
 
@@ -51,7 +53,9 @@ const ENQUEUE_HINTS: Record<string, OptionHint> = {
   dedupKey: 'key',
   deduplicationId: 'key',
   deduplicationKey: 'key',
-  priority: 'priorities are not supported yet',
+  prio: 'priority',
+  weight: 'priority',
+  rank: 'priority',
   attempts: RETRIES_PER_CHANNEL,
   maxAttempts: RETRIES_PER_CHANNEL,
   retries: RETRIES_PER_CHANNEL,
@@ -76,18 +80,28 @@ export interface EnqueueResult {
  * time past what a Date can hold.
  *
  * @example
- * parseEnqueueOptions({ key: 'order-42', delayMs: 1000 }) // { key: 'order-42', visibleAt: Date.now() + 1000, joinTransaction: false }
+ * parseEnqueueOptions({ key: 'order-42', delayMs: 1000 }) // { key: 'order-42', visibleAt: Date.now() + 1000, priority: 0, joinTransaction: false }
  */
-export function parseEnqueueOptions(options: EnqueueOptions): { key: string | null; visibleAt: number | undefined; joinTransaction: boolean } {
+export interface ParsedEnqueueOptions {
+  key: string | null
+  visibleAt: number | undefined
+  priority: number
+  joinTransaction: boolean
+}
+
+export function parseEnqueueOptions(options: EnqueueOptions, now = Date.now()): ParsedEnqueueOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected enqueue options to be an object')
   assertKnownKeys(options, ENQUEUE_OPTION_KEYS, 'enqueue options', ENQUEUE_HINTS)
-  const { key, delayMs, runAt, joinTransaction } = options
+  const { key, delayMs, runAt, priority, joinTransaction } = options
   if (joinTransaction !== undefined && typeof joinTransaction !== 'boolean') throw new InvalidArgumentError('Expected joinTransaction to be a boolean')
   if (key !== undefined && (typeof key !== 'string' || key.length === 0)) throw new InvalidArgumentError('Expected key to be a non-empty string')
+  if (priority !== undefined && (typeof priority !== 'number' || !Number.isSafeInteger(priority))) {
+    throw new InvalidArgumentError(`Expected priority to be a safe integer, but found ${String(priority)}`)
+  }
   assertOptionalMs(delayMs, 'delayMs')
   let visibleAt: number | undefined
   if (delayMs !== undefined) {
-    visibleAt = Date.now() + delayMs
+    visibleAt = now + delayMs
     if (visibleAt > MAX_DATE_MS) {
       throw new InvalidArgumentError(`Expected delayMs to end at a valid Date (at most 8.64e15 ms after the epoch, in the year 275760), but now + ${delayMs} ms is beyond it`)
     }
@@ -101,5 +115,5 @@ export function parseEnqueueOptions(options: EnqueueOptions): { key: string | nu
     }
     visibleAt = Math.max(visibleAt ?? 0, at)
   }
-  return { key: key ?? null, visibleAt, joinTransaction: joinTransaction === true }
+  return { key: key ?? null, visibleAt, priority: priority ?? 0, joinTransaction: joinTransaction === true }
 }

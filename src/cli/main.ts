@@ -5,7 +5,9 @@ import { cancelCommand, cancelHelp } from './cancelCommand.js'
 import { deadCommand, deadHelp } from './deadCommand.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
+import { jobCommand, jobHelp, jobsCommand, jobsHelp, pauseCommand, pauseHelp, resumeHelp } from './jobsCommands.js'
 import { purgeCommand, purgeHelp, replayCommand, replayHelp } from './repairCommands.js'
+import { schedulesCommand, schedulesHelp } from './schedulesCommand.js'
 import { statsCommand, statsHelp } from './statsCommand.js'
 import { tailCommand, tailHelp } from './tailCommand.js'
 
@@ -16,11 +18,16 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  stats: { summary: 'queue counts per durable channel and renderer inbox', help: statsHelp, run: statsCommand },
+  stats: { summary: 'queue counts per durable channel and renderer inbox, and the schedules', help: statsHelp, run: statsCommand },
   dead: { summary: 'list dead letters with their last error and arguments', help: deadHelp, run: deadCommand },
   replay: { summary: 'put dead letters back in their queue', help: replayHelp, run: replayCommand },
   purge: { summary: 'delete dead letters', help: purgeHelp, run: purgeCommand },
   tail: { summary: 'print messages as they are stored', help: tailHelp, run: tailCommand },
+  jobs: { summary: "list a channel's jobs by state, a page at a time", help: jobsHelp, run: jobsCommand },
+  job: { summary: 'show one job: state, attempts, progress, error, arguments', help: jobHelp, run: jobCommand },
+  pause: { summary: 'stop deliveries of a channel in every process', help: pauseHelp, run: (argv, io) => pauseCommand('pause', argv, io) },
+  resume: { summary: 'let deliveries of a paused channel start again', help: resumeHelp, run: (argv, io) => pauseCommand('resume', argv, io) },
+  schedules: { summary: 'list the schedules with their next and last run', help: schedulesHelp, run: schedulesCommand },
   cancel: { summary: 'cancel a delayed, waiting or running job', help: cancelHelp, run: cancelCommand },
 }
 
@@ -30,7 +37,7 @@ Looks into and repairs the SQLite file of a durable-ipc broker, also while the a
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
   .join('\n')}
 
 Run 'durable-ipc <command> --help' for a command's options.

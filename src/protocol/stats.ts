@@ -14,6 +14,8 @@ export interface SubscriptionCounts {
   dead: number
   /** Epoch ms of the oldest waiting (ready or delayed) message, null when none. */
   oldestCreatedAt: number | null
+  /** Its channel is paused (no delivery starts; sends are still stored). */
+  paused: boolean
 }
 
 /** Counts of one durable channel (its main subscription and renderer inboxes added up). */
@@ -24,6 +26,8 @@ export interface ChannelStats {
   dead: number
   /** Age in ms of the oldest waiting message; null when none waits. */
   oldestAgeMs: number | null
+  /** Paused (channel.pause()): no delivery starts in any process; sends are still stored. */
+  paused: boolean
   /** Per subscription (`main`, `renderer:<id>`). */
   subscriptions: Record<string, { ready: number; delayed: number; inFlight: number; dead: number }>
 }
@@ -107,7 +111,7 @@ export function summarizeStats(rows: readonly SubscriptionCounts[], now: number)
   const channels: Record<string, ChannelStats> = {}
   const renderers: Record<string, Omit<RendererInboxStats, 'open'>> = {}
   for (const row of rows) {
-    const total = (channels[row.channel] ??= { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: {} })
+    const total = (channels[row.channel] ??= { ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, paused: row.paused, subscriptions: {} })
     total.ready += row.ready
     total.delayed += row.delayed
     total.inFlight += row.inFlight

@@ -20,6 +20,7 @@
 /** Settings of one durable channel, as persisted. */
 import type { OutcomeState } from '../protocol/jobOutcome.js'
 import type { SubscriptionCounts } from '../protocol/stats.js'
+import type { JobState } from '../types.js'
 
 export interface ChannelConfig {
   maxAttempts: number
@@ -31,8 +32,10 @@ export interface ChannelConfig {
   maxMessageBytes: number | null
   /** null: no limit. Counts messages waiting or in flight for one subscription. */
   maxDepth: number | null
-  /** null (or absent: declared before timeouts): none. An attempt running longer fails with JobTimeoutError. */
-  timeoutMs?: number | null
+  /** null: none. An attempt running longer fails with JobTimeoutError (retried as any failure). */
+  timeoutMs: number | null
+  /** null: none. At most `max` deliveries of the channel start within any `intervalMs`, across processes. */
+  rateLimit: { max: number; intervalMs: number } | null
 }
 
 /**
@@ -69,6 +72,8 @@ export interface PublishInput {
   key?: string | null
   /** Epoch ms; not claimable before then. */
   visibleAt: number
+  /** Higher is claimed first; FIFO within a priority. Default 0. A safe integer. */
+  priority?: number
   now: number
 }
 
@@ -86,6 +91,7 @@ export interface ClaimedMessage {
   payload: Payload
   /** This attempt's number, 1 for the first delivery. */
   attempt: number
+  priority: number
   createdAt: number
   /** The claim counted this attempt (it starts at once); otherwise `report` counts it when it starts. */
   started: boolean
@@ -161,6 +167,62 @@ export interface StoredMessage {
   leased: boolean
 }
 
+/** Where a job is (the public type: src/types.ts says what each state means). */
+export type { JobState }
+
+/** One job as the store knows it, wherever it is (queue, dead letters, outcomes). Times in epoch ms. */
+export interface JobRow {
+  id: number
+  /** '' for an outcome stored before schema 006, which did not record it. */
+  channel: string
+  subscription: string
+  /** What it was stored as, and its arguments: null once it ended with an outcome (which keeps neither). */
+  kind: MessageKind | null
+  payload: Payload | null
+  state: JobState
+  /** Attempts that started. */
+  attempts: number
+  priority: number
+  /** The latest progress value (serialized), null when none. */
+  progress: Uint8Array | null
+  createdAt: number
+  /** When it may run (delayed, waiting), runs since (active: its place in line), or last ran (ended). */
+  runAt: number
+  lastError: string | null
+}
+
+/** Which jobs `Store.jobs` lists: id order, keyset paginated (`afterId`). */
+export interface JobsQuery {
+  state?: JobState
+  limit: number
+  afterId: number
+}
+
+// --- Schedules (persisted; fired by the scheduler actor of every broker on the store) ---
+
+/**
+ * A persisted schedule, as stored: what to publish (an encoded payload, a priority) to a channel's
+ * fan-out subscriptions, and when. Exactly one of `cron` (with its zone `tz`) or `everyMs` is set;
+ * the store does not read either: the layers above compute the slots and hand it plain epoch ms.
+ */
+export interface ScheduleRow {
+  name: string
+  cron: string | null
+  everyMs: number | null
+  /** The cron expression's IANA time zone; null with everyMs. */
+  tz: string | null
+  channel: string
+  payload: Payload
+  priority: number
+  /** Epoch ms of the next slot: the schedule is due once the clock reaches it. */
+  nextRunAt: number
+  /** Epoch ms at which it last fired (null: never). */
+  lastRunAt: number | null
+}
+
+/** What upsertSchedule takes: a schedule's definition and its first slot. */
+export type ScheduleInput = Omit<ScheduleRow, 'lastRunAt'>
+
 /** How a subscription takes part in its channel's publishes. */
 export interface SubscriptionOptions {
   /**
@@ -232,9 +294,10 @@ export interface Store {
   releaseDeadOwners(now: number): number
   /**
    * Epoch ms at which the next message of the subscription becomes claimable (one without a lease,
-   * or one whose lease by an owner other than `owner` runs out); null when none waits.
+   * or one whose lease by an owner other than `owner` runs out); null when none waits or the channel
+   * is paused. A rate-limited channel whose window is full (at `now`) says when a start leaves it.
    */
-  nextVisibleAt(channel: string, subscription: string, owner?: string): number | null
+  nextVisibleAt(channel: string, subscription: string, owner?: string, now?: number): number | null
 
   deadLetters(channel: string, ids?: readonly number[]): DeadLetterRow[]
   /** Moves dead letters back to their subscription as fresh messages (same ids and keys, attempts 0); returns how many. */
@@ -255,7 +318,16 @@ export interface Store {
   /** The highest id any message was ever given (0 for none): where an observer of new messages starts. */
   lastMessageId(): number
 
-  // --- Job control: cancellation, progress, pause (store/sqlite/jobControl.ts) ---
+  /**
+   * Stores several messages in one transaction (a savepoint inside an application's): all or
+   * nothing; the first failure (limits, unknown channel) throws and stores none. Results in order.
+   */
+  publishMany(inputs: readonly PublishInput[]): PublishResult[]
+  /** Job `id` wherever it is; undefined when nothing is left of it (an acknowledged message). */
+  job(id: number, now: number): JobRow | undefined
+  /** Jobs of `channel` (every subscription) with an id above `query.afterId`, in id order, at most `query.limit`. */
+  jobs(channel: string, query: JobsQuery, now: number): JobRow[]
+  // --- Job control: cancellation and progress (store/sqlite/jobControl.ts) ---
   /**
    * Cancels job `id` if it is delayed, waiting or active (leased, in a batch or running), in one
    * transaction: its message is deleted and a 'cancelled' outcome stored under its id (a failure
@@ -325,6 +397,39 @@ export interface Store {
    * if (store.openTransaction?.() === 'outside') throw new TransactionOpenError(channel)
    */
   openTransaction?(): 'none' | 'inside' | 'outside'
+
+  // --- Schedules: plain data and epoch ms; the slots are computed above the store. upsert, list
+  // and delete answer as broker.schedule()/schedules()/unschedule() return; fireSchedule is the
+  // scheduler's, and may complete asynchronously on a server backend, as the consumer side may. ---
+  /**
+   * Creates or replaces schedule `row.name` in one transaction and returns it as stored. A row
+   * whose definition (cron, everyMs, tz, channel, payload, priority) equals the stored one keeps
+   * the stored nextRunAt and lastRunAt, so that every process may upsert its schedules on start-up
+   * without moving their slots; a changed one takes `row.nextRunAt` (lastRunAt stays). Throws
+   * UnknownChannelError for an undeclared channel, storing nothing.
+   *
+   * @example
+   * store.upsertSchedule({ name: 'nightly', cron: '0 3 * * *', everyMs: null, tz: 'UTC', channel: 'report', payload, priority: 0, nextRunAt })
+   */
+  upsertSchedule(row: ScheduleInput): ScheduleRow
+  /** Every schedule, by name. Cheap (a small table): the scheduler reads it about once a second. */
+  listSchedules(): ScheduleRow[]
+  /** Deletes schedule `name`; true when it existed. */
+  deleteSchedule(name: string): boolean
+  /**
+   * Fires the slot `expectedNextRunAt` of schedule `name`, exactly once across every store open on
+   * the database: in one transaction, moves the schedule to `nextRunAt` (lastRunAt `now`) only if
+   * its nextRunAt is still `expectedNextRunAt` (compare-and-set), and then publishes its payload
+   * with its priority to the channel's fan-out subscriptions (as `publish` without a subscription,
+   * limits applied), visible from the slot's time. Returns undefined, writing nothing, when
+   * another store fired that slot first, the schedule was changed or deleted since. A failed
+   * publish (UnknownChannelError, QueueFullError, ...) is thrown and leaves the schedule as it was.
+   *
+   * @example
+   * const fired = store.fireSchedule('nightly', due.nextRunAt, following, Date.now()) // undefined: lost the race
+   */
+  fireSchedule(name: string, expectedNextRunAt: number, nextRunAt: number, now: number): PublishResult | undefined
+
   /** Closes the database, unless it was handed in by the application. */
   close(): void
 }

@@ -35,6 +35,8 @@ describe('broker.cancel', () => {
     expect(got.items).toEqual(['kept'])
     expect(storedMessages(path, 'jobs')).toEqual([])
     expect(outcomeStates(broker, [waiting, delayed, kept])).toEqual(['cancelled', 'cancelled', undefined])
+    expect(broker.job(delayed)).toMatchObject({ state: 'cancelled', channel: 'jobs', subscription: 'main', attempts: 0, lastError: null })
+    expect(broker.job(kept)).toBeUndefined() // acknowledged
     const outcome = broker.jobResult(waiting)
     expect(outcome?.ok === false && outcome.error).toMatchObject({ code: 'ERR_JOB_CANCELLED', jobId: waiting, message: `Job ${waiting} was cancelled` })
   })
@@ -63,6 +65,8 @@ describe('broker.cancel', () => {
     expect(broker.channel('jobs').deadLetters()).toEqual([])
     expect(broker.channel('jobs').stats()).toMatchObject({ ready: 0, delayed: 0, inFlight: 0, dead: 0 })
     expect(outcomeStates(broker, [id])).toEqual(['cancelled'])
+    expect(broker.job(id)).toMatchObject({ state: 'cancelled', attempts: 1 })
+    await expect(broker.waitForJob(id)).rejects.toBeInstanceOf(JobCancelledError)
   })
 
   it('rejects the invoke caller with JobCancelledError; the handler’s late value is not stored', async () => {

@@ -12,7 +12,7 @@ describe('broker.channel', () => {
     const broker = openBroker({ path: dbPath() })
     const jobs = broker.channel('jobs', { durable: true })
     expect(jobs.name).toBe('jobs')
-    expect(jobs.stats()).toEqual({ ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, subscriptions: { main: { ready: 0, delayed: 0, inFlight: 0, dead: 0 } } })
+    expect(jobs.stats()).toEqual({ ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestAgeMs: null, paused: false, subscriptions: { main: { ready: 0, delayed: 0, inFlight: 0, dead: 0 } } })
     expect(jobs.deadLetters()).toEqual([])
     expect(jobs.replay()).toBe(0)
     expect(jobs.purgeDeadLetters()).toBe(0)

@@ -1,5 +1,5 @@
 // event.progress(value) on durable deliveries: the latest value is stored on the job's row, where
-// another connection reads it within ~250 ms; many calls cost few writes (counted by a trigger on
+// another broker reads it (broker.job(id).progress) within ~250 ms; many calls cost few writes (counted by a trigger on
 // the real file); a value over 64 KiB or one that cannot be cloned throws at the call and stores
 // nothing; nothing is written once the job has ended.
 
@@ -25,7 +25,7 @@ function withProgressReader(channelOptions: Record<string, unknown> = {}) {
   const read = db.prepare<[number], { progress: Buffer | null }>('SELECT progress FROM durable_ipc_messages WHERE id = ?')
   const count = db.prepare<[], number>('SELECT COUNT(*) FROM test_progress_writes').pluck()
   return {
-    broker,
+    broker: Object.assign(broker, { path }),
     progress: (id: number): unknown => {
       const row = read.get(id)
       return row?.progress ? decodeValue(row.progress) : undefined
@@ -47,8 +47,12 @@ describe('event.progress', () => {
     broker.enqueue('jobs', ['img'])
     await called.reach(1)
     const { id, at } = called.items[0]!
-    await expect.poll(() => progress(id), { interval: 5, timeout: 1000 }).toEqual({ done: 0.5, step: 'resize' })
+    // Another broker on the file, as another process would read it.
+    const reader = openBroker({ path: broker.path })
+    await expect.poll(() => reader.job(id)?.progress, { interval: 5, timeout: 1000 }).toEqual({ done: 0.5, step: 'resize' })
     expect(Date.now() - at).toBeLessThan(250)
+    expect(progress(id)).toEqual({ done: 0.5, step: 'resize' })
+    expect(reader.job(id)).toMatchObject({ state: 'active', attempts: 1 })
     gate.resolve()
   })
 

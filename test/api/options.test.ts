@@ -83,7 +83,10 @@ describe('broker.channel options', () => {
     ['lockDuration', "did you mean 'leaseMs'?"],
     ['maxdepth', "did you mean 'maxDepth'?"],
     ['retryDelay', 'retry delays are backoff: { initialMs, maxMs }'],
-    ['priority', '(known options: durable, maxAttempts, backoff, concurrency, leaseMs, maxMessageBytes, maxDepth, timeoutMs)'],
+    ['priority', 'priority is per job: broker.enqueue(channel, args, { priority })'],
+    ['limiter', 'rateLimit: { max, intervalMs }'],
+    ['timeout', "did you mean 'timeoutMs'?"],
+    ['colour', '(known options: durable, maxAttempts, backoff, concurrency, leaseMs, maxMessageBytes, maxDepth, timeoutMs, rateLimit)'],
   ])("refuses '%s' (%s) and declares nothing", (key, advice) => {
     const path = dbPath()
     const broker = openBroker({ path })
@@ -144,7 +147,7 @@ describe('broker.enqueue options', () => {
     ['idempotencyKey', "did you mean 'key'?"],
     ['unique_key', "did you mean 'key'?"],
     ['keys', "did you mean 'key'?"],
-    ['priority', 'priorities are not supported yet'],
+    ['prio', "did you mean 'priority'?"],
     ['attempts', 'attempts and back-off are set per channel: broker.channel(name, { durable: true, maxAttempts, backoff })'],
     ['retryLimit', 'set per channel'],
   ])("refuses '%s' (%s) and stores nothing", (key, advice) => {

@@ -2,39 +2,18 @@
 // flight, tail prints messages as they are stored, replay hands dead letters back to the running
 // consumer, and none of it disturbs the application.
 
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createBroker } from '../../src/index.js'
-import type { Broker } from '../../src/index.js'
-import { makeDatabase, runCli, start, startCli, useCliFixtures } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { runCli, startCli, useCliFixtures, useLiveFiles } from './helpers.js'
 import type { Running } from './helpers.js'
 
-const file = useCliFixtures()
-const consumerScript = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url))
-
-let producer: Broker | undefined
+const liveFile = useLiveFiles(useCliFixtures())
 let consumer: Running | undefined
-
-afterEach(async () => {
-  await producer?.close()
-  producer = undefined
-  if (consumer && consumer.child.exitCode === null) {
-    consumer.child.kill('SIGTERM')
-    await consumer.exited
-  }
-  consumer = undefined
-})
 
 /** A database with the 'jobs' channel, a consumer process on it, and a producer in this process (no listeners: it only stores). */
 async function live(): Promise<{ path: string; enqueue: (job: Record<string, unknown>) => void }> {
-  const path = file('live.db')
-  await makeDatabase(path, (broker) => void broker.channel('jobs', { durable: true, maxAttempts: 1 }))
-  consumer = start(process.execPath, [consumerScript, path])
-  await consumer.waitFor(/^ready$/m)
-  producer = createBroker({ path })
-  producer.channel('jobs', { durable: true, maxAttempts: 1 })
-  const p = producer
-  return { path, enqueue: (job) => void p.enqueue('jobs', [job]) }
+  const file = await liveFile('live.db')
+  consumer = file.consumer
+  return { path: file.path, enqueue: (job) => void file.producer.enqueue('jobs', [job]) }
 }
 
 const statsOf = async (path: string) => {

@@ -169,3 +169,44 @@ export async function waitUntil(predicate: () => boolean, timeoutMs = 10_000): P
 export function digest(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex')
 }
+
+/** A file with the durable channel 'jobs' (maxAttempts 1), consumed by another process (fixtures/consumer.mjs). */
+export interface LiveFile {
+  path: string
+  /** A broker in this process on the file, with no listeners: it only stores. */
+  producer: ReturnType<typeof createBroker>
+  /** The consumer process: its stdout says `ready`, `done <name>`, `failed <name>`. */
+  consumer: Running
+}
+
+/**
+ * Registers the cleanup of live files (the producer closed, the consumer stopped after each test)
+ * and returns their maker.
+ *
+ * @example
+ * const live = useLiveFiles(file)
+ * const { path, producer, consumer } = await live('jobs.db')
+ */
+export function useLiveFiles(file: (name: string) => string): (name: string) => Promise<LiveFile> {
+  let current: LiveFile | undefined
+  afterEach(async () => {
+    if (!current) return
+    const { producer, consumer } = current
+    current = undefined
+    await producer.close()
+    if (consumer.child.exitCode === null) {
+      consumer.child.kill('SIGTERM')
+      await consumer.exited
+    }
+  })
+  return async (name) => {
+    const path = file(name)
+    await makeDatabase(path, (broker) => void broker.channel('jobs', { durable: true, maxAttempts: 1 }))
+    const consumer = start(process.execPath, [fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url)), path])
+    await consumer.waitFor(/^ready$/m)
+    const producer = createBroker({ path })
+    producer.channel('jobs', { durable: true, maxAttempts: 1 })
+    current = { path, producer, consumer }
+    return current
+  }
+}

@@ -7,7 +7,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createBroker, JobCancelledError } from '../../src/index.js'
 import type { Broker } from '../../src/index.js'
-import { openSqliteStore } from '../../src/store/index.js'
 import { ensureBuilt, prepare, start, tempDir, useProcesses } from './durableProcesses.js'
 import type { Child } from './durableProcesses.js'
 
@@ -76,9 +75,7 @@ describe('job control across processes', () => {
     const claimedAhead = here.channel('jobs').stats().inFlight - 1
     expect(claimedAhead).toBeGreaterThanOrEqual(6)
 
-    // broker.channel('jobs').pause() once the channel handle has it; the store's flag is what it sets.
-    const pauser = openSqliteStore({ path })
-    pauser.setPaused('jobs', true)
+    here.channel('jobs').pause()
     const pausedAt = Date.now()
     await new Promise((resolve) => setTimeout(resolve, 1500))
     const afterPause = remote.started.filter((s) => s.at > pausedAt)
@@ -90,8 +87,7 @@ describe('job control across processes', () => {
     const startedWhilePaused = remote.started.length
 
     remote.child.process.send('fast')
-    pauser.setPaused('jobs', false)
-    pauser.close()
+    here.channel('jobs').resume()
     await expect.poll(() => remote.started.length, { timeout: 60_000, interval: 50 }).toBe(count)
     expect(new Set(remote.started.map((s) => s.seq)).size).toBe(count)
     expect(remote.started.every((s) => s.attempt === 1)).toBe(true)

@@ -25,6 +25,8 @@ export function channelConfig(overrides: Partial<ChannelConfig> = {}): ChannelCo
     leaseMs: 30_000,
     maxMessageBytes: null,
     maxDepth: null,
+    timeoutMs: null,
+    rateLimit: null,
     ...overrides,
   }
 }

@@ -58,7 +58,7 @@ export const consumerMachine = setup({
       // process) or a recheck (another process's commit), each reading again.
       if (context.work.controls.pausedNow()) return { nextAt: null }
       try {
-        return { nextAt: store.nextVisibleAt(channel, subscription, owner) }
+        return { nextAt: store.nextVisibleAt(channel, subscription, owner, context.work.clock.now()) }
       } catch (error) {
         context.work.input.onError(error)
         return { nextAt: context.work.clock.now() + STORE_RETRY_MS }

@@ -1,7 +1,7 @@
 // The durable side of one broker: its store, the channels durable in it, one consumer actor per
 // subscription that has a receiver here (children of the consumer pool, consumerPoolMachine.ts:
 // spawned, woken and retired as receivers come and go),
-// the callers waiting for jobs, and the store's housekeeping. It knows receivers only as the
+// the callers waiting for jobs, the store's housekeeping and its scheduler. It knows receivers only as the
 // callbacks the api layer hands it (api/durableChannels.ts): no ipcMain, no renderers.
 import type { InspectionEvent } from 'xstate'
 import { newOwnerId } from '../../store/index.js'
@@ -17,6 +17,9 @@ import type { ConsumerInput } from './consumerInput.js'
 import { startHousekeeping } from './housekeepingMachine.js'
 import type { HousekeepingActor } from './housekeepingMachine.js'
 import { JobWaiters } from './jobWaiters.js'
+import { startScheduler } from './schedulerMachine.js'
+import type { SchedulerActor } from './schedulerMachine.js'
+import type { JobEnd } from './jobWaiters.js'
 import { startStoreWatch } from './storeWatchMachine.js'
 import type { StoreWatchActor } from './storeWatchMachine.js'
 import { TransactionWait } from './transactionWait.js'
@@ -51,6 +54,8 @@ export class Dispatcher {
   readonly #jobs = new JobWaiters(() => this.store)
   #transactionWait: TransactionWait | undefined
   #closing = false
+  /** Fires the persisted schedules' slots (schedulerMachine.ts). */
+  #scheduler: SchedulerActor | undefined
 
   /** `openNow`: open the store at once (a file, an application's handle); else on first use. */
   constructor(openStore: () => Store, hooks: DispatcherHooks, openNow: boolean) {
@@ -108,9 +113,21 @@ export class Dispatcher {
     return result
   }
 
-  /** Resolves with what `read` makes of job `id`'s outcome once stored, here or by another process. */
-  waitForJob<T>(id: number, read: (outcome: StoredOutcome) => T): Promise<T> {
-    return this.#jobs.wait(id, read)
+  /** Stores several messages in one transaction (all or none) and wakes their consumer here. */
+  publishMany(inputs: readonly PublishInput[]): PublishResult[] {
+    const results = this.store.publishMany(inputs)
+    const woken = new Set<string>()
+    inputs.forEach((input, i) => {
+      if (results[i]!.duplicate || input.subscription !== undefined || woken.has(input.channel)) return
+      woken.add(input.channel)
+      this.wake(input.channel, MAIN)
+    })
+    return results
+  }
+
+  /** Resolves with what `read` makes of how job `id` ended, here or in another process. */
+  waitForJob<T>(id: number, read: (end: JobEnd) => T, timeout?: { ms: number; error: () => Error }): Promise<T> {
+    return this.#jobs.wait(id, read, timeout)
   }
 
   jobOutcome(id: number): StoredOutcome | undefined {
@@ -201,11 +218,15 @@ export class Dispatcher {
     return true
   }
 
-  /** `channel` was paused or resumed in this process: its consumers look now (a resume wakes them). */
-  pauseChanged(channel: string, paused: boolean): void {
+  /**
+   * Something about `channel` changed in this process (a pause, a resume, a replay): each of its
+   * consumers here (main and inboxes) reads the store's control state now and wakes, instead of
+   * waiting for its next control read or claim.
+   */
+  controlChanged(channel: string): void {
     for (const [key, work] of this.#consumers(channel)) {
-      if (paused) work.controls.readNow()
-      else this.#pool.send({ type: 'wake', key })
+      work.controls.readNow()
+      this.#pool.send({ type: 'wake', key })
     }
   }
 
@@ -223,6 +244,8 @@ export class Dispatcher {
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
   async close(timeoutMs: number, jobsCutShort: Error): Promise<void> {
     this.#closing = true
+    // No slot fires once closing began: its message would wait for the next process anyway.
+    this.#scheduler?.send({ type: 'stop' })
     this.#transactionWait?.close()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
     // A consumer still waiting at the timeout has written every answer that came in; what is left
@@ -254,7 +277,16 @@ export class Dispatcher {
       { store, retentionMs: this.#hooks.jobResultRetentionMs, onChannel: (name, config) => this.#learn(name, config) },
       { inspect: this.#hooks.inspect },
     )
+    this.#scheduler = startScheduler(
+      { store, onFired: (channel) => this.wake(channel, MAIN), onError: (error, channel) => this.#hooks.reportError(error, channel) },
+      { inspect: this.#hooks.inspect },
+    )
     return store
+  }
+
+  /** A schedule was changed here: the scheduler reads the schedules again at once. */
+  schedulesChanged(): void {
+    this.#scheduler?.send({ type: 'wake' })
   }
 
   // A declaration read from the file: a new one is announced, so its receivers here start consuming.

@@ -20,6 +20,11 @@ export interface Channels {
   get(name: string): ChannelConfig | undefined
   /** Like get, but throws UnknownChannelError for an undeclared channel. */
   require(name: string): ChannelConfig
+  /** A config as stored (text), parsed once per change of its text. */
+  parse(name: string, text: string): ChannelConfig
+  /** Pauses or resumes a channel; throws UnknownChannelError for an undeclared one. */
+  setPaused(name: string, paused: boolean): void
+  isPaused(name: string): boolean
   list(): Array<{ name: string; config: ChannelConfig }>
   /** Creates the subscription, or sets its fanOut (throws UnknownChannelError). */
   ensureSubscription(channel: string, subscription: string, fanOut: boolean, now: number): void
@@ -56,7 +61,8 @@ export function createChannels(s: Statements): Channels {
   const parse = (name: string, text: string): ChannelConfig => {
     const hit = parsed.get(name)
     if (hit !== undefined && hit.text === text) return hit.config
-    const config = JSON.parse(text) as ChannelConfig
+    // Declared before schema 006: no timeout and no rate limit.
+    const config = { timeoutMs: null, rateLimit: null, ...(JSON.parse(text) as Partial<ChannelConfig>) } as ChannelConfig
     parsed.set(name, { text, config })
     return config
   }
@@ -94,6 +100,15 @@ export function createChannels(s: Statements): Channels {
     },
     get,
     require,
+    parse,
+    setPaused(name, paused) {
+      if (s.setPaused.run({ channel: name, paused: paused ? 1 : 0 }).changes === 0) throw new UnknownChannelError(name)
+    },
+    isPaused(name) {
+      const state = s.claimState.get({ channel: name })
+      if (state === undefined) throw new UnknownChannelError(name)
+      return state.paused === 1
+    },
     list: () => s.channels.all().map((row) => ({ name: row.name, config: parse(row.name, row.config) })),
     ensureSubscription(channel, subscription, fanOut, now) {
       forget()

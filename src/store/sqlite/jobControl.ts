@@ -1,10 +1,9 @@
 // The job control plane's store operations: cancel a job, tell which of some jobs were cancelled,
-// store running jobs' progress, read a job's outcome with its state, and pause a channel. Its own
+// store running jobs' progress, and read a job's outcome with its state (pause: channels.ts). Its own
 // statements, prepared once when the store opens; each operation runs inside one store
 // transaction (sqliteStore.ts wires them).
 
 import type Database from 'better-sqlite3'
-import { UnknownChannelError } from '../../errors.js'
 import { cancelledFailure, encodeJobFailure } from '../../protocol/jobOutcome.js'
 import type { OutcomeState } from '../../protocol/jobOutcome.js'
 import type { JobResultRow } from '../types.js'
@@ -40,8 +39,6 @@ const sql = {
     WHERE state = 'cancelled' AND id IN (SELECT value FROM json_each(@ids))`,
   setProgress: 'UPDATE durable_ipc_messages SET progress = @payload WHERE id = @id AND lease_owner = @owner',
   jobResult: `SELECT id, ok, payload, completed_at AS completedAt, state FROM durable_ipc_job_results WHERE id = @id`,
-  setPaused: 'UPDATE durable_ipc_channels SET paused = @paused WHERE name = @channel',
-  isPaused: 'SELECT paused FROM durable_ipc_channels WHERE name = @channel',
 } as const
 
 /**
@@ -63,8 +60,6 @@ export function prepareJobControl(db: Database.Database) {
     cancelledAmong: pluck<{ ids: string }, number>(sql.cancelledAmong),
     setProgress: command<{ id: number; owner: string; payload: Uint8Array }>(sql.setProgress),
     jobResult: query<{ id: number }, { id: number; ok: number; payload: Buffer; completedAt: number; state: OutcomeState }>(sql.jobResult),
-    setPaused: command<{ channel: string; paused: 0 | 1 }>(sql.setPaused),
-    isPaused: pluck<{ channel: string }, number>(sql.isPaused),
   }
 }
 
@@ -120,24 +115,4 @@ export function setProgress(c: JobControlStatements, owner: string, updates: Rea
 export function jobOutcomeRow(c: JobControlStatements, id: number): JobResultRow | undefined {
   const row = c.jobResult.get({ id })
   return row === undefined ? undefined : { id: row.id, ok: row.ok === 1, payload: row.payload, completedAt: row.completedAt, state: row.state }
-}
-
-/**
- * Pauses or resumes a channel (persisted: every process's consumers see it).
- *
- * @example
- * setPaused(c, 'jobs', true)
- */
-export function setPaused(c: JobControlStatements, channel: string, paused: boolean): void {
-  if (c.setPaused.run({ channel, paused: paused ? 1 : 0 }).changes === 0) throw new UnknownChannelError(channel)
-}
-
-/**
- * Whether a channel is paused (an unknown one is not).
- *
- * @example
- * isPaused(c, 'jobs') // false
- */
-export function isPaused(c: JobControlStatements, channel: string): boolean {
-  return c.isPaused.get({ channel }) === 1
 }

@@ -8,12 +8,14 @@ import type { Statements } from './statements.js'
 import type { ClaimedMessage, FailInput } from '../types.js'
 
 /**
- * Leases up to `limit` claimable messages, oldest visible first: each gets `owner` and is held
+ * Leases up to `limit` claimable messages, highest priority first and oldest visible first within
+ * one: each gets `owner` and is held
  * until `now + leaseMs`. The first `start` of them (those the caller delivers at once) have
  * their attempt counted now; the others are counted when they start (see `startDeliveries`).
  * Leases of other owners that ran out are ended first (endLeases.ts), so a dead claimer's
  * messages come back by themselves; a message with a live lease, or this owner's own, is never
- * claimed.
+ * claimed. A paused channel gives nothing; a rate-limited one at most what its window allows, all
+ * started at once (nothing is claimed ahead: a start is what the limit counts).
  *
  * @example
  * claim(s, channels, 'jobs', 'main', owner, Date.now(), 30_000, 16, 1)
@@ -31,17 +33,44 @@ export function claim(
 ): ClaimedMessage[] {
   const expired = s.expiredLeases.all({ channel, subscription, owner, now })
   if (expired.length > 0) endLeases(s, channels, expired, 'expired', now)
-  // Select, then update by id: UPDATE ... RETURNING would not keep the (visible_at, id) order.
-  const rows = s.claimable.all({ channel, subscription, now, limit })
-  if (rows.length === 0) return []
+  const state = s.claimState.get({ channel })
+  if (state === undefined || state.paused === 1) return []
+  const rateLimit = channels.parse(channel, state.config).rateLimit
+  if (rateLimit !== null) {
+    limit = Math.min(limit, start, rateAllowance(s, channel, rateLimit, now))
+    start = limit
+    if (limit <= 0) return []
+  }
+  const claimed = claimable(s, channel, subscription, now, limit, start)
+  if (claimed.length === 0) return []
   const leaseUntil = now + leaseMs
-  const claimed = rows.map(([id, kind, payload, attempts, createdAt, careful], i): ClaimedMessage => ({
-    id, channel, subscription, kind, payload, attempt: attempts + 1, createdAt, started: i < start, careful: careful === 1,
-  }))
   if (claimed.length === 1) s.lease.run({ id: claimed[0]!.id, owner, leaseUntil })
   else s.leaseMany.run({ ids: JSON.stringify(claimed.map((message) => message.id)), owner, leaseUntil })
   if (start > 0) startDeliveries(s, claimed.slice(0, start).map((message) => message.id), owner)
+  if (rateLimit !== null) s.recordRateStarts.run({ channel, now, ids: JSON.stringify(claimed.map((message) => message.id)) })
   return claimed
+}
+
+// Priority by priority, highest first, each one's ready rows in line order: one index seek per
+// priority, however many delayed rows wait at a higher one. Select, then update by id: UPDATE ...
+// RETURNING would not keep the order.
+function claimable(s: Statements, channel: string, subscription: string, now: number, limit: number, start: number): ClaimedMessage[] {
+  const claimed: ClaimedMessage[] = []
+  let priority = s.topPriority.get({ channel, subscription })
+  while (priority !== undefined && claimed.length < limit) {
+    for (const [id, kind, payload, attempts, createdAt, careful] of s.claimable.all({ channel, subscription, priority, now, limit: limit - claimed.length })) {
+      claimed.push({ id, channel, subscription, kind, payload, attempt: attempts + 1, priority, createdAt, started: claimed.length < start, careful: careful === 1 })
+    }
+    if (claimed.length < limit) priority = s.nextPriority.get({ channel, subscription, below: priority })
+  }
+  return claimed
+}
+
+// How many deliveries may start now: the limit less the starts still inside the sliding window.
+function rateAllowance(s: Statements, channel: string, rateLimit: { max: number; intervalMs: number }, now: number): number {
+  const before = now - rateLimit.intervalMs
+  s.pruneRateStarts.run({ channel, before })
+  return rateLimit.max - (s.rateStarts.get({ channel, before }) ?? 0)
 }
 
 /**
@@ -82,8 +111,8 @@ export function ack(s: Statements, ids: readonly number[], owner: string): numbe
  * ackWithResult(s, id, owner, true, serialize(value), Date.now())
  */
 export function ackWithResult(s: Statements, id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void {
-  if (s.deleteLeased.run({ id, owner }).changes === 0) return
-  s.upsertJobResult.run({ id, ok: ok ? 1 : 0, payload, now })
+  if (s.upsertJobResult.run({ id, owner, ok: ok ? 1 : 0, payload, now, error: null }).changes === 0) return
+  s.deleteLeased.run({ id, owner })
 }
 
 /**
@@ -102,8 +131,8 @@ export function fail(s: Statements, input: FailInput): void {
     return
   }
   if (s.deadLetterLeased.run({ id, owner, error, now }).changes === 0) return
+  if (input.result !== undefined) s.upsertJobResult.run({ id, owner, ok: 0, payload: input.result, now, error })
   s.deleteLeased.run({ id, owner })
-  if (input.result !== undefined) s.upsertJobResult.run({ id, ok: 0, payload: input.result, now })
 }
 
 /**
@@ -183,12 +212,29 @@ export function releaseDeadOwners(s: Statements, channels: Channels, now: number
 }
 
 /**
- * When the subscription's next message becomes claimable: the first one in line without a lease,
- * or the first lease of an owner other than `owner` to run out; null when none.
+ * When the subscription's next message becomes claimable: the first one in line without a lease
+ * (of any priority), or the first lease of an owner other than `owner` to run out; null when none,
+ * and while the channel is paused. On a rate-limited channel whose window is full, not before a
+ * start leaves the window.
  *
  * @example
- * nextVisibleAt(s, 'jobs', 'main', owner) // 1732530000000
+ * nextVisibleAt(s, channels, 'jobs', 'main', owner, Date.now()) // 1732530000000
  */
-export function nextVisibleAt(s: Statements, channel: string, subscription: string, owner = ''): number | null {
-  return s.nextVisibleAt.get({ channel, subscription, owner }) ?? null
+export function nextVisibleAt(s: Statements, channels: Channels, channel: string, subscription: string, owner: string, now: number): number | null {
+  const state = s.claimState.get({ channel })
+  if (state?.paused === 1) return null
+  let next = s.nextLeaseEnd.get({ channel, subscription, owner }) ?? null
+  let priority = s.topPriority.get({ channel, subscription })
+  while (priority !== undefined) {
+    const at = s.nextUnleasedAt.get({ channel, subscription, priority })
+    if (at !== undefined && (next === null || at < next)) next = at
+    priority = s.nextPriority.get({ channel, subscription, below: priority })
+  }
+  const rateLimit = state === undefined ? null : channels.parse(channel, state.config).rateLimit
+  if (next === null || rateLimit === null) return next
+  const before = now - rateLimit.intervalMs
+  if ((s.rateStarts.get({ channel, before }) ?? 0) < rateLimit.max) return next
+  // Full: claimable again once the oldest start in the window leaves it.
+  const oldest = s.oldestRateStart.get({ channel, before }) ?? now - rateLimit.intervalMs
+  return Math.max(next, oldest + rateLimit.intervalMs)
 }

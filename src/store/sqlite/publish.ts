@@ -6,6 +6,24 @@ import type { Statements } from './statements.js'
 import { payloadBytes } from '../types.js'
 import type { PublishInput, PublishResult } from '../types.js'
 
+/** Ids for the messages of one bulk publish, taken in order inside its transaction. */
+export interface IdCounter {
+  take(): number
+}
+
+/**
+ * Stores several messages in one transaction (all or none): the next id is looked up once and
+ * counted on from, in input order.
+ *
+ * @example
+ * publishAll(s, channels, [input1, input2])
+ */
+export function publishAll(s: Statements, channels: Channels, inputs: readonly PublishInput[], cached = false): PublishResult[] {
+  let next = (s.lastMessageId.get() ?? 0) + 1
+  const ids: IdCounter = { take: () => next++ }
+  return inputs.map((input) => publish(s, channels, input, cached, ids))
+}
+
 /**
  * Stores one message; must run inside a transaction, so that a limit hit on the second
  * subscription of a fan-out leaves nothing of the first behind. `cached`: the transaction is the
@@ -19,7 +37,7 @@ import type { PublishInput, PublishResult } from '../types.js'
  * @example
  * publish(s, channels, { channel: 'jobs', payload, kind: 'message', visibleAt: now, now })
  */
-export function publish(s: Statements, channels: Channels, input: PublishInput, cached = false): PublishResult {
+export function publish(s: Statements, channels: Channels, input: PublishInput, cached = false, ids?: IdCounter): PublishResult {
   const { channel, payload, now } = input
   const { config, fanOut } = channels.publishPlan(channel, cached)
   if (config.maxMessageBytes !== null) {
@@ -51,8 +69,10 @@ export function publish(s: Statements, channels: Channels, input: PublishInput, 
     if (config.maxDepth !== null && (s.depth.get({ channel, subscription, max: config.maxDepth }) ?? 0) >= config.maxDepth) {
       throw new QueueFullError(channel, config.maxDepth)
     }
-    const info = s.insertMessage.run({ channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt })
-    result ??= { id: Number(info.lastInsertRowid), duplicate: false }
+    const row = { channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt, priority: input.priority ?? 0 }
+    const id = ids === undefined ? Number(s.insertMessage.run(row).lastInsertRowid) : ids.take()
+    if (ids !== undefined) s.insertMessageWithId.run({ ...row, id })
+    result ??= { id, duplicate: false }
   }
   // result is set: targets is not empty.
   return { id: (result as PublishResult).id, duplicate: allDuplicates }

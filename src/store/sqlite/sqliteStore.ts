@@ -8,20 +8,24 @@ import { retryWhileBusy } from './busyWait.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
 import { listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
-import { cancelJob, cancelledAmong, isPaused, jobOutcomeRow, prepareJobControl, setPaused, setProgress } from './jobControl.js'
+import { cancelJob, cancelledAmong, jobOutcomeRow, prepareJobControl, setProgress } from './jobControl.js'
 import type { JobControlStatements } from './jobControl.js'
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
+import { prepareJobReads } from './jobReads.js'
+import type { JobReads } from './jobReads.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
-import { publish } from './publish.js'
+import { publish, publishAll } from './publish.js'
+import { deleteSchedule, fireSchedule, listSchedules, prepareScheduleStatements, upsertSchedule } from './schedules.js'
+import type { ScheduleStatements } from './schedules.js'
 import { translateError } from './sqliteErrors.js'
 import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { PublishInput, ReportInput, Store, SubscriptionOptions } from '../types.js'
+import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, Store, SubscriptionOptions } from '../types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -39,9 +43,13 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const opened = openDatabase(options)
   const { db, label } = opened
   let s: Statements
+  let jobs: JobReads
+  let sch: ScheduleStatements
   let control: JobControlStatements
   try {
     s = prepareStatements(db)
+    jobs = prepareJobReads(db)
+    sch = prepareScheduleStatements(db)
     control = prepareJobControl(db)
   } catch (err) {
     if (opened.owned) db.close()
@@ -87,7 +95,11 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     (...args) => guard(operation, () => fn(...args))
 
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
+  const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) => publishAll(s, channels, inputs, cached))
   const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, channels, now))
+  const fireInTransaction = write('fire a schedule', (name: string, expected: number, next: number, now: number, cached: boolean) =>
+    fireSchedule(sch, s, channels, name, expected, next, now, cached),
+  )
 
   return {
     declareChannel: write('declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
@@ -99,6 +111,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
 
     // At top level the transaction is the store's own: the channel cache may be used.
     publish: (input) => publishInTransaction(input, !db.inTransaction),
+    publishMany: (inputs) => publishAllInTransaction(inputs, !db.inTransaction),
     claim: write('claim', (channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number) =>
       limit > 0 ? claim(s, channels, channel, subscription, owner, now, leaseMs, limit, start) : [],
     ),
@@ -121,8 +134,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     // must not fail (busy) or block behind another process's writes when nobody died.
     releaseDeadOwners: (now: number) =>
       read('look for dead owners', () => deadOwners(s).length)() === 0 ? 0 : releaseDeadOwnersNow(now),
-    nextVisibleAt: read('read the next visible time', (channel: string, subscription: string, owner?: string) =>
-      nextVisibleAt(s, channel, subscription, owner),
+    nextVisibleAt: read('read the next visible time', (channel: string, subscription: string, owner?: string, now?: number) =>
+      nextVisibleAt(s, channels, channel, subscription, owner ?? '', now ?? Date.now()),
     ),
 
     deadLetters: read('list dead letters', (channel: string, ids?: readonly number[]) => listDeadLetters(s, channel, ids)),
@@ -142,14 +155,16 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     ),
     lastMessageId: read('read the last message id', () => lastMessageId(s)),
 
+    job: read('read a job', (id: number, now: number) => jobs.job(id, now)),
+    jobs: snapshot('list jobs', (channel: string, query: JobsQuery, now: number) => jobs.jobs(channel, query, now)),
+    setPaused: write('pause a channel', (channel: string, paused: boolean) => channels.setPaused(channel, paused)),
+    isPaused: read('read whether a channel is paused', (channel: string) => channels.isPaused(channel)),
     // --- Job control (jobControl.ts) ---
     cancel: write('cancel a job', (id: number, now: number) => cancelJob(control, id, now)),
     cancelledAmong: read('read cancelled jobs', (ids: readonly number[]) => cancelledAmong(control, ids)),
     setProgress: write('store progress', (owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>) =>
       setProgress(control, owner, updates),
     ),
-    setPaused: write('pause a channel', (channel: string, paused: boolean) => setPaused(control, channel, paused)),
-    isPaused: read('read whether a channel is paused', (channel: string) => isPaused(control, channel)),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
     // Another connection's commit changes data_version; our own do not.
@@ -158,6 +173,13 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     mayWrite: read('check for a transaction', () => !db.inTransaction),
     // Only when a transaction is open does this look at the stack (the outbox; never our own file).
     openTransaction: () => (!db.inTransaction ? 'none' : insideTransactionFunction() ? 'inside' : 'outside'),
+
+    // Schedules (schedules.ts). A fire publishes, so at top level it may use the channel cache as publish does.
+    upsertSchedule: write('store a schedule', (row: ScheduleInput) => upsertSchedule(sch, channels, row)),
+    listSchedules: read('list schedules', () => listSchedules(sch)),
+    deleteSchedule: write('delete a schedule', (name: string) => deleteSchedule(sch, name)),
+    fireSchedule: (name, expected, next, now) => fireInTransaction(name, expected, next, now, !db.inTransaction),
+
     close() {
       if (closed) return
       closed = true

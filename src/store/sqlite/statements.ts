@@ -2,23 +2,19 @@
 // named parameters and never spell out SQL; lists of ids are bound as one JSON text (json_each).
 
 import type Database from 'better-sqlite3'
-import type { DeadLetterRow, MessageKind, Payload, StoredMessage } from '../types.js'
-
-type Params = Record<string, unknown>
-
-/** A statement that writes; `changes` says how many rows it touched. */
-export interface Command<P> {
-  run(params: P): Database.RunResult
-}
-
-/** A statement that reads rows (or, plucked, single values). `void`: it takes no parameters. */
-export interface Query<P, R> {
-  get(params: P): R | undefined
-  all(params: P): R[]
-}
+import type { DeadLetterRow, MessageKind, Payload } from '../types.js'
+import { prepareReadStatements } from './readStatements.js'
+import { deadLetterColumns, nextId, preparers } from './sqlFragments.js'
+export type { Command, Query } from './sqlFragments.js'
 
 /** A claimable row as an array (id, kind, payload, attempts, created_at, careful): cheaper than an object per row. */
 export type ClaimableRow = [id: number, kind: MessageKind, payload: Payload, attempts: number, createdAt: number, careful: number]
+
+/** What a claim reads of its channel first: pause, and the config (its rate limit). */
+export interface ClaimStateRow {
+  paused: number
+  config: string
+}
 
 /** A lease about to end without an outcome (see endLeases in leases.ts). */
 export type LeaseRow = [id: number, channel: string, owner: string, attempts: number, started: number]
@@ -29,28 +25,6 @@ export interface JobResultDbRow {
   payload: Buffer
   completedAt: number
 }
-
-export interface MessageCountsRow {
-  channel: string
-  subscription: string
-  ready: number
-  delayed: number
-  inFlight: number
-  oldestCreatedAt: number | null
-}
-
-/** A StoredMessage as SQLite returns it: `leased` is 0 or 1. */
-export type StoredMessageDbRow = Omit<StoredMessage, 'leased'> & { leased: number }
-
-const deadLetterColumns = `id, channel, subscription, kind, payload, attempts, last_error AS lastError,
-  created_at AS createdAt, failed_at AS failedAt`
-
-// The highest id a message ever had: in use by a message, a dead letter or a job result (each a
-// rowid: the last entry of its table, found in one step), or deleted (the high-water mark). A new
-// message's id is above it, so an id is never used twice.
-const nextId = `max(coalesce((SELECT max(id) FROM durable_ipc_messages), 0),
-    coalesce((SELECT max(id) FROM durable_ipc_dead_letters), 0), coalesce((SELECT max(id) FROM durable_ipc_job_results), 0),
-    (SELECT id FROM durable_ipc_high_water))`
 
 // A dead letter's key as it is replayed (d: the dead letter): kept unless taken.
 const replayKey = `CASE WHEN d.key IS NULL OR EXISTS (SELECT 1 FROM durable_ipc_messages AS m
@@ -77,15 +51,32 @@ const sql = {
   // LIMIT bounds the count's work to maxDepth index entries, however long the queue.
   depth: `SELECT COUNT(*) FROM (SELECT 1 FROM durable_ipc_messages
     WHERE channel = @channel AND subscription = @subscription LIMIT @max)`,
-  insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at)
-    VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt)`,
+  insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
+    VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
+  // A bulk publish takes the next id once and counts on from it (four look-ups less per message).
+  insertMessageWithId: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
+    VALUES (@id, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
 
-  // In line order; leased rows are skipped where they stand (in flight: a few). Expired leases are
-  // ended first (claim in leases.ts), so a row with any lease is never claimed: least of all by
-  // the owner that is still running it.
+  claimState: 'SELECT paused, config FROM durable_ipc_channels WHERE name = @channel',
+  setPaused: 'UPDATE durable_ipc_channels SET paused = @paused WHERE name = @channel',
+  pausedChannels: 'SELECT name FROM durable_ipc_channels WHERE paused = 1',
+  // The priorities in line, highest first, one index seek each (006: the claim index leads with it).
+  topPriority: `SELECT priority FROM durable_ipc_messages WHERE channel = @channel AND subscription = @subscription
+    ORDER BY priority DESC LIMIT 1`,
+  nextPriority: `SELECT priority FROM durable_ipc_messages WHERE channel = @channel AND subscription = @subscription
+    AND priority < @below ORDER BY priority DESC LIMIT 1`,
+  // One priority's rows in line order; leased rows are skipped where they stand (in flight: a few).
+  // Expired leases are ended first (claim in leases.ts), so a row with any lease is never claimed:
+  // least of all by the owner that is still running it.
   claimable: `SELECT id, kind, payload, attempts, created_at, careful FROM durable_ipc_messages
-    WHERE channel = @channel AND subscription = @subscription AND visible_at <= @now AND lease_owner IS NULL
+    WHERE channel = @channel AND subscription = @subscription AND priority = @priority AND visible_at <= @now
+      AND lease_owner IS NULL
     ORDER BY visible_at, id LIMIT @limit`,
+  // The sliding window of a rate-limited channel's starts (006).
+  pruneRateStarts: 'DELETE FROM durable_ipc_rate_starts WHERE channel = @channel AND started_at <= @before',
+  rateStarts: 'SELECT COUNT(*) FROM durable_ipc_rate_starts WHERE channel = @channel AND started_at > @before',
+  oldestRateStart: 'SELECT MIN(started_at) FROM durable_ipc_rate_starts WHERE channel = @channel AND started_at > @before',
+  recordRateStarts: `INSERT INTO durable_ipc_rate_starts (channel, started_at) SELECT @channel, @now FROM json_each(@ids)`,
   // Leases of other owners of the subscription that ran out: from the lease index (in-flight rows only).
   expiredLeases: `SELECT id, channel, lease_owner, attempts, started FROM durable_ipc_messages INDEXED BY durable_ipc_messages_lease
     WHERE lease_owner IS NOT NULL AND lease_until <= @now AND lease_owner <> @owner
@@ -112,13 +103,13 @@ const sql = {
       attempts = attempts + 1 - started, started = 0
     WHERE id = @id AND lease_owner = @owner`,
   deadLetterLeased: `INSERT INTO durable_ipc_dead_letters
-      (id, channel, subscription, kind, payload, key, attempts, last_error, created_at, failed_at)
-    SELECT id, channel, subscription, kind, payload, key, attempts + 1 - started, @error, created_at, @now
+      (id, channel, subscription, kind, payload, key, attempts, last_error, created_at, failed_at, priority, progress)
+    SELECT id, channel, subscription, kind, payload, key, attempts + 1 - started, @error, created_at, @now, priority, progress
     FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner`,
   // A lease that ended without an outcome, with its attempts as endLeases (leases.ts) decided.
   deadLetterEnded: `INSERT INTO durable_ipc_dead_letters
-      (id, channel, subscription, kind, payload, key, attempts, last_error, created_at, failed_at)
-    SELECT id, channel, subscription, kind, payload, key, @attempts, @error, created_at, @now
+      (id, channel, subscription, kind, payload, key, attempts, last_error, created_at, failed_at, priority, progress)
+    SELECT id, channel, subscription, kind, payload, key, @attempts, @error, created_at, @now, priority, progress
     FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner`,
   // Claimable again where it stood in line (visible_at never moved), or now if another process's
   // clock put that ahead of ours.
@@ -132,19 +123,26 @@ const sql = {
   renewLeases: `UPDATE durable_ipc_messages SET lease_until = @leaseUntil
     WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner RETURNING id`,
   leaseOwners: 'SELECT DISTINCT lease_owner FROM durable_ipc_messages WHERE lease_owner IS NOT NULL',
-  // The earlier of: the first row in line without a lease (past the few in flight at the front),
-  // and the first lease of another owner to run out (from the lease index: in-flight rows only;
-  // the asking owner's own leases end with its deliveries, not by running out).
-  nextVisibleAt: `SELECT MIN(at) FROM (
-      SELECT * FROM (SELECT visible_at AS at FROM durable_ipc_messages
-        WHERE channel = @channel AND subscription = @subscription AND lease_owner IS NULL ORDER BY visible_at LIMIT 1)
-      UNION ALL
-      SELECT MAX(visible_at, lease_until) FROM durable_ipc_messages INDEXED BY durable_ipc_messages_lease
-        WHERE lease_owner IS NOT NULL AND lease_owner <> @owner AND channel = @channel AND subscription = @subscription)`,
+  // Per priority (leases.ts takes the earliest): the first row in line without a lease (past the
+  // few in flight at the front).
+  nextUnleasedAt: `SELECT visible_at FROM durable_ipc_messages
+    WHERE channel = @channel AND subscription = @subscription AND priority = @priority AND lease_owner IS NULL
+    ORDER BY visible_at LIMIT 1`,
+  // The first lease of another owner to run out (from the lease index: in-flight rows only; the
+  // asking owner's own leases end with its deliveries, not by running out).
+  nextLeaseEnd: `SELECT MIN(MAX(visible_at, lease_until)) FROM durable_ipc_messages INDEXED BY durable_ipc_messages_lease
+    WHERE lease_owner IS NOT NULL AND lease_owner <> @owner AND channel = @channel AND subscription = @subscription`,
 
-  upsertJobResult: `INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at, state)
-    VALUES (@id, @ok, @payload, @now, CASE @ok WHEN 1 THEN 'completed' ELSE 'failed' END)
-    ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at, state = excluded.state`,
+  // A job's outcome with what the job was (006), from its row while `owner` still holds it: written
+  // before the row is deleted. The attempt that ends now counts, recorded or not.
+  upsertJobResult: `INSERT INTO durable_ipc_job_results
+      (id, ok, payload, completed_at, state, channel, subscription, attempts, priority, created_at, run_at, last_error)
+    SELECT id, @ok, @payload, @now, CASE @ok WHEN 1 THEN 'completed' ELSE 'failed' END, channel, subscription,
+      attempts + 1 - started, priority, created_at, visible_at, CASE @ok WHEN 1 THEN NULL ELSE @error END
+    FROM durable_ipc_messages WHERE id = @id AND lease_owner = @owner
+    ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at,
+      state = excluded.state, channel = excluded.channel, subscription = excluded.subscription, attempts = excluded.attempts,
+      priority = excluded.priority, created_at = excluded.created_at, run_at = excluded.run_at, last_error = excluded.last_error`,
   jobResult: 'SELECT id, ok, payload, completed_at AS completedAt FROM durable_ipc_job_results WHERE id = @id',
   // Oldest first, from the completed_at index (003).
   expiredJobResults: `SELECT id FROM durable_ipc_job_results WHERE completed_at < @before ORDER BY completed_at LIMIT @limit`,
@@ -156,11 +154,11 @@ const sql = {
   // A replayed message keeps its id (a caller waiting for job 42 sees its new outcome) and its key,
   // unless a message with that key is pending again (or an earlier dead letter of this replay has
   // it): then it comes back without one rather than not at all.
-  replay: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, last_error)
-    SELECT id, channel, subscription, kind, payload, ${replayKey}, created_at, @now, last_error
+  replay: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, last_error, priority)
+    SELECT id, channel, subscription, kind, payload, ${replayKey}, created_at, @now, last_error, priority
     FROM durable_ipc_dead_letters AS d WHERE channel = @channel ORDER BY id`,
-  replayByIds: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, last_error)
-    SELECT id, channel, subscription, kind, payload, ${replayKey}, created_at, @now, last_error
+  replayByIds: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, last_error, priority)
+    SELECT id, channel, subscription, kind, payload, ${replayKey}, created_at, @now, last_error, priority
     FROM durable_ipc_dead_letters AS d WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)) ORDER BY id`,
   // The failure outcome of a replayed job is gone: the job is waiting again.
   forgetReplayedResults: `DELETE FROM durable_ipc_job_results WHERE id IN (SELECT id FROM durable_ipc_dead_letters WHERE channel = @channel)`,
@@ -171,42 +169,6 @@ const sql = {
   purge: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel',
   purgeByIds: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids))',
 
-  // Stats read only the claim index (covering: no table rows, whose payloads may fill overflow
-  // pages) plus the few live leases from the partial lease index, so their cost is one pass over
-  // index entries however large the payloads. An expired lease counts as ready, since claim would
-  // take it. The oldest waiting message is the one with the lowest id (ids grow with time), so its
-  // created_at costs one look-up by id; a replayed message keeps its old created_at under a new
-  // id, so the age may be understated while one waits behind newer messages.
-  messageCounts: `WITH live AS (SELECT id FROM durable_ipc_messages WHERE lease_owner IS NOT NULL AND lease_until > @now),
-    counts AS (SELECT channel, subscription, COUNT(*) AS total, SUM(visible_at <= @now AND id NOT IN live) AS ready,
-        SUM(id IN live) AS inFlight,
-        MIN(CASE WHEN id NOT IN live THEN id END) AS oldestId
-      FROM durable_ipc_messages GROUP BY channel, subscription)
-    SELECT c.channel, c.subscription, c.ready, c.total - c.ready - c.inFlight AS delayed, c.inFlight,
-      m.created_at AS oldestCreatedAt
-    FROM counts AS c LEFT JOIN durable_ipc_messages AS m ON m.id = c.oldestId`,
-  // Per channel from the covering (channel, id) index. Only channels with several subscriptions
-  // need each row's subscription; a channel with one gets its count whole, under that one's name
-  // (every subscription a message can have has a row: declare, publish and ensureSubscription make
-  // it, so the 'main' fallback, the subscription declareChannel makes, is for a hand-made file).
-  deadCounts: `WITH multi AS (SELECT channel FROM durable_ipc_subscriptions GROUP BY channel HAVING COUNT(*) > 1)
-    SELECT channel, COALESCE((SELECT MIN(name) FROM durable_ipc_subscriptions AS s WHERE s.channel = d.channel), 'main') AS subscription,
-      COUNT(*) AS dead
-    FROM durable_ipc_dead_letters AS d WHERE channel NOT IN multi GROUP BY channel
-    UNION ALL
-    SELECT channel, subscription, COUNT(*) AS dead FROM durable_ipc_dead_letters
-    WHERE channel IN multi GROUP BY channel, subscription`,
-
-  // Read-only observers (the CLI's tail, dead): by id, which is store order. A search of the
-  // primary key from @after, so polling for what is new reads only what is new.
-  messagesAfter: `SELECT id, channel, subscription, kind, payload, key, attempts, created_at AS createdAt,
-      CASE WHEN lease_owner IS NULL THEN visible_at ELSE MAX(visible_at, lease_until) END AS visibleAt,
-      lease_owner IS NOT NULL AS leased
-    FROM durable_ipc_messages WHERE id > @after AND (@channel IS NULL OR channel = @channel) ORDER BY id LIMIT @limit`,
-  deadLettersAfter: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters WHERE id > @after ORDER BY id LIMIT @limit`,
-  deadLettersAfterInChannel: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
-    WHERE channel = @channel AND id > @after ORDER BY id LIMIT @limit`,
-  lastMessageId: `SELECT ${nextId}`,
 } as const
 
 /**
@@ -217,14 +179,7 @@ const sql = {
  * s.channelConfig.get({ name: 'jobs' })
  */
 export function prepareStatements(db: Database.Database) {
-  // An application's handle may have defaultSafeIntegers(true); the store's numbers are plain.
-  const command = <P extends Params>(source: string): Command<P> => db.prepare<[P]>(source).safeIntegers(false)
-  const query = <P extends Params, R>(source: string): Query<P, R> => db.prepare<[P], R>(source).safeIntegers(false)
-  const rows = <P extends Params, R extends unknown[]>(source: string): Query<P, R> =>
-    db.prepare<[P], R>(source).safeIntegers(false).raw(true)
-  const pluck = <P extends Params, R>(source: string): Query<P, R> => db.prepare<[P], R>(source).safeIntegers(false).pluck()
-  const bare = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false)
-  const barePluck = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false).pluck()
+  const { command, query, rows, pluck, bare, barePluck } = preparers(db)
   type Channel = { channel: string }
   type Sub = { channel: string; subscription: string }
 
@@ -239,11 +194,23 @@ export function prepareStatements(db: Database.Database) {
 
     idByKey: pluck<Sub & { key: string }, number>(sql.idByKey),
     depth: pluck<Sub & { max: number }, number>(sql.depth),
-    insertMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number }>(
+    insertMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
       sql.insertMessage,
     ),
+    insertMessageWithId: command<Sub & { id: number; kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
+      sql.insertMessageWithId,
+    ),
 
-    claimable: rows<Sub & { now: number; limit: number }, ClaimableRow>(sql.claimable),
+    claimState: query<Channel, ClaimStateRow>(sql.claimState),
+    setPaused: command<Channel & { paused: 0 | 1 }>(sql.setPaused),
+    pausedChannels: barePluck<string>(sql.pausedChannels),
+    topPriority: pluck<Sub, number>(sql.topPriority),
+    nextPriority: pluck<Sub & { below: number }, number>(sql.nextPriority),
+    claimable: rows<Sub & { priority: number; now: number; limit: number }, ClaimableRow>(sql.claimable),
+    pruneRateStarts: command<Channel & { before: number }>(sql.pruneRateStarts),
+    rateStarts: pluck<Channel & { before: number }, number>(sql.rateStarts),
+    oldestRateStart: pluck<Channel & { before: number }, number | null>(sql.oldestRateStart),
+    recordRateStarts: command<Channel & { now: number; ids: string }>(sql.recordRateStarts),
     expiredLeases: rows<Sub & { owner: string; now: number }, LeaseRow>(sql.expiredLeases),
     leasesOf: rows<{ owner: string }, LeaseRow>(sql.leasesOf),
     leasesOfInSubscription: rows<{ owner: string; subscription: string }, LeaseRow>(sql.leasesOfInSubscription),
@@ -263,9 +230,12 @@ export function prepareStatements(db: Database.Database) {
     handBackUnattempted: command<{ ids: string; owner: string; now: number }>(sql.handBackUnattempted),
     renewLeases: pluck<{ ids: string; owner: string; leaseUntil: number }, number>(sql.renewLeases),
     leaseOwners: barePluck<string>(sql.leaseOwners),
-    nextVisibleAt: pluck<Sub & { owner: string }, number>(sql.nextVisibleAt),
+    nextUnleasedAt: pluck<Sub & { priority: number }, number>(sql.nextUnleasedAt),
+    nextLeaseEnd: pluck<Sub & { owner: string }, number | null>(sql.nextLeaseEnd),
 
-    upsertJobResult: command<{ id: number; ok: number; payload: Uint8Array; now: number }>(sql.upsertJobResult),
+    upsertJobResult: command<{ id: number; owner: string; ok: number; payload: Uint8Array; now: number; error: string | null }>(
+      sql.upsertJobResult,
+    ),
     jobResult: query<{ id: number }, JobResultDbRow>(sql.jobResult),
     expiredJobResults: pluck<{ before: number; limit: number }, number>(sql.expiredJobResults),
     deleteJobResults: command<{ ids: string }>(sql.deleteJobResults),
@@ -281,13 +251,7 @@ export function prepareStatements(db: Database.Database) {
     purge: command<Channel>(sql.purge),
     purgeByIds: command<Channel & { ids: string }>(sql.purgeByIds),
 
-    messageCounts: query<{ now: number }, MessageCountsRow>(sql.messageCounts),
-    deadCounts: bare<{ channel: string; subscription: string; dead: number }>(sql.deadCounts),
-
-    messagesAfter: query<{ after: number; channel: string | null; limit: number }, StoredMessageDbRow>(sql.messagesAfter),
-    deadLettersAfter: query<{ after: number; limit: number }, DeadLetterRow>(sql.deadLettersAfter),
-    deadLettersAfterInChannel: query<Channel & { after: number; limit: number }, DeadLetterRow>(sql.deadLettersAfterInChannel),
-    lastMessageId: barePluck<number>(sql.lastMessageId),
+    ...prepareReadStatements(db),
 
     // Changes whenever another connection commits: the cross-process wake-up probe.
     dataVersion: barePluck<number>('PRAGMA data_version'),

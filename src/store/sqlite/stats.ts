@@ -13,11 +13,12 @@ import type { SubscriptionStats } from '../types.js'
  */
 export function collectStats(s: Statements, now: number): SubscriptionStats[] {
   const byKey = new Map<string, SubscriptionStats>()
+  const paused = new Set(s.pausedChannels.all())
   const entry = (channel: string, subscription: string): SubscriptionStats => {
     const key = `${channel}\u0000${subscription}`
     let stats = byKey.get(key)
     if (stats === undefined) {
-      stats = { channel, subscription, ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: null }
+      stats = { channel, subscription, ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: null, paused: paused.has(channel) }
       byKey.set(key, stats)
     }
     return stats

@@ -17,7 +17,7 @@ import type { ChannelConfig, ClaimedMessage, Store } from '../../../src/store/in
 
 const t0 = 1_700_000_000_000
 const config: ChannelConfig = {
-  maxAttempts: 4, backoffInitialMs: 1000, backoffMaxMs: 3000, concurrency: 1, leaseMs: 30_000, maxMessageBytes: null, maxDepth: null,
+  maxAttempts: 4, backoffInitialMs: 1000, backoffMaxMs: 3000, concurrency: 1, leaseMs: 30_000, maxMessageBytes: null, maxDepth: null, timeoutMs: null, rateLimit: null,
 }
 
 let dir: string

@@ -21,6 +21,7 @@ import type { ChannelConfig, ClaimedMessage, Store } from '../../../src/store/in
 const t0 = 1_700_000_000_000
 const base: ChannelConfig = {
   maxAttempts: 3, backoffInitialMs: 1000, backoffMaxMs: 1000, concurrency: 1, leaseMs: 30_000, maxMessageBytes: null, maxDepth: null,
+  timeoutMs: null, rateLimit: null,
 }
 
 /** One delivery as the consumer handed it over: what it got, its signal, and its answer. */

@@ -13,7 +13,7 @@ import type { ChannelConfig, Store } from '../../../src/store/index.js'
 
 const t0 = 1_700_000_000_000
 const config: ChannelConfig = {
-  maxAttempts: 3, backoffInitialMs: 100, backoffMaxMs: 1000, concurrency: 1, leaseMs: 30_000, maxMessageBytes: null, maxDepth: null,
+  maxAttempts: 3, backoffInitialMs: 100, backoffMaxMs: 1000, concurrency: 1, leaseMs: 30_000, maxMessageBytes: null, maxDepth: null, timeoutMs: null, rateLimit: null,
 }
 
 let dir: string

@@ -1,16 +1,14 @@
-// Job control in the store: cancel (delayed, waiting, active; nothing for a job that already ended),
-// what a cancelled job's former owner can still write (nothing), cancelledAmong, progress written
-// only for deliveries held, and the pause flag.
+// The job control plane as the store contract defines it: priorities, bulk publish, job state
+// wherever a job is, pause, and rate limits (a sliding window shared through the store).
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import { decodeJobOutcome } from '../../../src/protocol/jobOutcome.js'
+import { QueueFullError, UnknownChannelError } from '../../../src/errors.js'
 import type { Store } from '../../../src/store/index.js'
-import { channelConfig, message } from '../helpers.js'
+import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
 
 const t0 = 1_700_000_000_000
-const bytes = (n: number): Uint8Array => new Uint8Array([n])
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
@@ -19,138 +17,167 @@ describe.each(backends)('$name store', (backend) => {
 
   beforeEach(() => {
     store = stores.store()
-    store.declareChannel('jobs', channelConfig({ maxAttempts: 1 }))
     owner = backend.ownerId()
+    store.declareChannel('jobs', channelConfig())
   })
 
-  /** The outcome stored under `id`, decoded, with its state. */
-  const outcome = (id: number) => {
-    const row = store.jobResult(id)
-    return row && { state: row.state, ...decodeJobOutcome(row.payload, row.state) }
-  }
+  const texts = (claimed: ReturnType<Store['claim']>): string[] => claimed.map((m) => text(m.payload))
 
-  describe('cancel', () => {
-    it('cancels a waiting job: its message goes, a cancelled outcome stays under its id', () => {
-      const { id } = store.publish(message('jobs', 'a', t0))
-      expect(store.cancel(id, t0 + 5)).toBe(true)
-      expect(store.messagesAfter(0, 'jobs', 10)).toEqual([])
-      expect(store.claim('jobs', 'main', owner, t0 + 10, 1000, 10)).toEqual([])
-      expect(store.jobResult(id)).toMatchObject({ id, ok: false, completedAt: t0 + 5, state: 'cancelled' })
-      expect(outcome(id)).toMatchObject({ ok: false, cancelled: true, failure: { name: 'JobCancelledError', code: 'ERR_JOB_CANCELLED' } })
-      expect(store.stats(t0 + 10).find((s) => s.channel === 'jobs')).toMatchObject({ ready: 0, delayed: 0, inFlight: 0, dead: 0 })
+  describe('priorities', () => {
+    it('claims higher priorities first, FIFO within one, and says which', () => {
+      for (const [name, priority] of [['a', 0], ['b', 5], ['c', 0], ['d', 5], ['e', -3], ['f', 10]] as const) {
+        store.publish(message('jobs', name, t0, { priority }))
+      }
+      const claimed = store.claim('jobs', 'main', owner, t0, 1000, 10)
+      expect(texts(claimed)).toEqual(['f', 'b', 'd', 'a', 'c', 'e'])
+      expect(claimed.map((m) => m.priority)).toEqual([10, 5, 5, 0, 0, -3])
     })
 
-    it('cancels a delayed job', () => {
-      const { id } = store.publish(message('jobs', 'later', t0, { visibleAt: t0 + 60_000 }))
-      expect(store.cancel(id, t0)).toBe(true)
-      expect(store.nextVisibleAt('jobs', 'main')).toBeNull()
-      expect(store.claim('jobs', 'main', owner, t0 + 60_000, 1000, 1)).toEqual([])
+    it('passes over delayed jobs of a higher priority to ready ones of a lower', () => {
+      for (let i = 0; i < 50; i++) store.publish(message('jobs', `later-${i}`, t0 + 60_000, { priority: 9, now: t0 }))
+      store.publish(message('jobs', 'now', t0))
+      expect(texts(store.claim('jobs', 'main', owner, t0, 1000, 5))).toEqual(['now'])
+      expect(store.nextVisibleAt('jobs', 'main', owner, t0)).toBe(t0 + 60_000)
+      expect(texts(store.claim('jobs', 'main', owner, t0 + 60_000, 1000, 2))).toEqual(['later-0', 'later-1'])
     })
 
-    it('cancels an active job: its owner’s ack, result, failure and renewal find nothing held and write nothing', () => {
-      const first = store.publish(message('jobs', 'running', t0, { kind: 'invoke' })).id
-      const second = store.publish(message('jobs', 'failing', t0)).id
-      const third = store.publish(message('jobs', 'acked', t0)).id
-      expect(store.claim('jobs', 'main', owner, t0, 1000, 3).map((m) => m.id)).toEqual([first, second, third])
-      for (const id of [first, second, third]) expect(store.cancel(id, t0 + 1)).toBe(true)
-
-      store.ackWithResult(first, owner, true, bytes(1), t0 + 2)
-      store.fail({ id: second, owner, error: 'Error: late', retryAt: null, now: t0 + 2, result: bytes(2) })
-      expect(store.report(owner, { acks: [third], starts: [first], renew: { ids: [first, second, third], leaseUntil: t0 + 5000 } })).toEqual([])
-      for (const id of [first, second, third]) expect(store.jobResult(id)).toMatchObject({ state: 'cancelled', ok: false, completedAt: t0 + 1 })
-      expect(store.deadLetters('jobs')).toEqual([])
-      expect(store.messagesAfter(0, 'jobs', 10)).toEqual([])
-    })
-
-    it('cancels nothing, writing nothing, for a dead, completed, cancelled, acknowledged or unknown job', () => {
-      const dead = store.publish(message('jobs', 'dead', t0, { kind: 'invoke' })).id
-      const completed = store.publish(message('jobs', 'done', t0, { kind: 'invoke' })).id
-      const acked = store.publish(message('jobs', 'acked', t0)).id
-      const cancelled = store.publish(message('jobs', 'cancelled', t0)).id
-      store.claim('jobs', 'main', owner, t0, 1000, 3)
-      store.fail({ id: dead, owner, error: 'Error: boom', retryAt: null, now: t0 + 1, result: bytes(9) })
-      store.ackWithResult(completed, owner, true, bytes(7), t0 + 1)
-      store.ack([acked], owner)
-      expect(store.cancel(cancelled, t0 + 1)).toBe(true)
-
-      for (const id of [dead, completed, acked, cancelled, cancelled + 100]) expect(store.cancel(id, t0 + 2)).toBe(false)
-      expect(store.deadLetters('jobs').map((d) => d.id)).toEqual([dead])
-      expect(store.jobResult(dead)).toMatchObject({ state: 'failed', ok: false, completedAt: t0 + 1 })
-      expect(store.jobResult(completed)).toMatchObject({ state: 'completed', ok: true, completedAt: t0 + 1 })
-      expect(store.jobResult(cancelled)).toMatchObject({ state: 'cancelled', completedAt: t0 + 1 })
-      expect(store.jobResult(acked)).toBeUndefined()
-    })
-
-    it('never gives a cancelled job’s id to a new message, also once its outcome is pruned', () => {
-      const { id } = store.publish(message('jobs', 'a', t0))
-      store.cancel(id, t0)
-      expect(store.publish(message('jobs', 'b', t0)).id).toBeGreaterThan(id)
-      const { id: last } = store.publish(message('jobs', 'c', t0))
-      store.cancel(last, t0)
-      expect(store.pruneJobResults(t0 + 1, 10)).toBe(2)
-      expect(store.publish(message('jobs', 'd', t0)).id).toBeGreaterThan(last)
-    })
-
-    it('is seen by another connection on the same database', () => {
-      const database = stores.database()
-      const a = database.open()
-      a.declareChannel('jobs', channelConfig())
-      const b = database.open()
-      const { id } = a.publish(message('jobs', 'x', t0))
-      a.claim('jobs', 'main', owner, t0, 1000, 1)
-      expect(b.cancel(id, t0 + 1)).toBe(true)
-      expect(a.cancelledAmong([id])).toEqual([id])
-      expect(a.renew([id], owner, t0 + 5000)).toEqual([])
-    })
-  })
-
-  describe('cancelledAmong', () => {
-    it('names the cancelled ones among those asked about, and nothing for an empty list', () => {
-      const ids = ['a', 'b', 'c', 'd'].map((t) => store.publish(message('jobs', t, t0)).id)
+    it('keeps a retried job at its priority', () => {
+      const { id } = store.publish(message('jobs', 'high', t0, { priority: 3 }))
+      store.publish(message('jobs', 'low', t0))
       store.claim('jobs', 'main', owner, t0, 1000, 1)
-      store.cancel(ids[0]!, t0)
-      store.cancel(ids[2]!, t0)
-      expect(store.cancelledAmong(ids).sort((x, y) => x - y)).toEqual([ids[0], ids[2]])
-      expect(store.cancelledAmong([ids[1]!, ids[3]!])).toEqual([])
-      expect(store.cancelledAmong([])).toEqual([])
+      store.fail({ id, owner, error: 'boom', retryAt: t0, now: t0 })
+      expect(texts(store.claim('jobs', 'main', owner, t0, 1000, 2))).toEqual(['high', 'low'])
     })
 
-    it('does not count a job that completed or failed', () => {
-      const done = store.publish(message('jobs', 'done', t0, { kind: 'invoke' })).id
-      const failed = store.publish(message('jobs', 'failed', t0, { kind: 'invoke' })).id
-      store.claim('jobs', 'main', owner, t0, 1000, 2)
-      store.ackWithResult(done, owner, true, bytes(1), t0)
-      store.fail({ id: failed, owner, error: 'Error', retryAt: null, now: t0, result: bytes(2) })
-      expect(store.cancelledAmong([done, failed])).toEqual([])
+    it('keeps a dead letter’s priority through a replay', () => {
+      const { id } = store.publish(message('jobs', 'high', t0, { priority: 4 }))
+      store.claim('jobs', 'main', owner, t0, 1000, 1)
+      store.fail({ id, owner, error: 'boom', retryAt: null, now: t0 })
+      store.publish(message('jobs', 'plain', t0))
+      expect(store.replay('jobs', [id], t0 + 1)).toBe(1)
+      expect(texts(store.claim('jobs', 'main', owner, t0 + 1, 1000, 2))).toEqual(['high', 'plain'])
     })
   })
 
-  describe('setProgress', () => {
-    it('writes the progress of deliveries the owner holds, in one call, and skips the rest', () => {
-      const ids = ['a', 'b', 'c'].map((t) => store.publish(message('jobs', t, t0)).id)
-      store.claim('jobs', 'main', owner, t0, 1000, 2)
-      const updates = ids.map((id, n) => ({ id, payload: bytes(n) }))
-      expect(store.setProgress(owner, updates)).toBe(2) // the third is not leased
-      expect(store.setProgress(backend.ownerId(), updates)).toBe(0)
-      expect(store.setProgress(owner, [])).toBe(0)
-      store.ack([ids[0]!], owner)
-      expect(store.setProgress(owner, updates)).toBe(1)
+  describe('publishMany', () => {
+    it('stores every message in order, with its own options', () => {
+      const results = store.publishMany([message('jobs', 'a', t0), message('jobs', 'b', t0, { priority: 1 }), message('jobs', 'a2', t0, { key: 'k' })])
+      expect(results.map((r) => r.duplicate)).toEqual([false, false, false])
+      expect(results[1]!.id).toBeGreaterThan(results[0]!.id)
+      expect(texts(store.claim('jobs', 'main', owner, t0, 1000, 10))).toEqual(['b', 'a', 'a2'])
+    })
+
+    it('stores nothing when one item fails', () => {
+      store.declareChannel('small', channelConfig({ maxDepth: 2 }))
+      store.publish(message('small', 'x', t0))
+      expect(() => store.publishMany([message('small', 'a', t0), message('small', 'b', t0)])).toThrow(QueueFullError)
+      expect(() => store.publishMany([message('small', 'a', t0), message('nowhere', 'b', t0)])).toThrow(UnknownChannelError)
+      expect(store.stats(t0).find((s) => s.channel === 'small')?.ready).toBe(1)
+    })
+  })
+
+  describe('job state', () => {
+    it('reads delayed, waiting and active from the queue', () => {
+      const waiting = store.publish(message('jobs', 'w', t0, { priority: 2 })).id
+      const delayed = store.publish(message('jobs', 'd', t0 + 5000, { now: t0 })).id
+      expect(store.job(waiting, t0)).toMatchObject({ id: waiting, channel: 'jobs', subscription: 'main', state: 'waiting', attempts: 0, priority: 2, createdAt: t0, runAt: t0, lastError: null, progress: null })
+      expect(store.job(delayed, t0)).toMatchObject({ state: 'delayed', runAt: t0 + 5000 })
+      store.claim('jobs', 'main', owner, t0, 1000, 1)
+      expect(store.job(waiting, t0 + 1)).toMatchObject({ state: 'active', attempts: 1 })
+      // A lease that ran out reads as waiting: the next claim takes it.
+      expect(store.job(waiting, t0 + 1000)?.state).toBe('waiting')
+    })
+
+    it('reads dead letters and outcomes, and nothing of an acknowledged message', () => {
+      const acked = store.publish(message('jobs', 'a', t0)).id
+      const dead = store.publish(message('jobs', 'b', t0)).id
+      const completed = store.publish(message('jobs', 'c', t0, { kind: 'invoke', priority: 1 })).id
+      const failed = store.publish(message('jobs', 'd', t0, { kind: 'invoke' })).id
+      store.claim('jobs', 'main', owner, t0, 1000, 4)
+      store.ack([acked], owner)
+      store.fail({ id: dead, owner, error: 'boom', retryAt: null, now: t0 + 1 })
+      store.ackWithResult(completed, owner, true, new Uint8Array([1]), t0 + 2)
+      store.fail({ id: failed, owner, error: 'bad', retryAt: null, now: t0 + 3, result: new Uint8Array([2]) })
+      expect(store.job(acked, t0 + 5)).toBeUndefined()
+      expect(store.job(dead, t0 + 5)).toMatchObject({ state: 'dead', attempts: 1, lastError: 'boom', runAt: t0 + 1 })
+      expect(store.job(completed, t0 + 5)).toMatchObject({ state: 'completed', channel: 'jobs', attempts: 1, priority: 1, createdAt: t0 })
+      expect(store.job(failed, t0 + 5)).toMatchObject({ state: 'dead', lastError: 'bad' })
+      // Purged, a handler job's failure is still its outcome.
+      store.purgeDeadLetters('jobs')
+      expect(store.job(dead, t0 + 5)).toBeUndefined()
+      expect(store.job(failed, t0 + 5)).toMatchObject({ state: 'dead', lastError: 'bad' })
+    })
+
+    it('lists a channel’s jobs in id order, by state, a page at a time', () => {
+      store.declareChannel('other', channelConfig())
+      const ids: number[] = []
+      for (let i = 0; i < 5; i++) {
+        ids.push(store.publish(message('jobs', `j${i}`, i === 4 ? t0 + 9000 : t0, { now: t0 })).id)
+        store.publish(message('other', `o${i}`, t0))
+      }
+      const [first] = store.claim('jobs', 'main', owner, t0, 1000, 1)
+      store.fail({ id: first!.id, owner, error: 'x', retryAt: null, now: t0 })
+      const all = store.jobs('jobs', { limit: 100, afterId: 0 }, t0)
+      expect(all.map((j) => j.id)).toEqual(ids)
+      expect(all.map((j) => j.state)).toEqual(['dead', 'waiting', 'waiting', 'waiting', 'delayed'])
+      expect(store.jobs('jobs', { limit: 2, afterId: 0 }, t0).map((j) => j.id)).toEqual(ids.slice(0, 2))
+      expect(store.jobs('jobs', { limit: 2, afterId: ids[1]! }, t0).map((j) => j.id)).toEqual(ids.slice(2, 4))
+      expect(store.jobs('jobs', { state: 'waiting', limit: 100, afterId: 0 }, t0).map((j) => j.id)).toEqual(ids.slice(1, 4))
+      expect(store.jobs('jobs', { state: 'delayed', limit: 100, afterId: 0 }, t0).map((j) => j.id)).toEqual([ids[4]])
+      expect(store.jobs('jobs', { state: 'dead', limit: 100, afterId: 0 }, t0).map((j) => j.id)).toEqual([ids[0]])
+      store.claim('jobs', 'main', owner, t0, 1000, 1)
+      expect(store.jobs('jobs', { state: 'active', limit: 100, afterId: 0 }, t0).map((j) => j.id)).toEqual([ids[1]])
+      expect(store.jobs('jobs', { state: 'completed', limit: 100, afterId: 0 }, t0)).toEqual([])
     })
   })
 
   describe('pause', () => {
-    it('is a flag per channel, off by default, for every connection', () => {
+    it('claims nothing while paused, for every store on the database, and says so', () => {
       const database = stores.database()
       const a = database.open()
-      a.declareChannel('jobs', channelConfig())
-      a.declareChannel('other', channelConfig())
       const b = database.open()
+      a.declareChannel('jobs', channelConfig())
+      a.publish(message('jobs', 'x', t0))
       expect(b.isPaused('jobs')).toBe(false)
       a.setPaused('jobs', true)
-      expect([b.isPaused('jobs'), b.isPaused('other')]).toEqual([true, false])
-      a.setPaused('jobs', false)
-      expect(b.isPaused('jobs')).toBe(false)
-      expect(() => a.setPaused('nope', true)).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_CHANNEL' }))
+      expect(b.isPaused('jobs')).toBe(true)
+      expect(b.claim('jobs', 'main', owner, t0, 1000, 1)).toEqual([])
+      expect(b.nextVisibleAt('jobs', 'main', owner, t0)).toBeNull()
+      // Sends are still stored.
+      b.publish(message('jobs', 'y', t0))
+      // A declaration leaves the pause alone.
+      b.declareChannel('jobs', channelConfig({ maxAttempts: 9 }))
+      expect(a.isPaused('jobs')).toBe(true)
+      b.setPaused('jobs', false)
+      expect(texts(a.claim('jobs', 'main', owner, t0, 1000, 5))).toEqual(['x', 'y'])
+    })
+
+    it('refuses an unknown channel', () => {
+      expect(() => store.setPaused('nowhere', true)).toThrow(UnknownChannelError)
+      expect(() => store.isPaused('nowhere')).toThrow(UnknownChannelError)
+    })
+  })
+
+  describe('rate limits', () => {
+    it('starts at most max within any interval, across stores, in a sliding window', () => {
+      const database = stores.database()
+      const a = database.open()
+      const b = database.open()
+      a.declareChannel('api', channelConfig({ rateLimit: { max: 3, intervalMs: 1000 }, concurrency: 10 }))
+      for (let i = 0; i < 10; i++) a.publish(message('api', `m${i}`, t0))
+      // Two at the end of one second, from one store...
+      expect(a.claim('api', 'main', owner, t0 + 900, 1000, 2, 2)).toHaveLength(2)
+      // ...leave one for the other store, however many it asks for, and it claims none ahead.
+      const other = backend.ownerId()
+      const claimed = b.claim('api', 'main', other, t0 + 1100, 1000, 10, 10)
+      expect(claimed).toHaveLength(1)
+      expect(claimed[0]!.started).toBe(true)
+      expect(b.claim('api', 'main', other, t0 + 1899, 1000, 10, 10)).toEqual([])
+      // Full until the first two leave the window (t0 + 900 + 1000).
+      expect(b.nextVisibleAt('api', 'main', other, t0 + 1899)).toBe(t0 + 1900)
+      expect(b.claim('api', 'main', other, t0 + 1900, 1000, 10, 10)).toHaveLength(2)
+      expect(b.claim('api', 'main', other, t0 + 2099, 1000, 10, 10)).toEqual([])
+      expect(b.claim('api', 'main', other, t0 + 2100, 1000, 10, 10)).toHaveLength(1)
     })
   })
 })

@@ -38,9 +38,9 @@ describe.each(backends)('$name store', (backend) => {
       expect(first).toBeDefined()
 
       expect(store.stats(t0 + 10)).toEqual([
-        { channel: 'idle', subscription: 'main', ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: null },
-        { channel: 'jobs', subscription: 'main', ready: 1, delayed: 1, inFlight: 1, dead: 1, oldestCreatedAt: t0 + 2 },
-        { channel: 'jobs', subscription: 'renderer:w1', ready: 1, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: t0 + 5 },
+        { channel: 'idle', subscription: 'main', ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: null, paused: false },
+        { channel: 'jobs', subscription: 'main', ready: 1, delayed: 1, inFlight: 1, dead: 1, oldestCreatedAt: t0 + 2, paused: false },
+        { channel: 'jobs', subscription: 'renderer:w1', ready: 1, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: t0 + 5, paused: false },
       ])
       // Once the lease expires the leased message counts as ready: claim would take it.
       expect(store.stats(t0 + 110).find((s) => s.channel === 'jobs' && s.subscription === 'main')).toMatchObject({ ready: 2, inFlight: 0, oldestCreatedAt: t0 + 1 })

@@ -204,4 +204,41 @@ describe('migrations', () => {
     ])
     store.close()
   })
+
+  it('upgrades a file as the release with schema 005 left it: priorities 0, outcomes with their state, configs without the new options', () => {
+    const path = file('v5.db')
+    const t0 = Date.now()
+    const db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    for (const m of loadMigrations().filter((m) => m.version <= 5)) {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO durable_ipc_migrations (version, name, applied_at) VALUES (?, ?, 0)').run(m.version, m.name)
+    }
+    // A 005 config knows no timeoutMs or rateLimit.
+    const { timeoutMs: _t, rateLimit: _r, ...oldConfig } = channelConfig()
+    db.prepare("INSERT INTO durable_ipc_channels (name, config, created_at) VALUES ('jobs', ?, 0)").run(JSON.stringify(oldConfig))
+    db.prepare("INSERT INTO durable_ipc_subscriptions (channel, name, created_at) VALUES ('jobs', 'main', 0)").run()
+    const insert = db.prepare(`INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, created_at, visible_at)
+      VALUES (?, 'jobs', 'main', 'message', ?, ?, ?)`)
+    insert.run(1, '"second"', t0 - 10, t0 - 10)
+    insert.run(2, '"first"', t0 - 20, t0 - 20)
+    const result = db.prepare('INSERT INTO durable_ipc_job_results (id, ok, payload, completed_at) VALUES (?, ?, ?, ?)')
+    result.run(3, 1, Buffer.from([1]), t0 - 5)
+    result.run(4, 0, Buffer.from([2]), t0 - 4)
+    db.close()
+
+    const store = openSqliteStore({ path })
+    expect(migrationsOf(path).map((m) => m.version)).toEqual(loadMigrations().map((m) => m.version))
+    expect(store.getChannel('jobs')).toMatchObject({ timeoutMs: null, rateLimit: null, maxAttempts: 3 })
+    expect(store.isPaused('jobs')).toBe(false)
+    expect(store.job(1, t0)).toMatchObject({ state: 'waiting', priority: 0 })
+    // Outcomes from before 006 know their state but not their channel.
+    expect(store.job(3, t0)).toMatchObject({ state: 'completed', channel: '' })
+    expect(store.job(4, t0)).toMatchObject({ state: 'dead', channel: '' })
+    expect(store.jobResult(4)).toMatchObject({ ok: false })
+    // Line order is kept: visible_at first, at the one priority there is.
+    store.publish(message('jobs', 'third', t0))
+    expect(store.claim('jobs', 'main', 'me', t0, 1000, 10).map((m) => m.id)).toEqual([2, 1, 5])
+    store.close()
+  })
 })
