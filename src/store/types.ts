@@ -15,7 +15,8 @@
 // local SQLite outbox, which a forwarder moves on; see DESIGN.md). So do the probes that are
 // polled (changeToken, mayWrite, openTransaction) and the channel declarations that
 // broker.channel() reads and writes as it returns (declareChannel, getChannel, listChannels,
-// ensureSubscription).
+// ensureSubscription). Of the job control methods, the consumer's setProgress and cancelledAmong
+// may become asynchronous; cancel answers as broker.cancel() returns, like the declarations.
 
 /** Settings of one durable channel, as persisted. */
 import type { OutcomeState } from '../protocol/jobOutcome.js'
