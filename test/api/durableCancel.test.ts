@@ -109,6 +109,26 @@ describe('broker.cancel', () => {
     expect(started.items).toEqual(['stuck', 'next'])
   })
 
+  it('drops a cancelled message from the batch its consumer here claimed ahead: it never starts', async () => {
+    const broker = openBroker({ path: dbPath() })
+    const jobs = broker.channel('jobs', { durable: true })
+    const ids = Array.from({ length: 20 }, (_, n) => broker.enqueue('jobs', [n]).id)
+    const started = new Counter<number>()
+    const gate = deferred()
+    broker.ipcMain.on('jobs', async (_event, n: number) => {
+      started.push(n)
+      if (n === 5) await gate.promise // quick before it, so the consumer claimed the rest ahead
+    })
+    await started.reach(6)
+    expect(jobs.stats().inFlight).toBeGreaterThan(2)
+    expect(broker.cancel(ids[7]!)).toBe(true)
+    gate.resolve()
+    await started.reach(19)
+    await wait(20)
+    expect(started.items).toEqual(Array.from({ length: 20 }, (_, n) => n).filter((n) => n !== 7))
+    expect(broker.job(ids[7]!)?.state).toBe('cancelled')
+  })
+
   it('returns false, changing nothing, for a dead, completed, cancelled or unknown job', async () => {
     const path = dbPath()
     const broker = openBroker({ path })

@@ -127,6 +127,26 @@ describe('timeouts', () => {
     expect(decodeJobOutcome(row.payload)).toMatchObject({ ok: false, failure: { code: 'ERR_JOB_TIMEOUT' } })
   })
 
+  it('time each delivery from its own start, at concurrency 2', () => {
+    const clock = new SimulatedClock()
+    clock.set(t0)
+    const first = publish('first')
+    const deliveries = consume(clock, { ...base, concurrency: 2, timeoutMs: 1000, backoffInitialMs: 60_000, backoffMaxMs: 60_000 }, () => {})
+    clock.increment(300)
+    const second = publish('second')
+    consumer!.send({ type: 'wake' })
+    expect(deliveries.map((d) => [d.message.id, d.at])).toEqual([[first, t0], [second, t0 + 300]])
+    clock.increment(699)
+    expect(deliveries.map((d) => d.signal.aborted)).toEqual([false, false])
+    clock.increment(1)
+    expect(deliveries.map((d) => d.signal.aborted)).toEqual([true, false])
+    clock.increment(299)
+    expect(deliveries[1]!.signal.aborted).toBe(false)
+    clock.increment(1)
+    expect(deliveries[1]!.signal.aborted).toBe(true)
+    expect(store.messagesAfter(0, 'jobs', 10).map((m) => [m.id, m.leased, m.attempts])).toEqual([[first, false, 1], [second, false, 1]])
+  })
+
   it('start no timer without timeoutMs: a long delivery keeps running', () => {
     const clock = new SimulatedClock()
     clock.set(t0)
