@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { coreBench } from './core.mjs'
 import { durableBench } from './durable.mjs'
 import { jobsBench } from './jobs.mjs'
+import { progressBench } from './progress.mjs'
 
 const results = {}
 console.log('# in-process IPC (bench/core.mjs)')
@@ -25,4 +26,7 @@ console.table([results.durable.listeners])
 console.log('# the job control plane (bench/jobs.mjs): each figure against its baseline, same run')
 results.jobs = jobsBench()
 console.table(results.jobs)
+console.log('# event.progress() in one durable job (bench/progress.mjs): 10,000 calls, target < 100 ms')
+results.progress = await progressBench()
+console.table([results.progress])
 console.log(JSON.stringify({ node: process.version, ...results }))

@@ -1,6 +1,7 @@
 // The command-line tool's dispatcher: picks the command, prints help and version, and turns any
 // failure into one line on stderr and an exit code (0 ok, 1 failed, 2 bad usage or unusable file).
 import { readFileSync } from 'node:fs'
+import { cancelCommand, cancelHelp } from './cancelCommand.js'
 import { deadCommand, deadHelp } from './deadCommand.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
@@ -27,6 +28,7 @@ const commands: Record<string, Command> = {
   pause: { summary: 'stop deliveries of a channel in every process', help: pauseHelp, run: (argv, io) => pauseCommand('pause', argv, io) },
   resume: { summary: 'let deliveries of a paused channel start again', help: resumeHelp, run: (argv, io) => pauseCommand('resume', argv, io) },
   schedules: { summary: 'list the schedules with their next and last run', help: schedulesHelp, run: schedulesCommand },
+  cancel: { summary: 'cancel a delayed, waiting or running job', help: cancelHelp, run: cancelCommand },
 }
 
 export const mainHelp = `Usage: durable-ipc <command> <db> [options]

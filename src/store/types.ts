@@ -15,9 +15,11 @@
 // local SQLite outbox, which a forwarder moves on; see DESIGN.md). So do the probes that are
 // polled (changeToken, mayWrite, openTransaction) and the channel declarations that
 // broker.channel() reads and writes as it returns (declareChannel, getChannel, listChannels,
-// ensureSubscription).
+// ensureSubscription). Of the job control methods, the consumer's setProgress and cancelledAmong
+// may become asynchronous; cancel answers as broker.cancel() returns, like the declarations.
 
 /** Settings of one durable channel, as persisted. */
+import type { OutcomeState } from '../protocol/jobOutcome.js'
 import type { SubscriptionCounts } from '../protocol/stats.js'
 import type { JobState } from '../types.js'
 
@@ -142,6 +144,8 @@ export interface JobResultRow {
   /** Serialized result value (ok) or serialized error (not ok). */
   payload: Uint8Array
   completedAt: number
+  /** 'completed' (ok), 'failed' (the handler's final failure) or 'cancelled' (Store.cancel). */
+  state: OutcomeState
 }
 
 /** One subscription's counts (ready: visible now and not leased; delayed: not visible yet). */
@@ -324,6 +328,35 @@ export interface Store {
   job(id: number, now: number): JobRow | undefined
   /** Jobs of `channel` (every subscription) with an id above `query.afterId`, in id order, at most `query.limit`. */
   jobs(channel: string, query: JobsQuery, now: number): JobRow[]
+  // --- Job control: cancellation and progress (store/sqlite/jobControl.ts) ---
+  /**
+   * Cancels job `id` if it is delayed, waiting or active (leased, in a batch or running), in one
+   * transaction: its message is deleted and a 'cancelled' outcome stored under its id (a failure
+   * that reads as JobCancelledError), with the job's channel, subscription, attempts, priority,
+   * times and last error. The owner of an active one finds nothing held any more: its answer and
+   * its failure are ignored, so it is never retried. False, writing nothing, for a job that is
+   * dead, completed, cancelled or unknown.
+   *
+   * @example
+   * if (store.cancel(42, Date.now())) console.log('cancelled')
+   */
+  cancel(id: number, now: number): boolean
+  /**
+   * Of `ids`, those cancelled (a 'cancelled' outcome is stored): a consumer asks about its long
+   * deliveries and claimed batch, to abort what another process cancelled.
+   *
+   * @example
+   * store.cancelledAmong([41, 42, 43]) // [42]
+   */
+  cancelledAmong(ids: readonly number[]): number[]
+  /**
+   * Stores the latest progress value (serialized) of deliveries `owner` holds, all in one
+   * transaction; a message no longer held by `owner` is skipped. Returns how many were written.
+   *
+   * @example
+   * store.setProgress(owner, [{ id: 42, payload: encodeValue({ done: 0.5 }) }]) // 1
+   */
+  setProgress(owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>): number
   /** Pauses or resumes a channel for every process on the store (claims start nothing while paused). Throws UnknownChannelError. */
   setPaused(channel: string, paused: boolean): void
   isPaused(channel: string): boolean
