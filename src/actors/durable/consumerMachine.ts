@@ -132,7 +132,7 @@ export const consumerMachine = setup({
       on: {
         wake: { target: 'running' },
         // Another process committed or died: read again, without leaving idle (no churn at the watcher).
-        recheck: { target: '.checking', reenter: true, actions: ['clearDrained', 'observe'] },
+        recheck: { target: '.checking', actions: ['clearDrained', 'observe'] },
         settled: { target: 'running', actions: 'settle' },
       },
     },
