@@ -25,7 +25,8 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, Store, SubscriptionOptions } from '../types.js'
+import type { Store } from '../contract.js'
+import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, SubscriptionOptions } from '../types.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
