@@ -5,25 +5,28 @@
 // (test/store/contract/). No actors and no Electron names here: which subscriptions a publish
 // without one reaches is data (a subscription's `fanOut`), not a name.
 //
-// Synchronous today, and what may change. Every method answers synchronously now. For a backend
-// that talks to a server, the consumer side will be allowed to complete asynchronously: claim,
-// report, ack, ackWithResult, fail, release, handBack, renew, releaseDeadOwners and nextVisibleAt
-// will return `T | Promise<T>`, and so may the tools' reads and repairs (stats, deadLetters,
-// messagesAfter, deadLettersAfter, lastMessageId, jobResult, replay, purgeDeadLetters,
-// pruneJobResults). A synchronous backend (SQLite) keeps returning plain values, and its callers
-// take them without a detour through a microtask, so it pays nothing for the option. `publish`
-// stays synchronous: a send is stored before it returns (with PostgreSQL, into this process's
-// local SQLite outbox, which a forwarder moves on; see DESIGN.md). So do the probes that are
-// polled (changeToken, mayWrite, openTransaction) and the channel declarations that
-// broker.channel() reads and writes as it returns (declareChannel, getChannel, listChannels,
-// ensureSubscription). Of the job control methods, the consumer's setProgress and cancelledAmong
-// may become asynchronous; cancel answers as broker.cancel() returns, like the declarations.
+// What answers synchronously, and what may not. For a backend that talks to a server, the
+// consumer side may complete asynchronously: claim, report, ack, ackWithResult, fail, release,
+// handBack, renew, releaseDeadOwners, nextVisibleAt, setProgress and cancelledAmong return
+// `Answer<T>`, a value or a promise of one. Their callers (actors/durable/) take a plain value at
+// once and a promise when it settles (actors/durable/answer.ts), so a synchronous backend (SQLite:
+// `SyncStore`, its methods typed as plain values) pays nothing for the option. `publish` stays
+// synchronous: a send is stored before it returns (with PostgreSQL, into this process's local
+// SQLite outbox, which a forwarder moves on; see DESIGN.md). So do the probes that are polled
+// (changeToken, mayWrite, openTransaction), the channel declarations that broker.channel() reads
+// and writes as it returns (declareChannel, getChannel, listChannels, ensureSubscription), and what
+// the public API answers as it returns (cancel, setPaused, isPaused, job, jobs, stats, the
+// schedules, the dead letters). The scheduler's fireSchedule, and the tools' reads and repairs,
+// will follow when the PostgreSQL store shows which of them need to.
 
 import type { ChannelConfig, ClaimedMessage, DeadLetterRow, FailInput, JobResultRow, JobRow, JobsQuery, PublishInput, PublishResult, ReportInput, ScheduleInput, ScheduleRow, StoredMessage, SubscriptionOptions, SubscriptionStats } from './types.js'
 
+/** A value, or a promise of one: what the consumer-side methods of a Store answer (see above). */
+export type Answer<T> = T | Promise<T>
+
 /**
- * Durable persistence. Every method is one transaction (or one read), synchronous for now (see the
- * header of this file for which ones may become asynchronous, and why publish never will).
+ * Durable persistence. Every method is one transaction (or one read); the consumer side's may
+ * answer asynchronously (see the header of this file, and why publish never will).
  *
  * @example
  * const store: Store = openSqliteStore({ path: 'app.db' })
@@ -52,41 +55,41 @@ export interface Store {
    * Leases up to `limit` visible messages of one subscription, oldest visible first (after ending
    * other owners' leases that ran out), and counts the attempt of the first `start` (default all).
    */
-  claim(channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number): ClaimedMessage[]
+  claim(channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number): Answer<ClaimedMessage[]>
   /** Acknowledges, counts starts and renews leases in one transaction; returns the renewed ids `owner` still held. */
-  report(owner: string, input: ReportInput): number[]
+  report(owner: string, input: ReportInput): Answer<number[]>
   /** Acknowledges (deletes) messages leased by `owner`; returns how many were still held. */
-  ack(ids: readonly number[], owner: string): number
+  ack(ids: readonly number[], owner: string): Answer<number>
   /** Acknowledges an invoke request and stores its result, in one transaction. */
-  ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void
+  ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): Answer<void>
   /** Records a failed attempt: reschedules at retryAt, or moves the message to the dead letters. */
-  fail(input: FailInput): void
+  fail(input: FailInput): Answer<void>
   /**
    * Ends every lease of `owner` (optionally only of one subscription) as if it had died: a
    * recorded start counts, an unrecorded one marks the message careful (SQLite: sqlite/endLeases.ts).
    */
-  release(owner: string, now: number, subscription?: string): number
+  release(owner: string, now: number, subscription?: string): Answer<number>
   /**
    * Hands messages `owner` still holds back at their place in line. `attempted` false: never
    * delivered (a start the claim counted is taken back). `attempted` true: started and given up
    * (`detail` says why, e.g. 'The broker closed'): the attempt counts, and one that used up its
    * attempts is dead-lettered.
    */
-  handBack(ids: readonly number[], owner: string, now: number, attempted: boolean, detail?: string): number
+  handBack(ids: readonly number[], owner: string, now: number, attempted: boolean, detail?: string): Answer<number>
   /** Extends the leases `owner` still holds on `ids` to `leaseUntil`; returns the ids it still held. */
-  renew(ids: readonly number[], owner: string, leaseUntil: number): number[]
+  renew(ids: readonly number[], owner: string, leaseUntil: number): Answer<number[]>
   /**
    * Ends, as `release` does, the leases of owners the backend can prove gone (SQLite: an owner id
    * of this host whose pid is not alive), so their messages come back before the leases run out;
    * returns how many. Writes nothing, and waits for no other writer, when there is no such owner.
    */
-  releaseDeadOwners(now: number): number
+  releaseDeadOwners(now: number): Answer<number>
   /**
    * Epoch ms at which the next message of the subscription becomes claimable (one without a lease,
    * or one whose lease by an owner other than `owner` runs out); null when none waits or the channel
    * is paused. A rate-limited channel whose window is full (at `now`) says when a start leaves it.
    */
-  nextVisibleAt(channel: string, subscription: string, owner?: string, now?: number): number | null
+  nextVisibleAt(channel: string, subscription: string, owner?: string, now?: number): Answer<number | null>
 
   deadLetters(channel: string, ids?: readonly number[]): DeadLetterRow[]
   /** Moves dead letters back to their subscription as fresh messages (same ids and keys, attempts 0); returns how many. */
@@ -136,7 +139,7 @@ export interface Store {
    * @example
    * store.cancelledAmong([41, 42, 43]) // [42]
    */
-  cancelledAmong(ids: readonly number[]): number[]
+  cancelledAmong(ids: readonly number[]): Answer<number[]>
   /**
    * Stores the latest progress value (serialized) of deliveries `owner` holds, all in one
    * transaction; a message no longer held by `owner` is skipped. Returns how many were written.
@@ -144,7 +147,7 @@ export interface Store {
    * @example
    * store.setProgress(owner, [{ id: 42, payload: encodeValue({ done: 0.5 }) }]) // 1
    */
-  setProgress(owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>): number
+  setProgress(owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>): Answer<number>
   /** Pauses or resumes a channel for every process on the store (claims start nothing while paused). Throws UnknownChannelError. */
   setPaused(channel: string, paused: boolean): void
   isPaused(channel: string): boolean
@@ -221,4 +224,27 @@ export interface Store {
 
   /** Closes the database, unless it was handed in by the application. */
   close(): void
+}
+
+/**
+ * A store whose every method answers synchronously (SQLite): the consumer side typed as plain
+ * values, for callers that hold this backend and want them so (the command-line tool, tests).
+ *
+ * @example
+ * const store: SyncStore = openSqliteStore({ path: 'app.db' })
+ * const claimed = store.claim('jobs', 'main', owner, Date.now(), 30_000, 10) // ClaimedMessage[]
+ */
+export interface SyncStore extends Store {
+  claim(channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number): ClaimedMessage[]
+  report(owner: string, input: ReportInput): number[]
+  ack(ids: readonly number[], owner: string): number
+  ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void
+  fail(input: FailInput): void
+  release(owner: string, now: number, subscription?: string): number
+  handBack(ids: readonly number[], owner: string, now: number, attempted: boolean, detail?: string): number
+  renew(ids: readonly number[], owner: string, leaseUntil: number): number[]
+  releaseDeadOwners(now: number): number
+  nextVisibleAt(channel: string, subscription: string, owner?: string, now?: number): number | null
+  cancelledAmong(ids: readonly number[]): number[]
+  setProgress(owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>): number
 }

@@ -12,6 +12,7 @@
 //   stopping  no new claims, undelivered claims handed back; waits for the answers still
 //             outstanding, writing each as it comes (close() may give up waiting at any time)
 //   stopped   acknowledgements written
+import { whenAnswered } from './answer.js'
 import { createActor, setup, assign } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
 import type { ClaimedMessage } from '../../store/index.js'
@@ -30,6 +31,8 @@ const LONGEST_WAIT_MS = 3_600_000
 export type ConsumerEvent =
   | { type: 'wake' }
   | { type: 'recheck' }
+  /** nextVisibleAt answered after the read began (a server). */
+  | { type: 'observed'; at: number | null }
   | { type: 'settled'; message: ClaimedMessage; outcome: DeliveryOutcome }
   | { type: 'stop' }
 
@@ -45,25 +48,38 @@ export interface ConsumerContext {
 export const consumerMachine = setup({
   types: {} as { input: ConsumerInput; context: ConsumerContext; events: ConsumerEvent },
   actions: {
-    connect: ({ context, self }) => context.work.onLateOutcome((message, outcome) => self.send({ type: 'settled', message, outcome })),
+    connect: ({ context, self }) => {
+      context.work.onLateOutcome((message, outcome) => self.send({ type: 'settled', message, outcome }))
+      // A claim or a start the store answered later (a server): pump again.
+      context.work.onAnswered(() => self.send({ type: 'wake' }))
+    },
     pump: assign({ status: ({ context }) => context.work.pump() }),
     settle: ({ context, event }) => {
       if (event.type === 'settled') context.work.settle(event.message, event.outcome)
     },
     // Read on the way into idle, after telling the watcher: what another process commits from
     // then on reaches this consumer as a recheck.
-    observe: assign(({ context }) => {
+    // An answer that comes later (a server) arrives as `observed`; untimed meanwhile.
+    observe: assign(({ context, self }) => {
       const { store, channel, subscription, owner } = context.work.input
       // Paused (seen mid-batch): nothing is due until a resume, which comes as a wake (this
       // process) or a recheck (another process's commit), each reading again.
       if (context.work.controls.pausedNow()) return { nextAt: null }
-      try {
-        return { nextAt: store.nextVisibleAt(channel, subscription, owner, context.work.clock.now()) }
-      } catch (error) {
+      const retryAt = (error: unknown): number => {
         context.work.input.onError(error)
-        return { nextAt: context.work.clock.now() + STORE_RETRY_MS }
+        return context.work.clock.now() + STORE_RETRY_MS
       }
+      let nextAt: number | null = null
+      let answered = false
+      whenAnswered(
+        () => store.nextVisibleAt(channel, subscription, owner, context.work.clock.now()),
+        (at) => (answered ? self.send({ type: 'observed', at }) : (nextAt = at)),
+        (error) => (answered ? self.send({ type: 'observed', at: retryAt(error) }) : (nextAt = retryAt(error))),
+      )
+      answered = true
+      return { nextAt }
     }),
+    observed: assign({ nextAt: ({ context, event }) => (event.type === 'observed' ? event.at : context.nextAt) }),
     watch: ({ context, self }) => context.work.input.watch.send({ type: 'idle', consumer: self }),
     unwatch: ({ context, self }) => context.work.input.watch.send({ type: 'busy', consumer: self }),
     markDrained: assign({ drained: ({ context }) => context.status === 'drained' }),
@@ -133,6 +149,7 @@ export const consumerMachine = setup({
         wake: { target: 'running' },
         // Another process committed or died: read again, without leaving idle (no churn at the watcher).
         recheck: { target: '.checking', actions: ['clearDrained', 'observe'] },
+        observed: { target: '.checking', actions: 'observed' },
         settled: { target: 'running', actions: 'settle' },
       },
     },

@@ -25,6 +25,7 @@
 // Control (deliveryControl.ts): a delivery that times out, or whose job is cancelled, ends here
 // at once (its slot is free, its late answer ignored); a pause seen while a batch waits hands the
 // batch back, and no claim is made until the channel is resumed.
+import { whenAnswered } from './answer.js'
 import type { ClaimedMessage } from '../../store/index.js'
 import { BrokerClosedError } from '../../errors.js'
 import { BATCH_SIZE, claimLimit } from './claimLimit.js'
@@ -65,6 +66,12 @@ export class ConsumerWork {
   #pumping = false
   #flushScheduled = false
   #early: Array<[ClaimedMessage, DeliveryOutcome]> = []
+  // A store that answers later (a server): a claim or a start record in flight, and how the last
+  // one that came back went, for the pump that follows.
+  #awaitingStore = false
+  #answer: 'none' | 'empty' | 'failed' = 'none'
+  #stopping = false
+  #answered: () => void = () => {}
   #lateOutcome: (message: ClaimedMessage, outcome: DeliveryOutcome) => void = (m, o) => void this.#early.push([m, o])
   /** Signals, progress, timeouts, cancels and pauses of this consumer's deliveries. */
   readonly controls: DeliveryControls
@@ -95,6 +102,11 @@ export class ConsumerWork {
     return this.#running.size
   }
 
+  /** Called when a claim or a start record the store answered later has come back (pump again). */
+  onAnswered(handler: () => void): void {
+    this.#answered = handler
+  }
+
   /** Where answers that arrive after pump() returned go (the machine turns them into events). */
   onLateOutcome(handler: (message: ClaimedMessage, outcome: DeliveryOutcome) => void): void {
     this.#lateOutcome = handler
@@ -110,6 +122,7 @@ export class ConsumerWork {
   pump(): 'drained' | 'busy' | 'yield' | 'error' {
     const config = this.input.config()
     const { concurrency } = config
+    if (this.#awaitingStore) return 'busy'
     this.#pumping = true
     let delivered = 0
     try {
@@ -119,15 +132,23 @@ export class ConsumerWork {
         let message = this.#next()
         if (!message) {
           if (this.controls.pausedNow()) return 'drained'
+          const answer = this.#answer
+          this.#answer = 'none'
+          if (answer === 'empty') return 'drained'
+          if (answer === 'failed') return 'error'
           this.flushAcks()
           const claimed = this.#claim()
           if (claimed === undefined) return 'error'
+          if (claimed === 'later') return 'busy'
           if (claimed === 0) return 'drained'
           message = this.#next()!
         }
-        if (!message.started && (message.careful || this.#slow()) && !this.#recordStart(message)) {
-          this.#head-- // still ours: tried again after the back-off
-          return 'error'
+        if (!message.started && (message.careful || this.#slow())) {
+          const recorded = this.#recordStart(message)
+          if (recorded !== true) {
+            this.#head-- // still ours: delivered once recorded, or tried again after the back-off
+            return recorded === 'later' ? 'busy' : 'error'
+          }
         }
         delivered++
         this.#deliver(message, config.timeoutMs)
@@ -187,24 +208,28 @@ export class ConsumerWork {
     const leaseMs = this.input.config().leaseMs
     const waiting = renew ? this.#batch.slice(this.#head) : []
     const renewed = renew ? [...waiting.map((m) => m.id), ...this.#running.keys()] : []
-    try {
-      const held = new Set(this.input.store.report(this.input.owner, { acks, starts, renew: { ids: renewed, leaseUntil: now + leaseMs } }))
-      if (renew) {
-        // Waiting messages another process took meanwhile (this process was blocked past the
-        // lease) are dropped from the batch; deliveries running keep running, and their answers
-        // are then ignored by the store.
-        this.#batch = waiting.filter((m) => held.has(m.id))
-        this.#head = 0
-      }
-    } catch (error) {
-      // Not acknowledged: the messages come back when their lease expires (at least once). Starts
-      // not recorded: the message is careful after a crash, as for one started just before it.
-      this.input.onError(error)
-      if (renew) {
-        this.#batch = [] // unsure what is still ours: leave all of it to lease expiry
-        this.#head = 0
-      }
+    const { store, owner } = this.input
+    // Waiting messages another process took meanwhile (this process was blocked past the lease)
+    // are dropped from the batch; deliveries running keep running, and their answers are then
+    // ignored by the store. Unsure what is still ours (the store failed): all of those wait for
+    // lease expiry instead.
+    const dropWaiting = (kept: ReadonlySet<number>): void => {
+      if (waiting.length === 0) return
+      const lost = new Set(waiting.filter((m) => !kept.has(m.id)).map((m) => m.id))
+      if (lost.size === 0) return
+      this.#batch = this.#batch.slice(this.#head).filter((m) => !lost.has(m.id))
+      this.#head = 0
     }
+    whenAnswered(
+      () => store.report(owner, { acks, starts, renew: { ids: renewed, leaseUntil: now + leaseMs } }),
+      (held) => dropWaiting(new Set(held)),
+      (error) => {
+        // Not acknowledged: the messages come back when their lease expires (at least once). Starts
+        // not recorded: the message is careful after a crash, as for one started just before it.
+        this.input.onError(error)
+        dropWaiting(new Set())
+      },
+    )
     if (renew) this.#renewal.renewed(now, leaseMs)
   }
 
@@ -221,11 +246,8 @@ export class ConsumerWork {
     this.#running.clear()
     this.#unstarted.clear()
     if (ids.length === 0) return
-    try {
-      this.input.store.handBack(ids, this.input.owner, this.clock.now(), true, detail)
-    } catch (error) {
-      this.input.onError(error) // their leases expire instead
-    }
+    const { store, owner, onError } = this.input
+    whenAnswered(() => store.handBack(ids, owner, this.clock.now(), true, detail), () => {}, onError) // on failure their leases expire instead
   }
 
   /**
@@ -235,6 +257,7 @@ export class ConsumerWork {
    * Deliveries in flight keep their leases until they settle.
    */
   releaseBatch(): void {
+    this.#stopping = true
     this.flushAcks()
     const undelivered = this.#batch.slice(this.#head).map((m) => m.id)
     this.#batch = []
@@ -251,11 +274,7 @@ export class ConsumerWork {
       setTimeout(() => this.#handBackLater(ids), TRANSACTION_RETRY_MS)
       return
     }
-    try {
-      store.handBack(ids, owner, this.clock.now(), false)
-    } catch (error) {
-      this.input.onError(error) // their leases expire instead
-    }
+    whenAnswered(() => store.handBack(ids, owner, this.clock.now(), false), () => {}, this.input.onError) // or their leases expire
   }
 
   #next(): ClaimedMessage | undefined {
@@ -275,44 +294,74 @@ export class ConsumerWork {
   }
 
   // A careful message's start is recorded before its receiver is called (with the acknowledgements
-  // waiting, in one transaction). False when the store failed: it is not delivered now.
-  #recordStart(message: ClaimedMessage): boolean {
-    if (!this.input.store.mayWrite()) return false
+  // waiting, in one transaction). False when the store failed: it is not delivered now. 'later':
+  // the store answers later (a server); the pump after that answer delivers it.
+  #recordStart(message: ClaimedMessage): boolean | 'later' {
+    const { store, owner, onError } = this.input
+    if (!store.mayWrite()) return false
     const acks = this.#acks
     this.#acks = []
     this.#lateAcks = false
-    try {
-      this.input.store.report(this.input.owner, { acks, starts: [message.id] })
-      message.started = true
-      return true
-    } catch (error) {
-      this.input.onError(error)
-      this.#acks = [...acks, ...this.#acks]
-      return false
+    let returned = false
+    let result: boolean | 'later' = 'later'
+    const settled = (ok: boolean): void => {
+      if (ok) message.started = true
+      else this.#acks = [...acks, ...this.#acks]
+      if (!returned) return void (result = ok)
+      this.#awaitingStore = false
+      if (!ok) this.#answer = 'failed'
+      this.#answered()
     }
+    whenAnswered(() => store.report(owner, { acks, starts: [message.id] }), () => settled(true), (error) => {
+      onError(error)
+      settled(false)
+    })
+    returned = true
+    if (result === 'later') this.#awaitingStore = true
+    return result
   }
 
-  #claim(): number | undefined {
-    const { store, channel, subscription, owner } = this.input
+  // How many were claimed; undefined when the store failed; 'later' when it answers later (a
+  // server): the pump after that answer delivers them.
+  #claim(): number | undefined | 'later' {
+    const { store, channel, subscription, owner, onError } = this.input
     if (!store.mayWrite()) return 0 // the application holds a transaction: our writes would join it
     const config = this.input.config()
     const limit = claimLimit(config.concurrency, this.inFlight, this.#deliveryMs)
-    try {
-      const now = this.clock.now()
-      // The deliveries that start right after this claim have their attempt counted by it.
-      const starting = Math.max(0, config.concurrency - this.inFlight)
-      this.#batch = store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting)
+    const now = this.clock.now()
+    // The deliveries that start right after this claim have their attempt counted by it.
+    const starting = Math.max(0, config.concurrency - this.inFlight)
+    let returned = false
+    let result: number | undefined | 'later' = 'later'
+    const claimed = (batch: ClaimedMessage[]): void => {
+      const late = returned
+      if (late) this.#awaitingStore = false
+      // Stopped while the claim was out: back at once, never delivered.
+      if (late && this.#stopping) {
+        if (batch.length > 0) this.#handBackLater(batch.map((m) => m.id))
+        return
+      }
+      this.#batch = batch
+      this.#head = 0
       this.#renewal.renewed(now, config.leaseMs)
-    } catch (error) {
-      this.input.onError(error)
+      this.#armRenewal()
+      if (batch.length > 0) this.controls.holding()
+      if (!late) return void (result = batch.length)
+      if (batch.length === 0) this.#answer = 'empty'
+      this.#answered()
+    }
+    whenAnswered(() => store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting), claimed, (error) => {
+      onError(error)
       this.#batch = []
       this.#head = 0
-      return undefined
-    }
-    this.#head = 0
-    this.#armRenewal()
-    if (this.#batch.length > 0) this.controls.holding()
-    return this.#batch.length
+      if (!returned) return void (result = undefined)
+      this.#awaitingStore = false
+      this.#answer = 'failed'
+      this.#answered()
+    })
+    returned = true
+    if (result === 'later') this.#awaitingStore = true
+    return result
   }
 
   #deliver(message: ClaimedMessage, timeoutMs: number | null | undefined): void {

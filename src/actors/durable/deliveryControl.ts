@@ -14,6 +14,7 @@
 // free, its late answer ignored): a timeout as a failed attempt, a cancel unrecorded (the store
 // deleted its message). A listener that ignores its signal may still be running then, beside the
 // next delivery.
+import { whenAnswered } from './answer.js'
 import { JobCancelledError, JobTimeoutError } from '../../errors.js'
 import type { ClaimedMessage } from '../../store/index.js'
 import type { ConsumerInput, DeliveryControl, DeliveryOutcome, DurableClock } from './consumerInput.js'
@@ -167,11 +168,8 @@ export class DeliveryControls implements DeliveryControl {
     for (const [message, payload] of this.#progress) if (this.#host.isRunning(message)) updates.push({ id: message.id, payload })
     this.#progress.clear()
     if (updates.length === 0) return
-    try {
-      store.setProgress(owner, updates)
-    } catch (error) {
-      this.#input.onError(error) // progress is a hint: the next update writes it again
-    }
+    // Progress is a hint: after a failure the next update writes it again.
+    whenAnswered(() => store.setProgress(owner, updates), () => {}, (error) => this.#input.onError(error))
   }
 
   #armTimeout(at: number): void {
@@ -211,21 +209,21 @@ export class DeliveryControls implements DeliveryControl {
 
   #read(long: readonly ClaimedMessage[]): void {
     const { store, channel } = this.#input
-    let waiting = this.#host.waiting()
-    if (long.length === 0 && waiting.length === 0) return
-    try {
-      const cancelled = store.cancelledAmong([...long, ...waiting].map((message) => message.id))
-      if (cancelled.length > 0) {
-        this.cancelled(new Set(cancelled))
-        waiting = this.#host.waiting()
+    const asked = this.#host.waiting()
+    if (long.length === 0 && asked.length === 0) return
+    const onError = (error: unknown): void => this.#input.onError(error) // asked again at the next read
+    whenAnswered(() => store.cancelledAmong([...long, ...asked].map((message) => message.id)), (cancelled) => {
+      if (cancelled.length > 0) this.cancelled(new Set(cancelled))
+      const waiting = this.#host.waiting()
+      try {
+        if (waiting.length > 0 && store.isPaused(channel)) {
+          this.#paused = true
+          this.#host.releaseBatch()
+        }
+      } catch (error) {
+        onError(error)
       }
-      if (waiting.length > 0 && store.isPaused(channel)) {
-        this.#paused = true
-        this.#host.releaseBatch()
-      }
-    } catch (error) {
-      this.#input.onError(error) // asked again at the next read
-    }
+    }, onError)
   }
 
   // `keepAlive`: the timer may end a running delivery (a timeout, a cancel seen): the process

@@ -3,6 +3,7 @@
 // spawned, woken and retired as receivers come and go),
 // the callers waiting for jobs, the store's housekeeping and its scheduler. It knows receivers only as the
 // callbacks the api layer hands it (api/durableChannels.ts): no ipcMain, no renderers.
+import { whenAnswered } from './answer.js'
 import type { InspectionEvent } from 'xstate'
 import { newOwnerId } from '../../store/index.js'
 import type { ChannelConfig, PublishInput, PublishResult, Store } from '../../store/index.js'
@@ -266,11 +267,9 @@ export class Dispatcher {
     this.#watch = startStoreWatch({ store, onError: (error) => this.#hooks.reportError(error, '*') }, this.#hooks.inspect)
     // A restart takes back at once what this host's dead processes held, instead of after the lease.
     // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
-    try {
-      store.releaseDeadOwners(Date.now())
-    } catch {
+    whenAnswered(() => store.releaseDeadOwners(Date.now()), () => {}, () => {
       // the store watch's sweeps try again
-    }
+    })
     // Job results pruned at open and once a minute; channels declared since, by another process,
     // learnt within a second.
     this.#housekeeping = startHousekeeping(

@@ -1,6 +1,8 @@
 // What a delivery's outcome writes: an acknowledgement (buffered by the caller), a job's stored
 // result, a hand-back when the receiver went away, a failed attempt (retried with back-off, or
-// dead-lettered with a job's failure outcome), or nothing for a cancelled job.
+// dead-lettered with a job's failure outcome), or nothing for a cancelled job. The store may answer
+// later (a server): what follows an answer (telling the job's waiters) waits for it.
+import { whenAnswered } from './answer.js'
 import type { ClaimedMessage } from '../../store/index.js'
 import { backoffDelay } from './backoff.js'
 import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
@@ -25,8 +27,8 @@ export function recordOutcome(
   try {
     if (outcome.ok) {
       if (outcome.result) {
-        store.ackWithResult(message.id, owner, true, outcome.result, clock.now())
-        input.onJobSettled?.(message.id)
+        const result = outcome.result
+        whenAnswered(() => store.ackWithResult(message.id, owner, true, result, clock.now()), () => input.onJobSettled?.(message.id), input.onError)
       } else {
         bufferAck(message.id)
       }
@@ -39,7 +41,7 @@ export function recordOutcome(
     if ('aborted' in outcome) {
       // Handed back at once for the next receiver (here or in another process), at its place in
       // line so that it still comes before the messages behind it; the attempt counts.
-      store.handBack([message.id], owner, clock.now(), true, 'The receiver went away')
+      whenAnswered(() => store.handBack([message.id], owner, clock.now(), true, 'The receiver went away'), () => {}, input.onError)
       return
     }
     const config = input.config()
@@ -50,8 +52,13 @@ export function recordOutcome(
     // A job that used up its attempts is a dead letter like any other, and its failure is stored
     // as its outcome for the caller (in this process or another) and jobResult.
     const result = final ? outcome.result : undefined
-    store.fail({ id: message.id, owner, error: errorText(outcome.error), retryAt, now, ...(result ? { result } : {}) })
-    if (result) input.onJobSettled?.(message.id)
+    whenAnswered(
+      () => store.fail({ id: message.id, owner, error: errorText(outcome.error), retryAt, now, ...(result ? { result } : {}) }),
+      () => {
+        if (result) input.onJobSettled?.(message.id)
+      },
+      input.onError,
+    )
   } catch (error) {
     input.onError(error)
   }

@@ -10,6 +10,7 @@
 //             at least ten times what that took, so many channels under a busy writer cost a bounded
 //             share of a core.
 //   stopped   the broker closed
+import { whenAnswered } from './answer.js'
 import { assign, createActor, setup } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
 import type { Store } from '../../store/index.js'
@@ -29,6 +30,8 @@ export type StoreWatchEvent =
   | { type: 'idle'; consumer: IdleConsumer }
   | { type: 'busy'; consumer: IdleConsumer }
   | { type: 'stop' }
+  /** Dead owners' leases were released by a sweep that answered late (a server): everyone rechecks. */
+  | { type: 'released' }
 
 interface StoreWatchInput {
   store: Store
@@ -56,18 +59,26 @@ export const storeWatchMachine = setup({
       version: ({ context }) => readVersion(context),
       pollMs: POLL_MIN_MS,
     }),
-    probe: assign(({ context }) => {
+    recheckAll: ({ context }) => {
+      for (const consumer of [...context.idle]) consumer.send({ type: 'recheck' })
+    },
+    probe: assign(({ context, self }) => {
       const { store } = context
       const now = Date.now()
       let changed = false
       let sweptAt = context.sweptAt
       if (now - sweptAt >= SWEEP_MS) {
         sweptAt = now
-        try {
-          // Not inside the application's transaction (the outbox): the release would roll back with it.
-          if (store.mayWrite()) changed = store.releaseDeadOwners(now) > 0
-        } catch (error) {
-          context.onError(error)
+        // Not inside the application's transaction (the outbox): the release would roll back with it.
+        // An answer that comes later (a server) makes the next probe recheck.
+        if (store.mayWrite()) {
+          let answered = false
+          whenAnswered(() => store.releaseDeadOwners(now), (released) => {
+            if (released === 0) return
+            if (answered) self.send({ type: 'released' })
+            else changed = true
+          }, context.onError)
+          answered = true
         }
       }
       const version = readVersion(context)
@@ -102,6 +113,7 @@ export const storeWatchMachine = setup({
       on: {
         idle: { actions: 'add' },
         busy: { actions: 'remove' },
+        released: { actions: 'recheckAll' },
       },
     },
     stopped: { type: 'final' },

@@ -9,11 +9,11 @@ import { fileReadOnlyReason } from './fileAccess.js'
 import { checkBusyTimeout } from './pragmas.js'
 import { translateError, translateOpenError } from './sqliteErrors.js'
 import { openSqliteStore } from './sqliteStore.js'
-import type { Store } from '../contract.js'
+import type { SyncStore } from '../contract.js'
 
 /** An open maintenance session on one file. */
 export interface MaintenanceSession {
-  readonly store: Store
+  readonly store: SyncStore
   /**
    * Runs `fn` in one IMMEDIATE transaction: the store's writes inside it become savepoints of it,
    * so that all of them commit together or none does, however many steps `fn` takes. Waits up to
@@ -57,7 +57,7 @@ export function openForMaintenance(options: { path: string; busyTimeoutMs?: numb
     db?.close()
     throw translateOpenError(err, `open '${path}' to repair it`, path)
   }
-  let store: Store
+  let store: SyncStore
   try {
     // Adopted as an application's handle would be: the store then sets no pragma but the busy
     // timeout, and never closes or optimizes it.

@@ -27,7 +27,7 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { Store } from '../contract.js'
+import type { SyncStore } from '../contract.js'
 import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, SubscriptionOptions } from '../types.js'
 
 /**
@@ -42,7 +42,7 @@ import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, SubscriptionO
  * store.publish({ channel: 'jobs', payload, kind: 'message', visibleAt: Date.now(), now: Date.now() })
  * store.close()
  */
-export function openSqliteStore(options: StoreOpenOptions = {}): Store {
+export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
   const opened = openDatabase(options)
   const { db, label } = opened
   let s: Statements

@@ -12,7 +12,7 @@ import { READ_EVERY_MS, RETRY_FIRST_MS, startScheduler } from '../../../src/acto
 import type { SchedulerActor } from '../../../src/actors/durable/schedulerMachine.js'
 import { QueueFullError } from '../../../src/errors.js'
 import { openSqliteStore } from '../../../src/store/index.js'
-import type { ChannelConfig, ScheduleInput, Store } from '../../../src/store/index.js'
+import type { ChannelConfig, ScheduleInput, SyncStore } from '../../../src/store/index.js'
 
 const t0 = 1_700_000_000_000
 const config: ChannelConfig = {
@@ -21,9 +21,9 @@ const config: ChannelConfig = {
 
 let dir: string
 let path: string
-let store: Store
+let store: SyncStore
 let clock: SimulatedClock
-const opened: Store[] = []
+const opened: SyncStore[] = []
 const schedulers: SchedulerActor[] = []
 
 beforeEach(() => {
@@ -40,7 +40,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function open(): Store {
+function open(): SyncStore {
   const s = openSqliteStore({ path })
   opened.push(s)
   return s
@@ -56,7 +56,7 @@ interface Started {
   errors: unknown[]
 }
 
-function start(on: Store = store): Started {
+function start(on: SyncStore = store): Started {
   const seen: Started = { fired: [], errors: [] }
   schedulers.push(
     startScheduler({ store: on, onFired: (channel, name) => seen.fired.push(`${channel}/${name}`), onError: (error) => seen.errors.push(error) }, { clock }),

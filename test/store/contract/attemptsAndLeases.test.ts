@@ -4,7 +4,7 @@
 // used up to the dead letters.
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -16,7 +16,7 @@ describe.each(backends)('$name store', (backend) => {
   const alive = backend.ownerId()
   const deadOwner = backend.goneOwnerId
   const newOwnerId = backend.ownerId
-  let store: Store
+  let store: SyncStore
 
   beforeEach(() => {
     store = stores.store()

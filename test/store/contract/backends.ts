@@ -1,12 +1,14 @@
-// The backends the contract suite runs against: one entry per Store implementation, each saying
+// The backends the contract suite runs against: one entry per SyncStore implementation, each saying
 // how to get a fresh database, open stores on it, and make owner ids. The suite itself
-// (test/store/contract/*.test.ts) sees only the Store interface; what is particular to a backend
-// (its files, its connections, how it tells a dead owner) lives here.
+// (test/store/contract/*.test.ts) sees only the SyncStore interface; what is particular to a backend
+// (its files, its connections, how it tells a dead owner) lives here. The suite takes the consumer
+// side's answers as plain values (SyncStore) while every backend answers so; a backend that
+// answers asynchronously (PostgreSQL) comes with the suite awaiting them.
 
 import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
 import { newOwnerId, openSqliteStore } from '../../../src/store/index.js'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { tempDir } from '../helpers.js'
 
 /** One database of a backend, empty when made. */
@@ -15,7 +17,7 @@ export interface ContractDatabase {
    * Opens a store on this database, on a connection of its own (as another process's would be).
    * `readonly`: a reader that never writes, as the command-line tool's read commands open it.
    */
-  open(options?: { readonly?: boolean }): Store
+  open(options?: { readonly?: boolean }): SyncStore
 }
 
 export interface StoreBackend {

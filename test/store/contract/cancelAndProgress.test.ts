@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { decodeJobOutcome } from '../../../src/protocol/jobOutcome.js'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -15,7 +15,7 @@ const bytes = (n: number): Uint8Array => new Uint8Array([n])
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
-  let store: Store
+  let store: SyncStore
   let owner: string
 
   beforeEach(() => {

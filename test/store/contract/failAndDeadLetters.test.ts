@@ -2,7 +2,7 @@
 // purged.
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -12,7 +12,7 @@ const owner = 'test-host/1/abc'
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
-  let store: Store
+  let store: SyncStore
 
   beforeEach(() => {
     store = stores.store()

@@ -4,7 +4,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { QueueFullError } from '../../../src/errors.js'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -14,7 +14,7 @@ const t0 = 1_700_000_000_000
 describe.each(backends)('$name store: fan-out', (backend) => {
   const stores = useStores(backend)
   const owner = backend.ownerId()
-  let store: Store
+  let store: SyncStore
 
   beforeEach(() => {
     store = stores.store()
@@ -22,7 +22,7 @@ describe.each(backends)('$name store: fan-out', (backend) => {
   })
 
   /** The texts waiting in `subscription`, in line order (claimed, then handed back untouched). */
-  function waiting(subscription: string, on: Store = store): string[] {
+  function waiting(subscription: string, on: SyncStore = store): string[] {
     const claimed = on.claim('jobs', subscription, owner, t0, 1000, 100, 0)
     on.handBack(claimed.map((m) => m.id), owner, t0, false)
     return claimed.map((m) => text(m.payload))

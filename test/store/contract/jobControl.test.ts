@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { MessageTooLargeError, QueueFullError, UnknownChannelError } from '../../../src/errors.js'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -12,7 +12,7 @@ const t0 = 1_700_000_000_000
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
-  let store: Store
+  let store: SyncStore
   let owner: string
 
   beforeEach(() => {
@@ -21,7 +21,7 @@ describe.each(backends)('$name store', (backend) => {
     store.declareChannel('jobs', channelConfig())
   })
 
-  const texts = (claimed: ReturnType<Store['claim']>): string[] => claimed.map((m) => text(m.payload))
+  const texts = (claimed: ReturnType<SyncStore['claim']>): string[] => claimed.map((m) => text(m.payload))
 
   describe('priorities', () => {
     it('claims higher priorities first, FIFO within one, and says which', () => {

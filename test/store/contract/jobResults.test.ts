@@ -2,7 +2,7 @@
 // their ids are never given again.
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -11,7 +11,7 @@ const t0 = 1_700_000_000_000
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
-  let store: Store
+  let store: SyncStore
 
   beforeEach(() => {
     store = stores.store()

@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { MessageTooLargeError, QueueFullError } from '../../../src/errors.js'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -12,7 +12,7 @@ const t0 = 1_700_000_000_000
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
-  let store: Store
+  let store: SyncStore
 
   beforeEach(() => {
     store = stores.store()

@@ -2,7 +2,7 @@
 // and a consumer's report (acks, starts and renewals in one call).
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Store } from '../../../src/store/index.js'
+import type { SyncStore } from '../../../src/store/index.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -12,7 +12,7 @@ const t0 = 1_700_000_000_000
 describe.each(backends)('$name store: publish, claim, ack', (backend) => {
   const stores = useStores(backend)
   const newOwnerId = backend.ownerId
-  let store: Store
+  let store: SyncStore
 
   beforeEach(() => {
     store = stores.store()

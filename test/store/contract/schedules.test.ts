@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { QueueFullError, UnknownChannelError } from '../../../src/errors.js'
-import type { ScheduleInput, Store } from '../../../src/store/index.js'
+import type { ScheduleInput, SyncStore } from '../../../src/store/index.js'
 import { channelConfig, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -19,14 +19,14 @@ function tick(overrides: Partial<ScheduleInput> = {}): ScheduleInput {
 
 describe.each(backends)('$name store: schedules', (backend) => {
   const stores = useStores(backend)
-  let store: Store
+  let store: SyncStore
 
   beforeEach(() => {
     store = stores.store()
     store.declareChannel('jobs', channelConfig())
   })
 
-  const messages = (on: Store = store) => on.messagesAfter(0, 'jobs', 100)
+  const messages = (on: SyncStore = store) => on.messagesAfter(0, 'jobs', 100)
 
   describe('upsert, list, delete', () => {
     it('stores a schedule and lists it by name, never run', () => {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DurableIpcError, StoreError } from '../../../src/errors.js'
 import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
-import type { Store } from '../../../src/store/contract.js'
+import type { SyncStore } from '../../../src/store/contract.js'
 import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()
@@ -16,7 +16,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup()
 })
 
-function track<T extends Store | Database.Database>(handle: T): T {
+function track<T extends SyncStore | Database.Database>(handle: T): T {
   cleanups.push(() => handle.close())
   return handle
 }
@@ -41,7 +41,7 @@ function thrown(fn: () => unknown): StoreError {
   throw new Error('expected a StoreError')
 }
 
-const depth = (store: Store) => store.stats(t0).reduce((n, s) => n + s.ready + s.delayed + s.inFlight, 0)
+const depth = (store: SyncStore) => store.stats(t0).reduce((n, s) => n + s.ready + s.delayed + s.inFlight, 0)
 
 describe('store errors', () => {
   it('refuses writes on a readonly store', () => {

@@ -6,12 +6,12 @@ import { hostname } from 'node:os'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isOwnerGone, newOwnerId, parseOwnerId } from '../../../src/store/sqlite/owners.js'
 import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
-import type { Store } from '../../../src/store/contract.js'
+import type { SyncStore } from '../../../src/store/contract.js'
 import { channelConfig, message, tempDir, text } from '../helpers.js'
 
 const file = tempDir()
 const t0 = 1_700_000_000_000
-let store: Store
+let store: SyncStore
 
 beforeEach(() => {
   store = openSqliteStore({ path: file('owners.db') })
