@@ -20,6 +20,7 @@
 /** Settings of one durable channel, as persisted. */
 import type { SubscriptionCounts } from '../protocol/stats.js'
 import type { JobState } from '../types.js'
+import type { BoardReads } from './boardTypes.js'
 
 export interface ChannelConfig {
   maxAttempts: number
@@ -340,6 +341,10 @@ export interface Store {
    * if (store.openTransaction?.() === 'outside') throw new TransactionOpenError(channel)
    */
   openTransaction?(): 'none' | 'inside' | 'outside'
+  // --- Board (src/board/): reads shaped for the web board's pages (store/boardTypes.ts) ---
+  /** The board's index-driven reads; a backend without them leaves this out (the board then uses the reads above). */
+  boardReads?(): BoardReads
+
   /** Closes the database, unless it was handed in by the application. */
   close(): void
 }

@@ -22,6 +22,8 @@ import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
 import type { JobsQuery, PublishInput, ReportInput, Store, SubscriptionOptions } from '../types.js'
+import { prepareBoardReads } from './boardReads.js'
+import type { BoardReads } from '../boardTypes.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -51,6 +53,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   // Our own file (not :memory:, not the application's handle): its WAL is copied back from a worker.
   const checkpointer = opened.owned && !opened.readonly && !db.memory ? new Checkpointer(resolve(db.name)) : undefined
   let closed = false
+  let boardReads: BoardReads | undefined
 
   // On our own connection SQLite answers busy at once and retryWhileBusy does the waiting (see
   // busyWait.ts); only at top level: inside a transaction a busy statement is the caller's to handle.
@@ -155,6 +158,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     mayWrite: read('check for a transaction', () => !db.inTransaction),
     // Only when a transaction is open does this look at the stack (the outbox; never our own file).
     openTransaction: () => (!db.inTransaction ? 'none' : insideTransactionFunction() ? 'inside' : 'outside'),
+    // --- Board: prepared on first use (src/board/ only) ---
+    boardReads: () => (boardReads ??= prepareBoardReads(db, (fn) => snapshot('read the board', fn)())),
     close() {
       if (closed) return
       closed = true
