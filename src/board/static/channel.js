@@ -67,12 +67,12 @@ function jobsTable(ctx, page, path) {
   const actionsFor = (job) => {
     if (readOnly) return null
     if (dead) {
-      return h('td', { class: 'actions' },
+      return h('td', {}, h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'small', dataset: { action: 'replay' }, on: { click: () => ctx.act(`${path}/replay`, { ids: [job.id] }) } }, 'Replay'),
-        h('button', { type: 'button', class: 'small danger', dataset: { action: 'purge' }, on: { click: () => ctx.act(`${path}/purge`, { ids: [job.id], confirm: true }, `Delete dead letter ${job.id} for good?`) } }, 'Purge'))
+        h('button', { type: 'button', class: 'small danger', dataset: { action: 'purge' }, on: { click: () => ctx.act(`${path}/purge`, { ids: [job.id], confirm: true }, `Delete dead letter ${job.id} for good?`) } }, 'Purge')))
     }
     if (live && canCancel) {
-      return h('td', { class: 'actions' }, h('button', { type: 'button', class: 'small', dataset: { action: 'cancel' }, on: { click: () => ctx.act(`api/jobs/${job.id}/cancel`, {}, `Cancel job ${job.id}?`) } }, 'Cancel'))
+      return h('td', {}, h('div', { class: 'actions' }, h('button', { type: 'button', class: 'small', dataset: { action: 'cancel' }, on: { click: () => ctx.act(`api/jobs/${job.id}/cancel`, {}, `Cancel job ${job.id}?`) } }, 'Cancel')))
     }
     return h('td', {})
   }
@@ -86,8 +86,8 @@ function jobsTable(ctx, page, path) {
       h('td', { class: 'num' }, String(job.priority)),
       h('td', { class: 'num' }, String(job.attempts)),
       h('td', {}, when(job.runAt)),
-      h('td', { class: 'code' }, job.args ?? h('span', { class: 'muted' }, 'not kept')),
-      h('td', { class: 'code error-text' }, job.error ?? ''),
+      h('td', { class: 'code', dataset: { col: 'args' } }, job.args ?? h('span', { class: 'muted' }, 'not kept')),
+      h('td', { class: 'code error-text', dataset: { col: 'error' } }, job.error ?? ''),
       actionsFor(job),
     )))))
 }

@@ -24,13 +24,13 @@ function channelsSection(ctx, data) {
       num(c.ready, 'ready'), num(c.delayed, 'delayed'), num(c.active, 'active'), num(c.dead, 'dead', c.dead > 0 ? 'bad' : ''),
       h('td', { class: 'num', dataset: { col: 'oldest' } }, c.oldestAgeMs === null ? '–' : duration(c.oldestAgeMs)),
       h('td', {}, h('div', { class: 'chart-cell' }, deliveriesChart(c.deliveries, data.deliveriesEstimated), h('span', { class: 'muted small' }, `${count(c.deliveries.at(-1) ?? 0)}/min`))),
-      readOnly ? null : h('td', { class: 'actions' },
+      readOnly ? null : h('td', {}, h('div', { class: 'actions' },
         h('button', {
           type: 'button',
           class: 'small',
           dataset: { action: c.paused ? 'resume' : 'pause' },
           on: { click: () => ctx.act(`api/channels/${encodeURIComponent(c.name)}/${c.paused ? 'resume' : 'pause'}`, {}) },
-        }, c.paused ? 'Resume' : 'Pause')),
+        }, c.paused ? 'Resume' : 'Pause'))),
     ))
   return h('div', { class: 'card' },
     h('h2', {}, 'Durable channels'),
@@ -79,12 +79,12 @@ function schedulesSection(ctx, data) {
           h('td', {}, s.cron !== null ? `${s.cron}${s.tz ? ` (${s.tz})` : ''}` : `every ${duration(s.everyMs)}`),
           h('td', {}, when(s.nextRunAt)),
           h('td', {}, when(s.lastRunAt)),
-          readOnly ? null : h('td', { class: 'actions' }, h('button', {
+          readOnly ? null : h('td', {}, h('div', { class: 'actions' }, h('button', {
             type: 'button',
             class: 'small',
             dataset: { action: 'run' },
             on: { click: () => ctx.act(`api/schedules/${encodeURIComponent(s.name)}/run`, {}, `Enqueue schedule '${s.name}' now? Its next run stays as it is.`) },
-          }, 'Run now')),
+          }, 'Run now'))),
         )))),
   )
 }
