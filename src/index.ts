@@ -28,6 +28,8 @@ export type {
   Renderer,
   RendererOptions,
   ResultOf,
+  ScheduleInfo,
+  ScheduleOptions,
   UntypedChannels,
   WaitForJobOptions,
   WebContents,

@@ -203,3 +203,55 @@ export interface SpawnRendererOptions {
   /** Channels the worker may send, sendSync and invoke on; all when omitted. */
   allow?: readonly string[]
 }
+
+// --- Schedules: broker.schedule(), broker.schedules(), broker.unschedule() ---
+
+/**
+ * What `broker.schedule(name, options)` stores: when (exactly one of `cron` and `everyMs`) and
+ * what each slot enqueues (`args` on the durable `channel`, at `priority`). In a typed broker,
+ * `args` is checked against the channel map as enqueue's are.
+ *
+ * @example
+ * broker.schedule('nightly', { cron: '0 3 * * *', tz: 'Europe/Berlin', channel: 'report', args: [{ kind: 'daily' }] })
+ * broker.schedule('heartbeat', { everyMs: 30_000, channel: 'health', args: [] })
+ */
+export interface ScheduleOptions<K extends string = string, A extends readonly unknown[] = readonly unknown[]> {
+  /**
+   * A cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds
+   * first; nicknames such as `@daily` too. Parsed by croner; its slots fall in zone `tz`.
+   */
+  cron?: string
+  /** A fixed interval in ms (a safe integer >= 1): the first slot is this long after the call. */
+  everyMs?: number
+  /**
+   * Only with `cron`: the IANA time zone its times are in, e.g. 'Europe/Berlin'. Default: UTC.
+   * Daylight saving is followed: a time the spring change skips fires at the first valid time
+   * after it (`30 2 * * *` at 03:00 that day), a time the autumn change repeats fires once.
+   */
+  tz?: string
+  /** The durable channel each slot enqueues to (declared with `broker.channel(name, { durable: true })`). */
+  channel: K
+  /** The arguments of each enqueued message, structured-cloneable, stored once at this call. */
+  args: A
+  /** The enqueued messages' priority: higher is claimed first. A safe integer; default 0. */
+  priority?: number
+}
+
+/**
+ * A persisted schedule, as `broker.schedules()` lists it. `cron`, `everyMs` and `tz` are null when
+ * not used (`tz` is 'UTC' for a cron schedule given none).
+ *
+ * @example
+ * broker.schedules() // [{ name: 'nightly', cron: '0 3 * * *', everyMs: null, tz: 'Europe/Berlin', channel: 'report', nextRunAt: Date, lastRunAt: null }]
+ */
+export interface ScheduleInfo {
+  name: string
+  cron: string | null
+  everyMs: number | null
+  tz: string | null
+  channel: string
+  /** The next slot: the schedule fires once the clock reaches it. */
+  nextRunAt: Date
+  /** When it last fired (by any process on the file); null before its first slot. */
+  lastRunAt: Date | null
+}

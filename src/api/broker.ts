@@ -19,7 +19,9 @@ import { IpcMainImpl } from '../ipc/ipcMain.js'
 import { checkRetention } from './brokerOptions.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
+import { Schedules } from './schedules.js'
 import { Router } from '../ipc/router.js'
+import type { ScheduleInfo, ScheduleOptions } from '../types.js'
 import type { ChannelMap, JobInfo, JobResult, JobsOptions, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions, WebContents } from '../types.js'
 import { assertJobId } from './jobOptions.js'
 import type { EnqueueManyItem, EnqueueManyOptions } from './jobOptions.js'
@@ -43,6 +45,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
   readonly #receiverChannels = new Set<string>()
   readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
+  readonly #schedules = new Schedules(() => this.#durable.store, () => this.#durable.schedulesChanged())
 
   constructor(options: CreateBrokerOptions) {
     super()
@@ -169,6 +172,22 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     return stats
   }
 
+  // Schedules: checked and stored by api/schedules.ts, fired by the scheduler of every broker on the file.
+  schedule(name: string, options: ScheduleOptions): ScheduleInfo {
+    this.#assertOpen()
+    return this.#schedules.schedule(name, options)
+  }
+
+  schedules(): ScheduleInfo[] {
+    this.#assertOpen()
+    return this.#schedules.list()
+  }
+
+  unschedule(name: string): boolean {
+    this.#assertOpen()
+    return this.#schedules.unschedule(name)
+  }
+
   /** The live renderer with this id, as durable inboxes see it. */
   endpoint(id: string): InboxEndpoint | undefined {
     return this.#renderers.get(id) ?? this.#workers.get(id)
@@ -267,10 +286,11 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     })
   }
 
-  /** A listener's failure: on the broker's 'error' event, or console.error when nobody listens. */
+  /** A listener's failure, or one the durable side survived: on the broker's 'error' event, or console.error when nobody listens. */
   reportError(error: unknown, channel: string): void {
     if (this.listenerCount('error') > 0) this.emit('error', error, channel)
-    else console.error(`durable-ipc: a listener of channel '${channel}' threw:`, error)
+    // Not only listeners report here: a store failure a consumer or the scheduler survived does too.
+    else console.error(`durable-ipc: error on channel '${channel}' (a listener threw, or the store failed; handle these with broker.on('error')):`, error)
   }
 }
 

@@ -9,6 +9,7 @@ import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import type { WorkerRenderer } from '../ipc/worker/mainSide.js'
 import type { EnqueueManyItem, EnqueueManyOptions } from './jobOptions.js'
 import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobInfo, JobResult, JobsOptions, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions } from '../types.js'
+import type { ScheduleInfo, ScheduleOptions } from '../types.js'
 
 /**
  * The broker: one main side and its renderers.
@@ -96,6 +97,40 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
    * channel with main-side receivers: their number. Index-backed counts, cheap enough to poll.
    */
   stats(): BrokerStats
+
+  // --- Schedules (api/schedules.ts) ---
+  /**
+   * Creates or updates the persisted schedule `name`, and returns it: every slot (a match of
+   * `cron` in zone `tz`, default UTC; or every `everyMs` ms) enqueues `args` on the durable
+   * `channel` at `priority`. Each slot fires exactly once across every process that opens the file
+   * (the enqueue and the move to the next slot commit together); after downtime a schedule fires
+   * once for all the slots it missed, then continues on time. Calling it again with the same
+   * definition keeps its next slot (so every process may call it on start-up); a changed
+   * definition takes its first slot from now. Throws, storing nothing: InvalidArgumentError for bad
+   * options (a bad cron expression or zone too), UnknownChannelError for an undeclared channel,
+   * CloneError for arguments that cannot be cloned.
+   *
+   * @example
+   * broker.channel('report', { durable: true })
+   * broker.schedule('nightly', { cron: '0 3 * * *', tz: 'Europe/Berlin', channel: 'report', args: [{ kind: 'daily' }] })
+   * broker.schedule('heartbeat', { everyMs: 30_000, channel: 'report', args: ['ping'], priority: 5 })
+   */
+  schedule<K extends ChannelName<C>>(name: string, options: ScheduleOptions<K, ArgsOf<C, K>>): ScheduleInfo
+  /**
+   * Every persisted schedule, by name, with its next slot and last run (as any process fired it).
+   *
+   * @example
+   * for (const s of broker.schedules()) console.log(s.name, s.nextRunAt.toISOString())
+   */
+  schedules(): ScheduleInfo[]
+  /**
+   * Deletes schedule `name`; true when it existed. Messages it already enqueued stay.
+   *
+   * @example
+   * broker.unschedule('nightly') // true
+   */
+  unschedule(name: string): boolean
+
   /** Stops delivering, waits for deliveries in flight (up to closeTimeoutMs), closes renderers and the database. */
   close(): Promise<void>
 }

@@ -189,6 +189,11 @@ export class DurableChannels {
     this.#dispatcher.rendererGone(rendererId)
   }
 
+  /** A schedule was changed here (api/schedules.ts): this broker's scheduler looks at once. */
+  schedulesChanged(): void {
+    this.#dispatcher.schedulesChanged()
+  }
+
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
   close(timeoutMs: number): Promise<void> {
     return this.#dispatcher.close(timeoutMs, new BrokerClosedError('The broker closed before the job settled; its result will be stored when it runs'))

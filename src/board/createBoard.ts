@@ -73,7 +73,7 @@ export function createBoard(target: BoardTarget, options: BoardOptions = {}): Bo
 
   const source = openSource(target, { readOnly })
   const live = new LiveBoard(source)
-  const context: BoardContext = { source, live, token: new TokenCheck(token), readOnly, basePath, metricsNeedToken, actions: boardActions(source, target) }
+  const context: BoardContext = { source, live, token: new TokenCheck(token), readOnly, basePath, metricsNeedToken, actions: boardActions(source) }
   const handler = createHandler(context)
   let closed = false
   return {

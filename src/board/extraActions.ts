@@ -1,19 +1,33 @@
-// The board's actions on single jobs and schedules: cancel a job, run a schedule now. Kept apart
-// from the channel actions: they need store methods that a store may not have yet.
+// The board's actions on one job or one schedule: cancel a job, run a schedule now (its message
+// enqueued at once; its own slots stay as they are). Cancel is offered only where the store (or
+// broker) can cancel.
 import type { ActionResult } from './actions.js'
-import type { BoardTarget } from './createBoard.js'
+import { BoardRequestError } from './errors.js'
+import { parseId } from './queries.js'
 import type { BoardContext } from './server.js'
 import type { BoardSource } from './source.js'
 
 /**
- * The job and schedule actions this board's store supports.
+ * The job and schedule actions of this board's source, by route.
  *
  * @example
- * const actions = boardActions(source, { path: 'app.db' })
+ * boardActions(source)['schedules/run']?.('nightly', {})
  */
-export function boardActions(source: BoardSource, target: BoardTarget): BoardContext['actions'] {
-  void source
-  void target
-  const actions: Partial<Record<'jobs/cancel' | 'schedules/run', (target: string, body: unknown) => ActionResult>> = {}
+export function boardActions(source: BoardSource): BoardContext['actions'] {
+  const actions: BoardContext['actions'] = {
+    'schedules/run': (name) => {
+      const id = source.runSchedule(name)
+      if (id === undefined) throw new BoardRequestError(404, 'ERR_BOARD_NOT_FOUND', `No schedule '${name}'`)
+      return { ok: true, count: 1, message: `Enqueued job ${id} of schedule '${name}'` }
+    },
+  }
+  const { cancel } = source
+  if (cancel !== undefined) {
+    actions['jobs/cancel'] = (target): ActionResult => {
+      const id = parseId(target, 'job id')
+      const cancelled = cancel(id)
+      return { ok: true, count: cancelled ? 1 : 0, message: cancelled ? `Cancelled job ${id}` : `Job ${id} was not delayed, waiting or active: nothing to cancel` }
+    }
+  }
   return actions
 }

@@ -1,5 +1,5 @@
 // The overview: every durable channel's counts (ready, delayed, active, dead, paused, the age of
-// the oldest ready message), every renderer inbox's depth, and the schedules, from one read of the
+// the oldest ready message), every renderer inbox's depth, and the schedules (a small table), from reads of the
 // store's indexes (store.boardReads().queueCounts, or stats() on a backend without it).
 import { summarizeStats } from '../protocol/stats.js'
 import { inboxOwner } from '../protocol/subscriptions.js'
@@ -30,11 +30,23 @@ export interface InboxOverview {
   channels: Record<string, number>
 }
 
+/** One schedule on the overview. Times in epoch ms. */
+export interface ScheduleOverview {
+  name: string
+  channel: string
+  cron: string | null
+  everyMs: number | null
+  tz: string | null
+  nextRunAt: number
+  lastRunAt: number | null
+}
+
 /** What the overview page and /metrics show. */
 export interface Overview {
   at: number
   channels: ChannelOverview[]
   renderers: InboxOverview[]
+  schedules: ScheduleOverview[]
   /** The deliveries are the board's estimate (a file with several busy channels; see throughput.ts). */
   deliveriesEstimated: boolean
   /** Failed attempts per channel since the broker opened: known only on a board over a broker. */
@@ -89,6 +101,7 @@ export function readOverview(store: Store, now: number): { overview: Overview; h
       at: now,
       channels: list,
       renderers: [...inboxes.values()].sort((a, b) => compare(a.id, b.id)),
+      schedules: store.listSchedules().map(({ name, channel, cron, everyMs, tz, nextRunAt, lastRunAt }) => ({ name, channel, cron, everyMs, tz, nextRunAt, lastRunAt })),
       deliveriesEstimated: false,
       failed: null,
       delivered: {},

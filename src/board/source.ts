@@ -6,8 +6,14 @@
 import { boardAccessOf } from '../api/boardAccess.js'
 import type { Broker } from '../api/brokerInterface.js'
 import { InvalidArgumentError } from '../errors.js'
+import { decodeEnvelope } from '../protocol/envelope.js'
 import { openForMaintenance, openSqliteStore } from '../store/index.js'
 import type { Store } from '../store/index.js'
+
+// Cancellation comes with the job control plane's store and broker methods; a store or broker
+// without them gets no cancel button.
+type Cancellable = { cancel?(id: number, now: number): boolean }
+type CancellableBroker = { cancel?(id: number): boolean }
 
 /** The board's view of a store, and the repairs it can make. */
 export interface BoardSource {
@@ -17,6 +23,10 @@ export interface BoardSource {
   setPaused(channel: string, paused: boolean): void
   replay(channel: string, ids: readonly number[] | undefined): number
   purge(channel: string, ids: readonly number[] | undefined): number
+  /** Enqueues schedule `name`'s message now (its slots stay as they are); the new job's id, or undefined for no such schedule. */
+  runSchedule(name: string): number | undefined
+  /** Cancels job `id` (true when it was delayed, waiting or active); undefined when the store cannot cancel. */
+  readonly cancel: ((id: number) => boolean) | undefined
   /** Deliveries and failures counted by a broker since it opened, when the board has one. */
   counts(): ReadonlyMap<string, { delivered: number; failed: number }> | undefined
   /** False once a given broker closed: the board then answers 503. */
@@ -49,6 +59,15 @@ function fileSource(store: Store, transaction: (<R>(fn: () => R) => R) | undefin
     setPaused: (channel, paused) => write(() => store.setPaused(channel, paused)),
     replay: (channel, ids) => write(() => store.replay(channel, ids, Date.now())),
     purge: (channel, ids) => write(() => store.purgeDeadLetters(channel, ids)),
+    // The read and the publish in one transaction: what is enqueued is the schedule as it is then.
+    runSchedule: (name) =>
+      write(() => {
+        const row = store.listSchedules().find((s) => s.name === name)
+        if (row === undefined) return undefined
+        const now = Date.now()
+        return store.publish({ channel: row.channel, payload: row.payload, kind: 'message', priority: row.priority, visibleAt: now, now }).id
+      }),
+    cancel: typeof (store as Cancellable).cancel === 'function' ? (id) => write(() => (store as unknown as Required<Cancellable>).cancel(id, Date.now())) : undefined,
     counts: () => undefined,
     isOpen: () => true,
     close: () => store.close(),
@@ -75,6 +94,13 @@ function brokerSource(broker: Broker): BoardSource {
     },
     replay: (channel, ids) => broker.channel(channel).replay(ids),
     purge: (channel, ids) => broker.channel(channel).purgeDeadLetters(ids),
+    // Through the broker's enqueue, so that its consumer hears of the job at once.
+    runSchedule: (name) => {
+      const row = access.store().listSchedules().find((s) => s.name === name)
+      if (row === undefined) return undefined
+      return broker.enqueue(row.channel, decodeEnvelope(row.payload).args, { priority: row.priority }).id
+    },
+    cancel: typeof (broker as CancellableBroker).cancel === 'function' ? (id) => (broker as unknown as Required<CancellableBroker>).cancel(id) : undefined,
     counts: () => access.counts(),
     isOpen: () => access.open(),
     close: () => {}, // the broker is the application's: it closes it

@@ -7,6 +7,7 @@ import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from 
 import type { CliIo } from './io.js'
 import { jobCommand, jobHelp, jobsCommand, jobsHelp, pauseCommand, pauseHelp, resumeHelp } from './jobsCommands.js'
 import { purgeCommand, purgeHelp, replayCommand, replayHelp } from './repairCommands.js'
+import { schedulesCommand, schedulesHelp } from './schedulesCommand.js'
 import { statsCommand, statsHelp } from './statsCommand.js'
 import { tailCommand, tailHelp } from './tailCommand.js'
 
@@ -17,7 +18,7 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  stats: { summary: 'queue counts per durable channel and renderer inbox', help: statsHelp, run: statsCommand },
+  stats: { summary: 'queue counts per durable channel and renderer inbox, and the schedules', help: statsHelp, run: statsCommand },
   dead: { summary: 'list dead letters with their last error and arguments', help: deadHelp, run: deadCommand },
   replay: { summary: 'put dead letters back in their queue', help: replayHelp, run: replayCommand },
   purge: { summary: 'delete dead letters', help: purgeHelp, run: purgeCommand },
@@ -26,6 +27,7 @@ const commands: Record<string, Command> = {
   job: { summary: 'show one job: state, attempts, progress, error, arguments', help: jobHelp, run: jobCommand },
   pause: { summary: 'stop deliveries of a channel in every process', help: pauseHelp, run: (argv, io) => pauseCommand('pause', argv, io) },
   resume: { summary: 'let deliveries of a paused channel start again', help: resumeHelp, run: (argv, io) => pauseCommand('resume', argv, io) },
+  schedules: { summary: 'list the schedules with their next and last run', help: schedulesHelp, run: schedulesCommand },
   board: { summary: 'serve the web board: queues, jobs and repairs in a browser', help: boardHelp, run: boardCommand },
 }
 
@@ -35,7 +37,7 @@ Looks into and repairs the SQLite file of a durable-ipc broker, also while the a
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`)
   .join('\n')}
 
 Run 'durable-ipc <command> --help' for a command's options.

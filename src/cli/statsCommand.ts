@@ -1,5 +1,5 @@
-// `durable-ipc stats <db>`: queue counts per durable channel and per renderer inbox, as a table or
-// JSON, once or refreshed until Ctrl-C.
+// `durable-ipc stats <db>`: queue counts per durable channel and per renderer inbox, and the
+// schedules' next and last runs, as a table or JSON, once or refreshed until Ctrl-C.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { summarizeStats } from '../protocol/stats.js'
 import type { DurableChannelStats, RendererInboxStats } from '../protocol/stats.js'
@@ -10,11 +10,14 @@ import { openForReading, operationFailure } from './database.js'
 import { count, duration, table, timestamp } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
+import { readSchedules, scheduleTable } from './schedulesCommand.js'
+import type { ScheduleJson } from './schedulesCommand.js'
 
 export const statsHelp = `Usage: durable-ipc stats <db> [options]
 
 Shows, per durable channel, the messages ready, delayed (back-off or delayMs), in flight and
-dead, and the age of the oldest waiting one; then each renderer inbox's depth. Opens the file
+dead, and the age of the oldest waiting one; then each renderer inbox's depth; then each
+schedule's channel, next slot and last run (see 'durable-ipc schedules'). Opens the file
 readonly: safe while the application runs. In a directory it cannot write (a read-only mount)
 it reads the file as immutable: as it is when the command starts, also with --watch.
 
@@ -22,7 +25,8 @@ Options:
   --json             print JSON instead of a table: the shape of broker.stats() ({ at,
                      durable, renderers, transient }, plus path), with null for what only a
                      running broker knows: each channel's delivered and failed (counts since
-                     that broker opened), each renderer's open, and transient (listeners)
+                     that broker opened), each renderer's open, and transient (listeners);
+                     plus schedules, as 'durable-ipc schedules --json' prints them
   --watch            refresh until Ctrl-C (JSON: one object per line)
   --interval <ms>    time between refreshes with --watch (default 1000)
   --count <n>        with --watch: stop after n refreshes
@@ -49,6 +53,7 @@ interface StatsJson {
   durable: Record<string, Omit<DurableChannelStats, 'delivered' | 'failed'> & { delivered: null; failed: null }>
   renderers: Record<string, Omit<RendererInboxStats, 'open'> & { open: null }>
   transient: null
+  schedules: ScheduleJson[]
 }
 
 /**
@@ -97,7 +102,7 @@ function read(store: Store, path: string): StatsJson {
   } catch (err) {
     throw operationFailure(err)
   }
-  const stats: StatsJson = { path, at, durable: {}, renderers: {}, transient: null }
+  const stats: StatsJson = { path, at, durable: {}, renderers: {}, transient: null, schedules: readSchedules(store) }
   for (const [name, channel] of Object.entries(stored.channels)) stats.durable[name] = { ...channel, delivered: null, failed: null }
   for (const [id, inbox] of Object.entries(stored.renderers)) stats.renderers[id] = { ...inbox, open: null }
   return stats
@@ -151,6 +156,7 @@ function render(io: CliIo, stats: StatsJson, watch: boolean): void {
       ),
     )
   }
+  if (stats.schedules.length > 0) lines.push('', scheduleTable(stats.schedules, stats.at, false))
   if (watch && !io.stdout.isTTY) lines.push('')
   println(io.stdout, lines.join('\n'))
 }

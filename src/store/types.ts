@@ -196,6 +196,31 @@ export interface JobsQuery {
   afterId: number
 }
 
+// --- Schedules (persisted; fired by the scheduler actor of every broker on the store) ---
+
+/**
+ * A persisted schedule, as stored: what to publish (an encoded payload, a priority) to a channel's
+ * fan-out subscriptions, and when. Exactly one of `cron` (with its zone `tz`) or `everyMs` is set;
+ * the store does not read either: the layers above compute the slots and hand it plain epoch ms.
+ */
+export interface ScheduleRow {
+  name: string
+  cron: string | null
+  everyMs: number | null
+  /** The cron expression's IANA time zone; null with everyMs. */
+  tz: string | null
+  channel: string
+  payload: Payload
+  priority: number
+  /** Epoch ms of the next slot: the schedule is due once the clock reaches it. */
+  nextRunAt: number
+  /** Epoch ms at which it last fired (null: never). */
+  lastRunAt: number | null
+}
+
+/** What upsertSchedule takes: a schedule's definition and its first slot. */
+export type ScheduleInput = Omit<ScheduleRow, 'lastRunAt'>
+
 /** How a subscription takes part in its channel's publishes. */
 export interface SubscriptionOptions {
   /**
@@ -341,6 +366,39 @@ export interface Store {
    * if (store.openTransaction?.() === 'outside') throw new TransactionOpenError(channel)
    */
   openTransaction?(): 'none' | 'inside' | 'outside'
+
+  // --- Schedules: plain data and epoch ms; the slots are computed above the store. upsert, list
+  // and delete answer as broker.schedule()/schedules()/unschedule() return; fireSchedule is the
+  // scheduler's, and may complete asynchronously on a server backend, as the consumer side may. ---
+  /**
+   * Creates or replaces schedule `row.name` in one transaction and returns it as stored. A row
+   * whose definition (cron, everyMs, tz, channel, payload, priority) equals the stored one keeps
+   * the stored nextRunAt and lastRunAt, so that every process may upsert its schedules on start-up
+   * without moving their slots; a changed one takes `row.nextRunAt` (lastRunAt stays). Throws
+   * UnknownChannelError for an undeclared channel, storing nothing.
+   *
+   * @example
+   * store.upsertSchedule({ name: 'nightly', cron: '0 3 * * *', everyMs: null, tz: 'UTC', channel: 'report', payload, priority: 0, nextRunAt })
+   */
+  upsertSchedule(row: ScheduleInput): ScheduleRow
+  /** Every schedule, by name. Cheap (a small table): the scheduler reads it about once a second. */
+  listSchedules(): ScheduleRow[]
+  /** Deletes schedule `name`; true when it existed. */
+  deleteSchedule(name: string): boolean
+  /**
+   * Fires the slot `expectedNextRunAt` of schedule `name`, exactly once across every store open on
+   * the database: in one transaction, moves the schedule to `nextRunAt` (lastRunAt `now`) only if
+   * its nextRunAt is still `expectedNextRunAt` (compare-and-set), and then publishes its payload
+   * with its priority to the channel's fan-out subscriptions (as `publish` without a subscription,
+   * limits applied), visible from the slot's time. Returns undefined, writing nothing, when
+   * another store fired that slot first, the schedule was changed or deleted since. A failed
+   * publish (UnknownChannelError, QueueFullError, ...) is thrown and leaves the schedule as it was.
+   *
+   * @example
+   * const fired = store.fireSchedule('nightly', due.nextRunAt, following, Date.now()) // undefined: lost the race
+   */
+  fireSchedule(name: string, expectedNextRunAt: number, nextRunAt: number, now: number): PublishResult | undefined
+
   // --- Board (src/board/): reads shaped for the web board's pages (store/boardTypes.ts) ---
   /** The board's index-driven reads; a backend without them leaves this out (the board then uses the reads above). */
   boardReads?(): BoardReads

@@ -109,7 +109,7 @@ describe('createBroker({ inspect })', () => {
     win.webContents.send('hello')
     const worker = broker.spawnRenderer(new URL('data:text/javascript,'))
 
-    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumerPool', 'consumer', 'storeWatch', 'housekeeping', 'workerRenderer']))
+    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumerPool', 'consumer', 'storeWatch', 'housekeeping', 'scheduler', 'workerRenderer']))
     // Events reach each kind too: deliveries to listeners, messages to renderers, wake-ups to consumers.
     const received = (kind: string): string[] => events.filter((e) => e.type === '@xstate.event' && kindOf(e) === kind).map((e) => (e as { event: { type: string } }).event.type)
     expect(received('callback')).toContain('deliver')
@@ -117,6 +117,7 @@ describe('createBroker({ inspect })', () => {
     expect(received('consumer')).toContain('xstate.init')
     expect(received('workerRenderer')).toContain('xstate.init')
     expect(received('storeWatch')).toContain('idle')
+    expect(received('scheduler')).toContain('xstate.init')
     await worker.terminate()
   })
 })

@@ -51,6 +51,13 @@ function withStore<T>(path: string, read: (store: ReturnType<typeof openSqliteSt
   }
 }
 
+/** What the tests read of the page's globals (the test files are typed without the DOM library). */
+interface InPage {
+  __xss?: unknown
+  marker?: number
+  document: { querySelectorAll(selector: string): { length: number }; scripts: { length: number } }
+}
+
 const cell = (page: Page, channel: string, col: string) => page.locator(`#channels tr[data-channel="${channel}"] td[data-col="${col}"]`)
 
 describe('the board in Chromium', () => {
@@ -114,11 +121,10 @@ describe('the board in Chromium', () => {
     await page.waitForSelector('#last-error')
     expect(await page.locator('#last-error').textContent()).toContain(`Error: ${XSS_ERROR}\n    at `)
 
-    const found = await page.evaluate(() => ({
-      xss: (window as unknown as { __xss?: unknown }).__xss,
-      images: document.querySelectorAll('main img').length,
-      scripts: document.scripts.length,
-    }))
+    const found = await page.evaluate(() => {
+      const page = globalThis as unknown as InPage
+      return { xss: page.__xss, images: page.document.querySelectorAll('main img').length, scripts: page.document.scripts.length }
+    })
     expect(found).toEqual({ xss: undefined, images: 0, scripts: 1 })
     expect(dialogs).toEqual([])
     expect(errors).toEqual([])
@@ -144,7 +150,7 @@ describe('the board in Chromium', () => {
     const { page, path } = await openBoard()
     await page.click('#channels a:text-is("orders")')
     await page.waitForSelector('#jobs')
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42))
+    await page.evaluate(() => ((globalThis as unknown as InPage).marker = 42))
     const broker = createBroker({ path })
     let id: number
     try {
@@ -156,6 +162,6 @@ describe('the board in Chromium', () => {
     await page.waitForSelector(`#jobs tbody tr:first-child[data-job="${id}"]`, { timeout: 10_000 })
     expect(await page.locator(`#jobs tr[data-job="${id}"] td[data-col="args"]`).textContent()).toBe('[{"live":"yes"}]')
     expect(await page.locator('.tabs a[data-state="waiting"] .pill').textContent()).toBe('8')
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42) // the same document
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).marker)).toBe(42) // the same document
   })
 })

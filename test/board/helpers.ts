@@ -29,7 +29,7 @@ export const XSS_ERROR = 'boom </script><script>window.__xss=2</script>'
 /**
  * Builds a file through the public API: `orders` with 7 ready (priorities 0..2, keys), 3 delayed
  * and one carrying XSS_ARG; `emails` with 2 dead letters whose error carries XSS_ERROR; `reports`
- * paused and empty.
+ * paused and empty, with a schedule `nightly-report` (03:00 in Berlin).
  */
 export async function buildStore(path: string): Promise<void> {
   const broker = createBroker({ path })
@@ -50,6 +50,7 @@ export async function buildStore(path: string): Promise<void> {
   broker.enqueue('emails', [{ to: 'b@example.com' }])
   await dead
   broker.channel('reports').pause()
+  broker.schedule('nightly-report', { cron: '0 3 * * *', tz: 'Europe/Berlin', channel: 'reports', args: [{ kind: 'daily' }] })
   await broker.close()
 }
 

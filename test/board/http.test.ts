@@ -147,10 +147,29 @@ describe('actions', () => {
     expect((await action(served, '/api/channels/nope/pause')).status).toBe(404)
   })
 
+  it('runs a schedule now: its message is enqueued at once, its next slot stays', async () => {
+    const path = await built()
+    const served = await serve({ path })
+    const before = (await (await read(served, '/api/overview')).json()) as { schedules: Array<{ name: string; nextRunAt: number; channel: string }> }
+    expect(before.schedules).toMatchObject([{ name: 'nightly-report', channel: 'reports' }])
+    const res = await action(served, '/api/schedules/nightly-report/run')
+    expect(res.status).toBe(200)
+    const store = openSqliteStore({ path, readonly: true })
+    try {
+      const [job] = store.jobs('reports', { limit: 10, afterId: 0 }, Date.now())
+      expect(job).toMatchObject({ state: 'waiting' })
+      expect(job!.runAt).toBeLessThanOrEqual(Date.now())
+      expect(store.listSchedules()[0]!.nextRunAt).toBe(before.schedules[0]!.nextRunAt)
+    } finally {
+      store.close()
+    }
+    expect((await action(served, '/api/schedules/nope/run')).status).toBe(404)
+  })
+
   it('read-only refuses every action with 403 (token and origin right), and opens the file readonly', async () => {
     const path = await built()
     const served = await serve({ path }, { readOnly: true })
-    for (const [route, body] of [['/api/channels/orders/pause', {}], ['/api/channels/emails/replay', { all: true }], ['/api/channels/emails/purge', { all: true, confirm: true }], ['/api/jobs/1/cancel', {}]] as const) {
+    for (const [route, body] of [['/api/channels/orders/pause', {}], ['/api/channels/emails/replay', { all: true }], ['/api/channels/emails/purge', { all: true, confirm: true }], ['/api/jobs/1/cancel', {}], ['/api/schedules/nightly-report/run', {}]] as const) {
       const res = await action(served, route, body)
       expect(res.status).toBe(403)
     }

@@ -57,7 +57,7 @@ describe('stats', () => {
     const { code, stdout } = await runCli(['stats', path, '--json'])
     expect(code).toBe(0)
     const stats = JSON.parse(stdout) as Record<string, unknown>
-    expect(Object.keys(stats)).toEqual(['path', 'at', 'durable', 'renderers', 'transient'])
+    expect(Object.keys(stats)).toEqual(['path', 'at', 'durable', 'renderers', 'transient', 'schedules'])
     expect(stats).toMatchObject({
       path,
       durable: {
@@ -66,6 +66,7 @@ describe('stats', () => {
       },
       renderers: { 'window-1': { depth: 2, channels: { notice: 2 }, open: null } },
       transient: null,
+      schedules: [],
     })
     expect(typeof stats.at).toBe('number')
   })

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { cliPath, digest, makeDatabase, runCli, useCliFixtures } from './helpers.js'
 
 const file = useCliFixtures()
-const commands = ['stats', 'dead', 'replay', 'purge', 'tail']
+const commands = ['stats', 'dead', 'replay', 'purge', 'tail', 'schedules']
 
 describe('the executable', () => {
   it("is package.json's bin, a script node runs", () => {
@@ -64,7 +64,7 @@ describe('bad usage exits 2 with a pointer to the help', () => {
 })
 
 describe('files it cannot use', () => {
-  const readCommands = [['stats'], ['dead'], ['tail'], ['replay', 'jobs', '--all'], ['purge', 'jobs', '--all', '--yes']]
+  const readCommands = [['stats'], ['dead'], ['tail'], ['schedules'], ['replay', 'jobs', '--all'], ['purge', 'jobs', '--all', '--yes']]
   const run = (command: string[], path: string) => runCli([command[0]!, path, ...command.slice(1)])
 
   it.each(readCommands)('%s: a missing file is reported and not created', async (...command) => {

@@ -49,3 +49,13 @@ export const realClock: DurableClock = {
   setTimeout: (fn, timeout) => setTimeout(fn, timeout),
   clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
 }
+
+/**
+ * The real clock with unref'd timers, for background loops (housekeeping, schedules): no reason
+ * for the process to stay alive.
+ */
+export const backgroundClock: DurableClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, timeout) => setTimeout(fn, timeout).unref(),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+}

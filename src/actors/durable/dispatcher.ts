@@ -1,7 +1,7 @@
 // The durable side of one broker: its store, the channels durable in it, one consumer actor per
 // subscription that has a receiver here (children of the consumer pool, consumerPoolMachine.ts:
 // spawned, woken and retired as receivers come and go),
-// the callers waiting for jobs, and the store's housekeeping. It knows receivers only as the
+// the callers waiting for jobs, the store's housekeeping and its scheduler. It knows receivers only as the
 // callbacks the api layer hands it (api/durableChannels.ts): no ipcMain, no renderers.
 import type { InspectionEvent } from 'xstate'
 import { newOwnerId } from '../../store/index.js'
@@ -15,6 +15,8 @@ import type { ConsumerInput } from './consumerInput.js'
 import { startHousekeeping } from './housekeepingMachine.js'
 import type { HousekeepingActor } from './housekeepingMachine.js'
 import { JobWaiters } from './jobWaiters.js'
+import { startScheduler } from './schedulerMachine.js'
+import type { SchedulerActor } from './schedulerMachine.js'
 import type { JobEnd } from './jobWaiters.js'
 import { startStoreWatch } from './storeWatchMachine.js'
 import type { StoreWatchActor } from './storeWatchMachine.js'
@@ -50,6 +52,8 @@ export class Dispatcher {
   readonly #jobs = new JobWaiters(() => this.store)
   #transactionWait: TransactionWait | undefined
   #closing = false
+  /** Fires the persisted schedules' slots (schedulerMachine.ts). */
+  #scheduler: SchedulerActor | undefined
 
   /** `openNow`: open the store at once (a file, an application's handle); else on first use. */
   constructor(openStore: () => Store, hooks: DispatcherHooks, openNow: boolean) {
@@ -199,6 +203,8 @@ export class Dispatcher {
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */
   async close(timeoutMs: number, jobsCutShort: Error): Promise<void> {
     this.#closing = true
+    // No slot fires once closing began: its message would wait for the next process anyway.
+    this.#scheduler?.send({ type: 'stop' })
     this.#transactionWait?.close()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
     // A consumer still waiting at the timeout has written every answer that came in; what is left
@@ -230,7 +236,16 @@ export class Dispatcher {
       { store, retentionMs: this.#hooks.jobResultRetentionMs, onChannel: (name, config) => this.#learn(name, config) },
       { inspect: this.#hooks.inspect },
     )
+    this.#scheduler = startScheduler(
+      { store, onFired: (channel) => this.wake(channel, MAIN), onError: (error, channel) => this.#hooks.reportError(error, channel) },
+      { inspect: this.#hooks.inspect },
+    )
     return store
+  }
+
+  /** A schedule was changed here: the scheduler reads the schedules again at once. */
+  schedulesChanged(): void {
+    this.#scheduler?.send({ type: 'wake' })
   }
 
   // A declaration read from the file: a new one is announced, so its receivers here start consuming.

@@ -10,6 +10,7 @@
 import { assign, createActor, setup } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
 import type { ChannelConfig, Store } from '../../store/index.js'
+import { backgroundClock } from './consumerInput.js'
 import type { DurableClock } from './consumerInput.js'
 
 export const PRUNE_EVERY_MS = 60_000
@@ -114,13 +115,6 @@ export const housekeepingMachine = setup({
 })
 
 export type HousekeepingActor = ActorRefFrom<typeof housekeepingMachine>
-
-// Node's timers, unref'd: housekeeping is no reason for the process to stay alive.
-const backgroundClock: DurableClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, timeout) => setTimeout(fn, timeout).unref(),
-  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
-}
 
 /** Starts the housekeeping of `store`; send `stop` when it closes. */
 export function startHousekeeping(

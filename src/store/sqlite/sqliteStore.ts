@@ -16,12 +16,14 @@ import { openDatabase } from './openDatabase.js'
 import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
 import { publish, publishAll } from './publish.js'
+import { deleteSchedule, fireSchedule, listSchedules, prepareScheduleStatements, upsertSchedule } from './schedules.js'
+import type { ScheduleStatements } from './schedules.js'
 import { translateError } from './sqliteErrors.js'
 import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { JobsQuery, PublishInput, ReportInput, Store, SubscriptionOptions } from '../types.js'
+import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, Store, SubscriptionOptions } from '../types.js'
 import { prepareBoardReads } from './boardReads.js'
 import type { BoardReads } from '../boardTypes.js'
 
@@ -42,9 +44,11 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const { db, label } = opened
   let s: Statements
   let jobs: JobReads
+  let sch: ScheduleStatements
   try {
     s = prepareStatements(db)
     jobs = prepareJobReads(db)
+    sch = prepareScheduleStatements(db)
   } catch (err) {
     if (opened.owned) db.close()
     throw translateError(err, `open ${label}`)
@@ -92,6 +96,9 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
   const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) => publishAll(s, channels, inputs, cached))
   const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, channels, now))
+  const fireInTransaction = write('fire a schedule', (name: string, expected: number, next: number, now: number, cached: boolean) =>
+    fireSchedule(sch, s, channels, name, expected, next, now, cached),
+  )
 
   return {
     declareChannel: write('declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
@@ -158,6 +165,13 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     mayWrite: read('check for a transaction', () => !db.inTransaction),
     // Only when a transaction is open does this look at the stack (the outbox; never our own file).
     openTransaction: () => (!db.inTransaction ? 'none' : insideTransactionFunction() ? 'inside' : 'outside'),
+
+    // Schedules (schedules.ts). A fire publishes, so at top level it may use the channel cache as publish does.
+    upsertSchedule: write('store a schedule', (row: ScheduleInput) => upsertSchedule(sch, channels, row)),
+    listSchedules: read('list schedules', () => listSchedules(sch)),
+    deleteSchedule: write('delete a schedule', (name: string) => deleteSchedule(sch, name)),
+    fireSchedule: (name, expected, next, now) => fireInTransaction(name, expected, next, now, !db.inTransaction),
+
     // --- Board: prepared on first use (src/board/ only) ---
     boardReads: () => (boardReads ??= prepareBoardReads(db, (fn) => snapshot('read the board', fn)())),
     close() {

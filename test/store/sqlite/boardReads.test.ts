@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { summarizeStats } from '../../../src/protocol/stats.js'
+import type { BoardJobRow, QueueCursor } from '../../../src/store/boardTypes.js'
 import type { Store } from '../../../src/store/types.js'
 import { channelConfig, message, tempDir, useSqliteStores } from '../helpers.js'
 
@@ -74,11 +75,11 @@ describe('board reads', () => {
     const now = Date.now()
     fill(store, now)
     const reads = store.boardReads!()
-    const walk = (which: 'waiting' | 'delayed') => {
-      const seen = []
-      let cursor = null
+    const walk = (which: 'waiting' | 'delayed'): BoardJobRow[] => {
+      const seen: BoardJobRow[] = []
+      let cursor: QueueCursor | null = null
       for (;;) {
-        const rows = reads[which]('jobs', cursor, 17, now)
+        const rows: BoardJobRow[] = reads[which]('jobs', cursor, 17, now)
         seen.push(...rows)
         if (rows.length < 17) return seen
         const last = rows.at(-1)!
