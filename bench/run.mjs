@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { coreBench } from './core.mjs'
 import { durableBench } from './durable.mjs'
 import { jobsBench } from './jobs.mjs'
+import { boardBench } from './board.mjs'
 
 const results = {}
 console.log('# in-process IPC (bench/core.mjs)')
@@ -25,4 +26,8 @@ console.table([results.durable.listeners])
 console.log('# the job control plane (bench/jobs.mjs): each figure against its baseline, same run')
 results.jobs = jobsBench()
 console.table(results.jobs)
+console.log('# the web board (bench/board.mjs): server time per endpoint with 1M jobs queued, and its cost to throughput')
+results.board = boardBench()
+console.table(results.board.endpoints)
+console.table([results.board.throughput])
 console.log(JSON.stringify({ node: process.version, ...results }))
