@@ -44,11 +44,14 @@ export function createHandler(context: BoardContext): (req: IncomingMessage, res
 
 async function handle(context: BoardContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://board.invalid')
+  // The path the browser asked for: a framework that mounts the handler (Express) keeps it in
+  // originalUrl and hands over the rest.
+  const full = new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://board.invalid').pathname
   let path = url.pathname
   if (context.basePath !== '' && (path === context.basePath || path.startsWith(`${context.basePath}/`))) path = path.slice(context.basePath.length)
-  if (path === '') {
+  if (path === '' || (path === '/' && !full.endsWith('/'))) {
     // Relative URLs in the page resolve against a directory: '/board' must become '/board/'.
-    res.writeHead(308, { Location: `${(req as { originalUrl?: string }).originalUrl?.split('?')[0] ?? context.basePath}/${url.search}` }).end()
+    res.writeHead(308, { Location: `${full}/${url.search}` }).end()
     return
   }
   const method = req.method ?? 'GET'
@@ -65,7 +68,7 @@ async function handle(context: BoardContext, req: IncomingMessage, res: ServerRe
   }
   if (method === 'POST') return post(context, req, res, route)
   only(method, 'GET')
-  if (path === '/' || path === '/index.html') return page(context, req, res, url)
+  if (path === '/' || path === '/index.html') return page(context, req, res, url, full)
   requireToken(context, req)
   available(context)
   if (route[0] !== 'api') throw notFound()
@@ -129,13 +132,13 @@ async function post(context: BoardContext, req: IncomingMessage, res: ServerResp
 }
 
 // The page itself: with ?token=..., the token becomes a cookie and leaves the address bar.
-function page(context: BoardContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+function page(context: BoardContext, req: IncomingMessage, res: ServerResponse, url: URL, full: string): void {
   const given = url.searchParams.get('token')
   if (given !== null) {
     if (!context.token.matches(given)) throw new BoardRequestError(401, 'ERR_BOARD_UNAUTHORIZED', 'Wrong token: open the URL the board printed')
     url.searchParams.delete('token')
-    const here = `${context.basePath}/${url.search}${url.hash}`
-    res.writeHead(303, { Location: here, 'Set-Cookie': context.token.setCookie(`${context.basePath}/`) }).end()
+    const directory = full.slice(0, full.lastIndexOf('/') + 1)
+    res.writeHead(303, { Location: `${directory}${url.search}`, 'Set-Cookie': context.token.setCookie(directory) }).end()
     return
   }
   requireToken(context, req)

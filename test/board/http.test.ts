@@ -232,6 +232,49 @@ describe('errors', () => {
   })
 })
 
+describe('under a prefix', () => {
+  it("with basePath: '/board' redirects to the directory, keeps the cookie to it, and serves the API below it", async () => {
+    const served = await serve({ path: await built() }, { basePath: '/board' })
+    expect(served.url).toBe(`${served.origin}/board/?token=${TOKEN}`)
+    const bare = await fetch(`${served.origin}/board`, { redirect: 'manual' })
+    expect([bare.status, bare.headers.get('location')]).toEqual([308, '/board/'])
+    const opened = await fetch(served.url, { redirect: 'manual' })
+    expect(opened.headers.get('location')).toBe('/board/')
+    expect(opened.headers.get('set-cookie')).toMatch(/Path=\/board\/;/)
+    expect((await read(served, '/board/api/overview')).status).toBe(200)
+    expect((await action(served, '/board/api/channels/orders/pause')).status).toBe(200)
+  })
+
+  it('mounted by a framework that strips the prefix (originalUrl, as Express does)', async () => {
+    const { createServer } = await import('node:http')
+    const { once } = await import('node:events')
+    const { createBoard } = await import('../../src/board.js')
+    const board = createBoard({ path: await built() }, { token: TOKEN })
+    const server = createServer((req, res) => {
+      const original = req.url ?? '/'
+      if (!original.startsWith('/admin/queues')) return void res.writeHead(404).end()
+      Object.assign(req, { originalUrl: original, url: original.slice('/admin/queues'.length) || '/' })
+      board.handler(req, res)
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const address = server.address()
+    const origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+    try {
+      const bare = await fetch(`${origin}/admin/queues`, { redirect: 'manual' })
+      expect([bare.status, bare.headers.get('location')]).toEqual([308, '/admin/queues/'])
+      const opened = await fetch(`${origin}/admin/queues/?token=${TOKEN}`, { redirect: 'manual' })
+      expect(opened.headers.get('location')).toBe('/admin/queues/')
+      expect(opened.headers.get('set-cookie')).toMatch(/Path=\/admin\/queues\/;/)
+      expect((await fetch(`${origin}/admin/queues/api/overview`, { headers: { 'x-board-token': TOKEN } })).status).toBe(200)
+    } finally {
+      board.close()
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+})
+
 describe('/metrics', () => {
   it("is Prometheus' text format: HELP and TYPE per family, one sample per channel, labels escaped", async () => {
     const path = await built()
