@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { coreBench } from './core.mjs'
 import { durableBench } from './durable.mjs'
 import { jobsBench } from './jobs.mjs'
+import { progressBench } from './progress.mjs'
 import { boardBench } from './board.mjs'
 
 const results = {}
@@ -26,6 +27,9 @@ console.table([results.durable.listeners])
 console.log('# the job control plane (bench/jobs.mjs): each figure against its baseline, same run')
 results.jobs = jobsBench()
 console.table(results.jobs)
+console.log('# event.progress() in one durable job (bench/progress.mjs): 10,000 calls, target < 100 ms')
+results.progress = await progressBench()
+console.table([results.progress])
 console.log('# the web board (bench/board.mjs): server time per endpoint with 1M jobs queued, and its cost to throughput')
 results.board = boardBench()
 console.table(results.board.endpoints)

@@ -220,6 +220,61 @@ export class TransactionOpenError extends DurableIpcError {
 }
 named(TransactionOpenError, 'TransactionOpenError')
 
+// --- The job control plane: cancellation, timeouts, progress -----------------------------------
+
+/**
+ * A job cancelled with `broker.cancel(id)` (or `durable-ipc cancel`): what `event.signal` of its
+ * running delivery is aborted with, and what its invoke caller and `waitForJob` reject with. A
+ * cancelled job is never retried. Code `ERR_JOB_CANCELLED`.
+ *
+ * @example
+ * ipcMain.handle('resize', async (event, img) => {
+ *   event.signal.addEventListener('abort', () => console.log(event.signal.reason instanceof JobCancelledError))
+ * })
+ */
+export class JobCancelledError extends DurableIpcError {
+  /** The cancelled job's id, when known. */
+  readonly jobId: number | undefined
+  constructor(jobId?: number, message = jobId === undefined ? 'The job was cancelled' : `Job ${jobId} was cancelled`) {
+    super('ERR_JOB_CANCELLED', message)
+    this.jobId = jobId
+  }
+}
+named(JobCancelledError, 'JobCancelledError')
+
+/**
+ * An attempt that ran longer than its channel's `timeoutMs`: the attempt fails with it (retried
+ * with back-off, or dead-lettered when it was the last), `event.signal` is aborted with it, and a
+ * late answer of the listener or handler is ignored. Code `ERR_JOB_TIMEOUT`.
+ *
+ * @example
+ * broker.channel('resize', { durable: true, timeoutMs: 30_000 })
+ * ipcMain.handle('resize', (event, img) => resize(img, { signal: event.signal })) // aborted after 30 s
+ */
+export class JobTimeoutError extends DurableIpcError {
+  readonly timeoutMs: number
+  constructor(timeoutMs: number, jobId?: number) {
+    super('ERR_JOB_TIMEOUT', `${jobId === undefined ? 'The job' : `Job ${jobId}`} timed out after ${timeoutMs} ms (the channel's timeoutMs)`)
+    this.timeoutMs = timeoutMs
+  }
+}
+named(JobTimeoutError, 'JobTimeoutError')
+
+/**
+ * An `event.progress(value)` whose value serializes to more than 64 KiB: progress is for small
+ * status values, stored on every update. Code `ERR_PROGRESS_TOO_LARGE`; nothing was stored.
+ *
+ * @example
+ * event.progress({ done: 0.5 })          // fine
+ * event.progress(new Uint8Array(1 << 20)) // throws ProgressTooLargeError
+ */
+export class ProgressTooLargeError extends DurableIpcError {
+  constructor(bytes: number, max: number) {
+    super('ERR_PROGRESS_TOO_LARGE', `A progress value is ${bytes} bytes serialized, over the limit of ${max}`)
+  }
+}
+named(ProgressTooLargeError, 'ProgressTooLargeError')
+
 /**
  * A failure of the database underneath: codes `ERR_STORE_NOT_A_DATABASE`, `ERR_STORE_NEWER_SCHEMA`,
  * `ERR_STORE_OLD_SCHEMA`, `ERR_STORE_NO_SCHEMA`, `ERR_STORE_FULL`, `ERR_STORE_BUSY`,

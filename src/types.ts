@@ -37,7 +37,7 @@ export type ResultOf<C extends ChannelMap, K extends keyof C> = C[K] extends { r
  * const broker = createBroker<{ ping: { args: [] }; pong: { args: [n: number] } }>()
  * broker.ipcMain.on('ping', (event) => event.reply('pong', 1)) // event.reply('pong', 'x') does not compile
  */
-export interface IpcMainEvent<C extends ChannelMap = UntypedChannels> {
+export interface IpcMainEvent<C extends ChannelMap = UntypedChannels> extends DurableEventControl {
   /** Set it to answer a `sendSync`; the first assignment wins. Reading it gives undefined. */
   returnValue: unknown
   /** The renderer that sent the message. */
@@ -54,13 +54,44 @@ export interface IpcMainEvent<C extends ChannelMap = UntypedChannels> {
 }
 
 /** The event a handler gets for `invoke`; in a typed broker, `sender.send` is checked by the channel map. */
-export interface IpcMainInvokeEvent<C extends ChannelMap = UntypedChannels> {
+export interface IpcMainInvokeEvent<C extends ChannelMap = UntypedChannels> extends DurableEventControl {
   sender: WebContents<C>
   processId: number
   frameId: number
   ports: readonly unknown[]
   attempt: number
   messageId?: number
+}
+
+/**
+ * What a main-side event offers about the job it delivers, on a durable channel: listeners
+ * (`IpcMainEvent`) and handlers (`IpcMainInvokeEvent`) alike. On a transient channel there is no
+ * job: `signal` never aborts and `progress` does nothing, so one function can serve both kinds of
+ * channel. A renderer's durable inbox delivery (`webContents.send` on a durable channel) has
+ * neither: its listeners get an IpcRendererEvent.
+ *
+ * @example
+ * ipcMain.handle('resize', async (event, img) => {
+ *   event.progress({ done: 0.5 })
+ *   return await resize(img, { signal: event.signal })
+ * })
+ */
+export interface DurableEventControl {
+  /**
+   * Aborted when the delivery is given up: with a `JobCancelledError` (`broker.cancel(id)` from any
+   * process; the job is not retried), a `JobTimeoutError` (the channel's `timeoutMs` ran out; the
+   * attempt failed and is retried), or a `BrokerClosedError` (`close()` stopped waiting for it).
+   * Whatever the listener answers after that is ignored. Made on first read: it costs nothing
+   * unless used.
+   */
+  readonly signal: AbortSignal
+  /**
+   * Reports the job's progress: any structured-cloneable value, serialized at this call (so an
+   * uncloneable one throws `CloneError` here, one over 64 KiB `ProgressTooLargeError`). The latest
+   * value is stored within about 100 ms (many calls cost one write), readable by any process
+   * while the job runs; it is not kept after the job ends.
+   */
+  progress(value: unknown): void
 }
 
 /** The event a renderer-side listener gets. */

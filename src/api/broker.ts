@@ -119,6 +119,13 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     return this.#durable.publish(null, channel, args, options)
   }
 
+  cancel(id: number): boolean {
+    this.#assertOpen()
+    if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')
+    // A broker that never opened its (in-memory) store holds no job.
+    return this.#durable.opened && this.#durable.cancel(id)
+  }
+
   jobResult<T = unknown>(id: number): JobResult<T> | undefined {
     this.#assertOpen()
     if (!Number.isSafeInteger(id)) throw new InvalidArgumentError('Expected a job id (an integer)')

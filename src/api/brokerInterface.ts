@@ -82,15 +82,28 @@ export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmi
   /**
    * Settles when job `id` ends, whichever process runs it, also after this process restarted:
    * with a handler job's value (undefined for a listener message, once acknowledged); rejects with
-   * a handler job's failure (as jobResult reads it), JobFailedError for a dead listener message,
-   * or InvokeTimeoutError past `timeoutMs` (the job goes on). Throws InvalidArgumentError for an id
-   * no message ever had.
+   * a handler job's failure (as jobResult reads it), JobCancelledError for a cancelled job,
+   * JobFailedError for a dead listener message, or InvokeTimeoutError past `timeoutMs` (the job
+   * goes on). Throws InvalidArgumentError for an id no message ever had.
    *
    * @example
    * const { id } = broker.enqueue('resize', [img])
    * const thumbnail = await broker.waitForJob(id, { timeoutMs: 60_000 })
    */
   waitForJob<T = unknown>(id: number, options?: WaitForJobOptions): Promise<T>
+  /**
+   * Cancels job `id` (a message id: `enqueue`'s, or an invoke's) if it is delayed, waiting or
+   * active, from any process on the store: it is never (again) delivered nor retried, its running
+   * delivery's `event.signal` is aborted with JobCancelledError (within about a second in another
+   * process, at once in this one), and its invoke caller and waitForJob reject with
+   * JobCancelledError. Its outcome is kept as 'cancelled'. False for a job that is dead,
+   * completed, cancelled already, or unknown: then nothing changes.
+   *
+   * @example
+   * const { id } = broker.enqueue('resize', [img])
+   * broker.cancel(id) // true
+   */
+  cancel(id: number): boolean
   /**
    * Per durable channel: ready, delayed, in flight, dead, oldest waiting age, and what this broker
    * delivered and failed since it opened. Per renderer: its durable inbox's depth. Per transient

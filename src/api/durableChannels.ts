@@ -6,7 +6,7 @@ import { Dispatcher } from '../actors/durable/dispatcher.js'
 import type { DispatcherHooks } from '../actors/durable/dispatcher.js'
 import type { WaitingWrite } from '../actors/durable/transactionWait.js'
 import { BrokerClosedError, InvalidArgumentError, InvokeTimeoutError, TransactionOpenError, UnknownChannelError } from '../errors.js'
-import { deliverToInbox, deliverToMain } from '../ipc/durableDelivery.js'
+import { deliverToInbox, deliverToMain, failedOnMain } from '../ipc/durableDelivery.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import type { IpcMainImpl } from '../ipc/ipcMain.js'
 import { assertChannel } from '../ipc/validation.js'
@@ -75,7 +75,8 @@ export class DurableChannels {
       this.#dispatcher.declare(name, toChannelConfig(options, this.#dispatcher.config(name)))
       this.receiversChanged(name)
     }
-    return new ChannelHandle(name, this.store, () => this.#dispatcher.wake(name, MAIN), () => {
+    // A pause, resume or replay through the handle reaches this process's consumers at once.
+    return new ChannelHandle(name, this.store, () => this.#dispatcher.controlChanged(name), () => {
       if (this.#dispatcher.closing) throw new BrokerClosedError()
     })
   }
@@ -161,13 +162,22 @@ export class DurableChannels {
     return outcome && toJobResult(id, outcome)
   }
 
+  /**
+   * Cancels job `id` if it is delayed, waiting or active (any process's); true when it was. See
+   * Broker.cancel.
+   */
+  cancel(id: number): boolean {
+    return this.#dispatcher.cancel(id)
+  }
+
   /** The main-side listeners or handler of `channel` changed: start or stop consuming. */
   receiversChanged(channel: string): void {
     const { ipcMain, webContentsFor } = this.#hooks
     const hasReceiver = (): boolean => ipcMain.listenerCount(channel) > 0 || ipcMain.hasHandler(channel)
     this.#dispatcher.consume(channel, MAIN, hasReceiver(), () => ({
       hasReceiver,
-      deliver: (message, done) => deliverToMain(ipcMain, webContentsFor, message, done),
+      deliver: (message, done, control) => deliverToMain(ipcMain, webContentsFor, message, done, control),
+      failed: (message, error) => failedOnMain(ipcMain, message, error),
     }))
   }
 

@@ -1,8 +1,9 @@
 // How jobs read from the public API: a stored outcome as the handler's value or its failure (the
-// invoke caller's rejection: Electron's message, plus the original's name, code and fields), how a
-// job's end settles waitForJob, and a stored job as JobInfo.
+// invoke caller's rejection: Electron's message, plus the original's name, code and fields; a
+// JobCancelledError for a cancelled job), how a job's end settles waitForJob, and a stored job as
+// JobInfo.
 import type { JobEnd } from '../actors/durable/jobWaiters.js'
-import { JobFailedError } from '../errors.js'
+import { JobCancelledError, JobFailedError } from '../errors.js'
 import { invokeRejection } from '../ipc/invokeErrors.js'
 import { decodeValue } from '../protocol/envelope.js'
 import type { StoredOutcome } from '../protocol/jobOutcome.js'
@@ -18,6 +19,7 @@ import type { JobInfo, JobResult } from '../types.js'
  */
 export function toJobResult(id: number, outcome: StoredOutcome, channel?: string): JobResult {
   if (outcome.ok) return outcome
+  if (outcome.cancelled) return { ok: false, error: new JobCancelledError(id) }
   const error = invokeRejection(channel ?? '', outcome.failure)
   // The stored outcome does not name its channel; the id is what the caller asked about.
   if (channel === undefined) error.message = `Job ${id} failed: ${outcome.failure.text}`
@@ -35,6 +37,7 @@ export function invokeOutcome(id: number, channel: string, end: JobEnd): unknown
   if ('gone' in end) return undefined
   if ('dead' in end) throw invokeRejection(channel, { text: new JobFailedError(id, end.dead).message, name: 'JobFailedError', code: 'ERR_JOB_FAILED' })
   if (end.outcome.ok) return end.outcome.value
+  if (end.outcome.cancelled) throw new JobCancelledError(id, `Error invoking remote method '${channel}': ${end.outcome.failure.text}`)
   throw invokeRejection(channel, end.outcome.failure)
 }
 

@@ -10,11 +10,6 @@ import { decodeEnvelope } from '../protocol/envelope.js'
 import { openForMaintenance, openSqliteStore } from '../store/index.js'
 import type { Store } from '../store/index.js'
 
-// Cancellation comes with the job control plane's store and broker methods; a store or broker
-// without them gets no cancel button.
-type Cancellable = { cancel?(id: number, now: number): boolean }
-type CancellableBroker = { cancel?(id: number): boolean }
-
 /** The board's view of a store, and the repairs it can make. */
 export interface BoardSource {
   readonly store: Store
@@ -25,8 +20,8 @@ export interface BoardSource {
   purge(channel: string, ids: readonly number[] | undefined): number
   /** Enqueues schedule `name`'s message now (its slots stay as they are); the new job's id, or undefined for no such schedule. */
   runSchedule(name: string): number | undefined
-  /** Cancels job `id` (true when it was delayed, waiting or active); undefined when the store cannot cancel. */
-  readonly cancel: ((id: number) => boolean) | undefined
+  /** Cancels job `id`: true when it was delayed, waiting or active. */
+  cancel(id: number): boolean
   /** Deliveries and failures counted by a broker since it opened, when the board has one. */
   counts(): ReadonlyMap<string, { delivered: number; failed: number }> | undefined
   /** False once a given broker closed: the board then answers 503. */
@@ -67,7 +62,7 @@ function fileSource(store: Store, transaction: (<R>(fn: () => R) => R) | undefin
         const now = Date.now()
         return store.publish({ channel: row.channel, payload: row.payload, kind: 'message', priority: row.priority, visibleAt: now, now }).id
       }),
-    cancel: typeof (store as Cancellable).cancel === 'function' ? (id) => write(() => (store as unknown as Required<Cancellable>).cancel(id, Date.now())) : undefined,
+    cancel: (id) => write(() => store.cancel(id, Date.now())),
     counts: () => undefined,
     isOpen: () => true,
     close: () => store.close(),
@@ -100,7 +95,8 @@ function brokerSource(broker: Broker): BoardSource {
       if (row === undefined) return undefined
       return broker.enqueue(row.channel, decodeEnvelope(row.payload).args, { priority: row.priority }).id
     },
-    cancel: typeof (broker as CancellableBroker).cancel === 'function' ? (id) => (broker as unknown as Required<CancellableBroker>).cancel(id) : undefined,
+    // Through the broker, so that its running handler's event.signal is aborted at once.
+    cancel: (id) => broker.cancel(id),
     counts: () => access.counts(),
     isOpen: () => access.open(),
     close: () => {}, // the broker is the application's: it closes it

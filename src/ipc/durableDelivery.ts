@@ -1,6 +1,6 @@
 // How one stored message reaches its receivers: a channel's main-side listeners (acknowledged when
 // all of them returned), its invoke handler (a job, whose outcome is stored), or a renderer's inbox.
-import type { DeliveryOutcome } from '../actors/durable/consumerInput.js'
+import type { DeliveryControl, DeliveryOutcome } from '../actors/durable/consumerInput.js'
 import type { CallOutcome } from '../actors/listenerActor.js'
 import type { ClaimedMessage } from '../store/index.js'
 import { NoHandlerError } from '../errors.js'
@@ -26,22 +26,32 @@ export class DeliveryAborted extends Error {
   override name = 'DeliveryAborted'
 }
 
+// A stored invoke is a job; so is a message (broker.enqueue) on a channel that has a handler and
+// no listener: the handler runs it and its result is stored under the message id for jobResult.
+function isHandlerJob(ipcMain: IpcMainImpl, message: ClaimedMessage): boolean {
+  return message.kind === 'invoke' || (ipcMain.listenerCount(message.channel) === 0 && ipcMain.hasHandler(message.channel))
+}
+
+/**
+ * Delivers a stored message to the main side: its handler (a job) or its listeners. Their event's
+ * `signal` and `progress` go to `control`.
+ */
 export function deliverToMain(
   ipcMain: IpcMainImpl,
   webContentsFor: (id: string | null) => WebContents,
   message: ClaimedMessage,
   done: (outcome: DeliveryOutcome) => void,
+  control: DeliveryControl,
 ): void {
   const envelope = decoded(message, done)
   if (!envelope) return
   const { sender, args } = envelope
   const channel = message.channel
-  // A stored invoke is a job; so is a message (broker.enqueue) on a channel that has a handler and
-  // no listener: the handler runs it and its result is stored under the message id for jobResult.
-  if (message.kind === 'invoke' || (ipcMain.listenerCount(channel) === 0 && ipcMain.hasHandler(channel))) {
+  if (isHandlerJob(ipcMain, message)) {
     const event = new InvokeEvent(webContentsFor(sender), process.pid)
     event.attempt = message.attempt
     event.messageId = message.id
+    event.attachJob(control, message)
     const found = ipcMain.invokeHandler(channel, event, args, (outcome) => done(jobOutcome(outcome)))
     if (!found) {
       done({ ok: false, error: new NoHandlerError(`No handler registered for '${channel}'`), result: encodeJobFailure(noHandler(channel)) })
@@ -51,6 +61,7 @@ export function deliverToMain(
   const event = new MainEvent(webContentsFor(sender), process.pid)
   event.attempt = message.attempt
   event.messageId = message.id
+  event.attachJob(control, message)
   // Acknowledged when every listener succeeded; the first failure fails the attempt.
   let expected = -1
   let settled = 0
@@ -73,6 +84,10 @@ export function deliverToMain(
   finish()
 }
 
+/**
+ * Delivers a stored message to a renderer's inbox. Its listeners get no signal nor progress (an
+ * IpcRendererEvent); a timeout still fails the attempt, and a cancel still ends it, unrecorded.
+ */
 export function deliverToInbox(endpoint: InboxEndpoint, channel: string, message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void): void {
   const envelope = decoded(message, done)
   if (!envelope) return
@@ -81,6 +96,17 @@ export function deliverToInbox(endpoint: InboxEndpoint, channel: string, message
     () => done({ ok: true }),
     (error: unknown) => done(error instanceof DeliveryAborted ? { ok: false, aborted: true } : { ok: false, error }),
   )
+}
+
+/**
+ * The outcome of a main-side delivery the consumer failed itself (a timeout): a handler job's
+ * carries its failure, stored as its outcome when it was the last attempt.
+ *
+ * @example
+ * failedOnMain(ipcMain, message, new JobTimeoutError(30_000, message.id))
+ */
+export function failedOnMain(ipcMain: IpcMainImpl, message: ClaimedMessage, error: Error): DeliveryOutcome {
+  return isHandlerJob(ipcMain, message) ? jobOutcome({ ok: false, error }) : { ok: false, error }
 }
 
 function jobOutcome(outcome: CallOutcome): DeliveryOutcome {

@@ -12,8 +12,14 @@ export interface InvokeFailure {
   fields?: Record<string, unknown>
 }
 
-/** The stored outcome of a job. */
-export type StoredOutcome = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure }
+/**
+ * The stored outcome of a job. `cancelled`: the job was cancelled (broker.cancel), not failed by
+ * its handler: its callers reject with JobCancelledError.
+ */
+export type StoredOutcome = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure; cancelled?: true }
+
+/** What a stored outcome is, as the store records it beside the payload. */
+export type OutcomeState = 'completed' | 'failed' | 'cancelled'
 
 /**
  * A handler's value, stored as the job's outcome (V8 format: any cloneable value).
@@ -35,7 +41,25 @@ export function encodeJobFailure(failure: InvokeFailure): Uint8Array {
   return encodeValue({ ok: false, failure } satisfies StoredOutcome)
 }
 
-/** Reverses encodeJobSuccess / encodeJobFailure. */
-export function decodeJobOutcome(payload: Uint8Array): StoredOutcome {
-  return decodeValue(payload) as StoredOutcome
+/**
+ * The failure stored for a cancelled job (as JobCancelledError reads once reduced to data).
+ *
+ * @example
+ * encodeJobFailure(cancelledFailure(42))
+ */
+export function cancelledFailure(id: number): InvokeFailure {
+  return { text: `JobCancelledError: Job ${id} was cancelled`, name: 'JobCancelledError', code: 'ERR_JOB_CANCELLED' }
+}
+
+/**
+ * Reverses encodeJobSuccess / encodeJobFailure. `state` is the store's word for the outcome: a
+ * 'cancelled' one reads as cancelled whatever its payload says.
+ *
+ * @example
+ * decodeJobOutcome(row.payload, row.state)
+ */
+export function decodeJobOutcome(payload: Uint8Array, state?: OutcomeState): StoredOutcome {
+  const outcome = decodeValue(payload) as StoredOutcome
+  if (state === 'cancelled' && !outcome.ok) outcome.cancelled = true
+  return outcome
 }

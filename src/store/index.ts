@@ -2,6 +2,7 @@
 // implementation, owner ids, and maintenance sessions for repairs.
 
 export type * from './types.js'
+export type * from './contract.js'
 export type * from './boardTypes.js'
 export { payloadBytes } from './types.js'
 export { openSqliteStore } from './sqlite/sqliteStore.js'

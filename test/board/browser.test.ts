@@ -74,8 +74,8 @@ describe('the board in Chromium', () => {
     expect(errors).toEqual([])
   })
 
-  it("clicks through to a job and shows its arguments", async () => {
-    const { page } = await openBoard()
+  it('clicks through to a job, shows its arguments, and cancels it after asking', async () => {
+    const { page, path, dialogs } = await openBoard()
     await page.click('#channels a:text-is("orders")')
     await page.waitForSelector('#jobs')
     // Waiting in claim order: priority 2 first, then FIFO.
@@ -85,6 +85,11 @@ describe('the board in Chromium', () => {
     await page.waitForSelector('#args')
     expect(JSON.parse((await page.locator('#args').textContent())!)).toEqual([{ order: 2 }])
     expect(await page.locator('#job-state').textContent()).toBe('waiting')
+    const id = Number((await page.locator('h1').textContent())!.match(/Job (\d+)/)![1])
+    await page.click('button[data-action="cancel"]')
+    await page.waitForSelector('#job-state:text-is("cancelled")')
+    expect(dialogs).toEqual([`Cancel job ${id}?`])
+    expect(withStore(path, (s) => s.job(id, Date.now())?.state)).toBe('cancelled')
   })
 
   it('replays a dead letter and pauses a channel from the page, and the store has it', async () => {

@@ -2,7 +2,10 @@
 // the token for reads and actions, the Origin check, read-only refusals, errors without stacks,
 // and /metrics in Prometheus' text format.
 
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import { describe, expect, it } from 'vitest'
+import { createBoard } from '../../src/board.js'
 import { openSqliteStore } from '../../src/store/index.js'
 import { createBroker } from '../../src/index.js'
 import { action, buildStore, read, serve, tempFiles, TOKEN } from './helpers.js'
@@ -19,6 +22,15 @@ function deadIds(path: string, channel: string): number[] {
   const store = openSqliteStore({ path, readonly: true })
   try {
     return store.deadLetters(channel).map((d) => d.id)
+  } finally {
+    store.close()
+  }
+}
+
+function withStoreRead<T>(path: string, read: (store: ReturnType<typeof openSqliteStore>) => T): T {
+  const store = openSqliteStore({ path, readonly: true })
+  try {
+    return read(store)
   } finally {
     store.close()
   }
@@ -147,6 +159,20 @@ describe('actions', () => {
     expect((await action(served, '/api/channels/nope/pause')).status).toBe(404)
   })
 
+  it('cancels a waiting job (one transaction), and says so when there is nothing to cancel', async () => {
+    const path = await built()
+    const served = await serve({ path })
+    const [job] = withStoreRead(path, (s) => s.jobs('orders', { state: 'waiting', limit: 1, afterId: 0 }, Date.now()))
+    const res = await action(served, `/api/jobs/${job!.id}/cancel`)
+    expect(await res.json()).toEqual({ ok: true, count: 1, message: `Cancelled job ${job!.id}` })
+    expect(withStoreRead(path, (s) => s.job(job!.id, Date.now())?.state)).toBe('cancelled')
+    const again = (await (await action(served, `/api/jobs/${job!.id}/cancel`)).json()) as { count: number }
+    expect(again.count).toBe(0)
+    const page = (await (await read(served, `/api/jobs/${job!.id}`)).json()) as { job: { state: string } }
+    expect(page.job.state).toBe('cancelled')
+    expect((await action(served, '/api/jobs/abc/cancel')).status).toBe(400)
+  })
+
   it('runs a schedule now: its message is enqueued at once, its next slot stays', async () => {
     const path = await built()
     const served = await serve({ path })
@@ -246,9 +272,6 @@ describe('under a prefix', () => {
   })
 
   it('mounted by a framework that strips the prefix (originalUrl, as Express does)', async () => {
-    const { createServer } = await import('node:http')
-    const { once } = await import('node:events')
-    const { createBoard } = await import('../../src/board.js')
     const board = createBoard({ path: await built() }, { token: TOKEN })
     const server = createServer((req, res) => {
       const original = req.url ?? '/'

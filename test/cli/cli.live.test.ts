@@ -79,4 +79,25 @@ describe('while another process consumes', () => {
     enqueue({ name: 'after' })
     await consumer!.waitFor(/^done after$/m)
   })
+
+  it('cancel stops a job the consumer is running (its signal aborts within a second) and reports what it did', async () => {
+    const { path, enqueue } = await live()
+    enqueue({ name: 'long', untilAborted: true })
+    const [, id] = await consumer!.waitFor(/^started long (\d+) 1$/m)
+    const startedAt = Date.now()
+    const cancel = await runCli(['cancel', path, id!])
+    expect(cancel).toMatchObject({ code: 0, stdout: `Cancelled job ${id}.\n`, stderr: '' })
+    await consumer!.waitFor(/^aborted long ERR_JOB_CANCELLED$/m)
+    expect(Date.now() - startedAt).toBeLessThan(1500)
+
+    const again = await runCli(['cancel', path, id!])
+    expect(again).toMatchObject({ code: 1, stdout: `Not cancelled: job ${id} already ended (cancelled).\n` })
+    const unknown = await runCli(['cancel', path, '999999'])
+    expect(unknown).toMatchObject({ code: 1, stdout: 'Not cancelled: no job 999999 is delayed, waiting or running (unknown, acknowledged, or a dead letter).\n' })
+    // Not retried: the consumer goes on with the next job and never starts this one again.
+    enqueue({ name: 'after' })
+    await consumer!.waitFor(/^done after$/m)
+    expect(consumer!.output().stdout.match(/^started long/gm)).toHaveLength(1)
+    await expect.poll(() => statsOf(path), { timeout: 5000, interval: 50 }).toMatchObject({ ready: 0, inFlight: 0, dead: 0 })
+  })
 })

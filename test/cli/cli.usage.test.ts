@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { cliPath, digest, makeDatabase, runCli, useCliFixtures } from './helpers.js'
 
 const file = useCliFixtures()
-const commands = ['stats', 'dead', 'replay', 'purge', 'tail', 'schedules']
+const commands = ['stats', 'dead', 'replay', 'purge', 'tail', 'schedules', 'cancel']
 
 describe('the executable', () => {
   it("is package.json's bin, a script node runs", () => {
@@ -53,6 +53,9 @@ describe('bad usage exits 2 with a pointer to the help', () => {
     [['replay', 'a.db', 'jobs', '--all', '--id', '3'], 'durable-ipc replay: give either --id <n>... or --all'],
     [['purge', 'a.db', 'jobs', '--id', 'x'], "durable-ipc purge: 'x' is not a message id"],
     [['purge', 'a.db'], 'durable-ipc purge: missing <channel>'],
+    [['cancel', 'a.db'], 'durable-ipc cancel: missing <id>'],
+    [['cancel', 'a.db', 'x'], "durable-ipc cancel: 'x' is not a job id"],
+    [['cancel', 'a.db', '1', '2'], "durable-ipc cancel: unexpected argument '2'"],
   ])('%j', async (args, message) => {
     const { code, stdout, stderr } = await runCli(args)
     expect(code).toBe(2)
@@ -64,7 +67,7 @@ describe('bad usage exits 2 with a pointer to the help', () => {
 })
 
 describe('files it cannot use', () => {
-  const readCommands = [['stats'], ['dead'], ['tail'], ['schedules'], ['replay', 'jobs', '--all'], ['purge', 'jobs', '--all', '--yes']]
+  const readCommands = [['stats'], ['dead'], ['tail'], ['schedules'], ['replay', 'jobs', '--all'], ['purge', 'jobs', '--all', '--yes'], ['cancel', '1']]
   const run = (command: string[], path: string) => runCli([command[0]!, path, ...command.slice(1)])
 
   it.each(readCommands)('%s: a missing file is reported and not created', async (...command) => {

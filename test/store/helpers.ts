@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
 import { openSqliteStore } from '../../src/store/index.js'
-import type { ChannelConfig, Payload, PublishInput, Store } from '../../src/store/types.js'
+import type { Store } from '../../src/store/contract.js'
+import type { ChannelConfig, Payload, PublishInput } from '../../src/store/types.js'
 
 /** A fresh temp directory, deleted after the test file; returns a path maker inside it. */
 export function tempDir(): (name: string) => string {

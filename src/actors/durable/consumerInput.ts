@@ -10,6 +10,23 @@ export type DeliveryOutcome =
   | { ok: false; error: unknown; result?: Uint8Array; final?: true }
   /** No receiver after all (it went away): not an attempt's failure; the lease is handed back on stop. */
   | { ok: false; aborted: true }
+  /** The job was cancelled (its message is gone): nothing is recorded, nothing retried. */
+  | { ok: false; cancelled: true }
+
+/**
+ * What a receiver can do about one delivery while it runs (a durable event's `signal` and
+ * `progress`). One object per consumer, shared by its deliveries: nothing is made for a delivery
+ * that uses neither.
+ */
+export interface DeliveryControl {
+  /**
+   * The delivery's abort signal, made on first use: aborted with JobCancelledError,
+   * JobTimeoutError or BrokerClosedError (close() gave up on it).
+   */
+  signal(message: ClaimedMessage): AbortSignal
+  /** The delivery's latest progress, serialized and checked by the caller; ignored once it ended. */
+  progress(message: ClaimedMessage, payload: Uint8Array): void
+}
 
 export interface ConsumerInput {
   store: Store
@@ -22,7 +39,12 @@ export interface ConsumerInput {
   /** Whether anything in this process can take a message now. */
   hasReceiver: () => boolean
   /** Hands a message over; `done` may be called at once or later, exactly once. */
-  deliver: (message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void) => void
+  deliver: (message: ClaimedMessage, done: (outcome: DeliveryOutcome) => void, control: DeliveryControl) => void
+  /**
+   * The outcome of a delivery the consumer failed itself with `error` (its timeout ran out): a
+   * handler job's carries its failure to store. `{ ok: false, error }` when omitted.
+   */
+  failed?: (message: ClaimedMessage, error: Error) => DeliveryOutcome
   /** A job's outcome was stored (the invoke caller may be waiting in this process). */
   onJobSettled?: (id: number) => void
   /** A store failure the consumer survived (it retries later). */

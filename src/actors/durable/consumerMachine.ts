@@ -6,7 +6,8 @@
 //   idle      nothing claimable (answers may still be outstanding): sleeps until woken (a local
 //             publish, a new listener, an answer), until the next message it read comes due (a
 //             delayed one, or another owner's lease running out), or until the store's watcher
-//             (storeWatchMachine.ts) says another process committed or died: then it rechecks
+//             (storeWatchMachine.ts) says another process committed or died: then it rechecks.
+//             Also where a consumer waits out a pause it saw mid-batch (nothing due until resumed)
 //   backingOff  the store failed (busy, disk full): tries again a little later
 //   stopping  no new claims, undelivered claims handed back; waits for the answers still
 //             outstanding, writing each as it comes (close() may give up waiting at any time)
@@ -53,6 +54,9 @@ export const consumerMachine = setup({
     // then on reaches this consumer as a recheck.
     observe: assign(({ context }) => {
       const { store, channel, subscription, owner } = context.work.input
+      // Paused (seen mid-batch): nothing is due until a resume, which comes as a wake (this
+      // process) or a recheck (another process's commit), each reading again.
+      if (context.work.controls.pausedNow()) return { nextAt: null }
       try {
         return { nextAt: store.nextVisibleAt(channel, subscription, owner, context.work.clock.now()) }
       } catch (error) {
@@ -128,7 +132,7 @@ export const consumerMachine = setup({
       on: {
         wake: { target: 'running' },
         // Another process committed or died: read again, without leaving idle (no churn at the watcher).
-        recheck: { target: '.checking', reenter: true, actions: ['clearDrained', 'observe'] },
+        recheck: { target: '.checking', actions: ['clearDrained', 'observe'] },
         settled: { target: 'running', actions: 'settle' },
       },
     },

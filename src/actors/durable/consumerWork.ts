@@ -21,10 +21,16 @@
 // Leases: every message this consumer holds (waiting in its batch or being delivered) is renewed
 // in one transaction every leaseMs / 3, for as long as the process runs, so a long delivery is
 // never taken over by another process while its owner is alive.
+//
+// Control (deliveryControl.ts): a delivery that times out, or whose job is cancelled, ends here
+// at once (its slot is free, its late answer ignored); a pause seen while a batch waits hands the
+// batch back, and no claim is made until the channel is resumed.
 import type { ClaimedMessage } from '../../store/index.js'
+import { BrokerClosedError } from '../../errors.js'
 import { BATCH_SIZE, claimLimit } from './claimLimit.js'
 import { realClock } from './consumerInput.js'
 import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
+import { DeliveryControls } from './deliveryControl.js'
 import { recordOutcome } from './recordOutcome.js'
 import { RenewalTimer } from './renewalTimer.js'
 
@@ -60,10 +66,24 @@ export class ConsumerWork {
   #flushScheduled = false
   #early: Array<[ClaimedMessage, DeliveryOutcome]> = []
   #lateOutcome: (message: ClaimedMessage, outcome: DeliveryOutcome) => void = (m, o) => void this.#early.push([m, o])
+  /** Signals, progress, timeouts, cancels and pauses of this consumer's deliveries. */
+  readonly controls: DeliveryControls
 
   constructor(input: ConsumerInput) {
     this.input = input
     this.clock = input.clock ?? realClock
+    this.controls = new DeliveryControls(input, this.clock, {
+      isRunning: (message) => this.#running.get(message.id) === message,
+      running: () => this.#running.values(),
+      waiting: () => this.#batch.slice(this.#head),
+      // As if it had answered: the machine records it (a failure) or drops it (a cancel).
+      end: (message, outcome) => this.#lateOutcome(message, outcome),
+      drop: (ids) => {
+        this.#batch = this.#batch.slice(this.#head).filter((message) => !ids.has(message.id))
+        this.#head = 0
+      },
+      releaseBatch: () => this.releaseBatch(),
+    })
     this.#renewal = new RenewalTimer(this.clock, () => {
       if (!this.input.store.mayWrite()) this.#renewal.at = this.clock.now() + TRANSACTION_RETRY_MS
       else this.flushAcks(true)
@@ -88,7 +108,8 @@ export class ConsumerWork {
    * loop breathe, 'error' when the store failed.
    */
   pump(): 'drained' | 'busy' | 'yield' | 'error' {
-    const { concurrency } = this.input.config()
+    const config = this.input.config()
+    const { concurrency } = config
     this.#pumping = true
     let delivered = 0
     try {
@@ -97,6 +118,7 @@ export class ConsumerWork {
         if (delivered >= SLICE) return 'yield'
         let message = this.#next()
         if (!message) {
+          if (this.controls.pausedNow()) return 'drained'
           this.flushAcks()
           const claimed = this.#claim()
           if (claimed === undefined) return 'error'
@@ -108,7 +130,7 @@ export class ConsumerWork {
           return 'error'
         }
         delivered++
-        this.#deliver(message)
+        this.#deliver(message, config.timeoutMs)
       }
       return 'busy'
     } finally {
@@ -134,8 +156,11 @@ export class ConsumerWork {
 
   /** Records an answer that came in as an event. */
   settle(message: ClaimedMessage, outcome: DeliveryOutcome): void {
-    if (!this.#running.delete(message.id)) return // abandoned by close(): its lease was handed back
+    // Abandoned by close() (its lease was handed back), timed out or cancelled: ended already.
+    if (this.#running.get(message.id) !== message) return
+    this.#running.delete(message.id)
     this.#unstarted.delete(message.id)
+    this.controls.ended(message)
     recordOutcome(this.input, this.clock, message, outcome, (id) => {
       this.#acks.push(id)
       if (!this.#pumping) this.#lateAcks = true
@@ -190,6 +215,8 @@ export class ConsumerWork {
    */
   abandon(detail: string): void {
     this.#renewal.stop()
+    for (const message of this.#running.values()) this.controls.abort(message, new BrokerClosedError(`${detail}: the delivery was given up`))
+    this.controls.stop()
     const ids = [...this.#running.keys()]
     this.#running.clear()
     this.#unstarted.clear()
@@ -284,12 +311,14 @@ export class ConsumerWork {
     }
     this.#head = 0
     this.#armRenewal()
+    if (this.#batch.length > 0) this.controls.holding()
     return this.#batch.length
   }
 
-  #deliver(message: ClaimedMessage): void {
+  #deliver(message: ClaimedMessage, timeoutMs: number | null | undefined): void {
     this.#running.set(message.id, message)
     if (!message.started) this.#unstarted.add(message.id)
+    this.controls.started(message, timeoutMs)
     this.input.onTrace?.('deliver', message)
     const started = performance.now()
     let settled = false
@@ -302,7 +331,7 @@ export class ConsumerWork {
       else this.#lateOutcome(message, outcome)
     }
     try {
-      this.input.deliver(message, done)
+      this.input.deliver(message, done, this.controls)
     } catch (error) {
       done({ ok: false, error })
     }

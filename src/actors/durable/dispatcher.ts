@@ -11,6 +11,8 @@ import { inboxOf, MAIN, subscriptionKey } from '../../protocol/subscriptions.js'
 import { toPromise } from 'xstate'
 import { startConsumerPool } from './consumerPoolMachine.js'
 import type { ConsumerPoolActor } from './consumerPoolMachine.js'
+import type { ConsumerActor } from './consumerMachine.js'
+import type { ConsumerWork } from './consumerWork.js'
 import type { ConsumerInput } from './consumerInput.js'
 import { startHousekeeping } from './housekeepingMachine.js'
 import type { HousekeepingActor } from './housekeepingMachine.js'
@@ -24,7 +26,7 @@ import { TransactionWait } from './transactionWait.js'
 import type { WaitingWrite } from './transactionWait.js'
 
 /** What a subscription's receivers in this process offer its consumer. */
-export type Receiver = Pick<ConsumerInput, 'hasReceiver' | 'deliver' | 'onJobSettled'>
+export type Receiver = Pick<ConsumerInput, 'hasReceiver' | 'deliver' | 'onJobSettled' | 'failed'>
 
 export interface DispatcherHooks {
   inspect: ((event: InspectionEvent) => void) | undefined
@@ -180,6 +182,7 @@ export class Dispatcher {
       },
     }
     if (this.#hooks.trace) input.onTrace = this.#hooks.trace
+    if (receiver.failed) input.failed = receiver.failed
     this.#pool.send({ type: 'start', key, input })
   }
 
@@ -198,6 +201,44 @@ export class Dispatcher {
     if (!this.#pool.getSnapshot().context.current.has(key) || this.#toWake.has(key)) return
     this.#toWake.add(key)
     if (this.#toWake.size === 1) setImmediate(this.#wakeAll)
+  }
+
+  // --- Job control: cancel, pause (the store's word holds for every process; this one hears at once) ---
+
+  /**
+   * Cancels job `id` if it is delayed, waiting or active, wherever it runs; true when it was. A
+   * delivery of it here is aborted at once (another process's within its control read), and its
+   * callers here reject now.
+   */
+  cancel(id: number): boolean {
+    if (!this.store.cancel(id, Date.now())) return false
+    const ids = new Set([id])
+    for (const [, work] of this.#consumers()) work.controls.cancelled(ids)
+    this.#jobs.settled(id)
+    return true
+  }
+
+  /**
+   * Something about `channel` changed in this process (a pause, a resume, a replay): each of its
+   * consumers here (main and inboxes) reads the store's control state now and wakes, instead of
+   * waiting for its next control read or claim.
+   */
+  controlChanged(channel: string): void {
+    for (const [key, work] of this.#consumers(channel)) {
+      work.controls.readNow()
+      this.#pool.send({ type: 'wake', key })
+    }
+  }
+
+  // The consumers of the pool (of `channel` only, when given), the retiring ones included.
+  *#consumers(channel?: string): Generator<[string, ConsumerWork]> {
+    const prefix = channel === undefined ? '' : subscriptionKey(channel, '')
+    const children = this.#pool.getSnapshot().children as Record<string, ConsumerActor | undefined>
+    for (const [id, child] of Object.entries(children)) {
+      // A child's id is its subscription key and a sequence number (consumerPoolMachine.ts).
+      const key = id.slice(0, id.lastIndexOf('#'))
+      if (child && key.startsWith(prefix)) yield [key, child.getSnapshot().context.work]
+    }
   }
 
   /** Stops consuming, waits up to `timeoutMs` for deliveries in flight, and closes the store. */

@@ -79,7 +79,7 @@ export class JobWaiters {
   end(id: number): JobEnd | undefined {
     const store = this.#store()
     const row = store.jobResult(id)
-    if (row) return { outcome: decodeJobOutcome(row.payload) }
+    if (row) return { outcome: decodeJobOutcome(row.payload, row.state) }
     const job = store.job(id, Date.now())
     if (!job) return { gone: true }
     return job.state === 'dead' ? { dead: job.lastError ?? '' } : undefined
@@ -88,7 +88,7 @@ export class JobWaiters {
   /** The stored outcome of job `id`, if any. */
   outcome(id: number): StoredOutcome | undefined {
     const row = this.#store().jobResult(id)
-    return row ? decodeJobOutcome(row.payload) : undefined
+    return row ? decodeJobOutcome(row.payload, row.state) : undefined
   }
 
   /** Rejects every waiter (the broker closes; their jobs stay stored). */

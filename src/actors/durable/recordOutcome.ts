@@ -1,6 +1,6 @@
 // What a delivery's outcome writes: an acknowledgement (buffered by the caller), a job's stored
-// result, a hand-back when the receiver went away, or a failed attempt (retried with back-off, or
-// dead-lettered with a job's failure outcome).
+// result, a hand-back when the receiver went away, a failed attempt (retried with back-off, or
+// dead-lettered with a job's failure outcome), or nothing for a cancelled job.
 import type { ClaimedMessage } from '../../store/index.js'
 import { backoffDelay } from './backoff.js'
 import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
@@ -33,6 +33,9 @@ export function recordOutcome(
       input.onTrace?.('ack', message)
       return
     }
+    // Cancelled: its message and the 'cancelled' outcome are the store's (Store.cancel); a failure
+    // recorded now would find nothing held, but must not even try to dead-letter or count it.
+    if ('cancelled' in outcome) return
     if ('aborted' in outcome) {
       // Handed back at once for the next receiver (here or in another process), at its place in
       // line so that it still comes before the messages behind it; the attempt counts.

@@ -1,7 +1,8 @@
-// Dead letters (list, replay, purge) and job results: reading and clearing what failed or settled.
+// Dead letters (list, replay, purge) and job results (pruned; read in jobControl.ts): reading and
+// clearing what failed or settled.
 
 import type { Statements } from './statements.js'
-import type { DeadLetterRow, JobResultRow } from '../types.js'
+import type { DeadLetterRow } from '../types.js'
 
 // undefined: every dead letter of the channel; an empty list selects none.
 function idsParam(ids: readonly number[]): string {
@@ -53,17 +54,6 @@ export function purgeDeadLetters(s: Statements, channel: string, ids?: readonly 
   const highest = ids === undefined ? s.deadMax.get({ channel }) : ids.reduce((a, b) => Math.max(a, b), 0)
   if (highest) s.raiseHighWater.run({ id: highest })
   return ids === undefined ? s.purge.run({ channel }).changes : s.purgeByIds.run({ channel, ids: idsParam(ids) }).changes
-}
-
-/**
- * The stored outcome of an invoke job, by its request's message id.
- *
- * @example
- * jobResult(s, id)?.ok
- */
-export function jobResult(s: Statements, id: number): JobResultRow | undefined {
-  const row = s.jobResult.get({ id })
-  return row === undefined ? undefined : { id: row.id, ok: row.ok === 1, payload: row.payload, completedAt: row.completedAt }
 }
 
 /**

@@ -9,7 +9,7 @@ import { fileReadOnlyReason } from './fileAccess.js'
 import { checkBusyTimeout } from './pragmas.js'
 import { translateError, translateOpenError } from './sqliteErrors.js'
 import { openSqliteStore } from './sqliteStore.js'
-import type { Store } from '../types.js'
+import type { Store } from '../contract.js'
 
 /** An open maintenance session on one file. */
 export interface MaintenanceSession {

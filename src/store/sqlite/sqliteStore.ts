@@ -7,7 +7,9 @@ import { StoreError } from '../../errors.js'
 import { retryWhileBusy } from './busyWait.js'
 import { createChannels } from './channels.js'
 import { Checkpointer } from './checkpointer.js'
-import { jobResult, listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
+import { listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
+import { cancelJob, cancelledAmong, jobOutcomeRow, prepareJobControl, setProgress } from './jobControl.js'
+import type { JobControlStatements } from './jobControl.js'
 import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
 import { prepareJobReads } from './jobReads.js'
 import type { JobReads } from './jobReads.js'
@@ -23,7 +25,8 @@ import { prepareStatements } from './statements.js'
 import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
-import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, Store, SubscriptionOptions } from '../types.js'
+import type { Store } from '../contract.js'
+import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, SubscriptionOptions } from '../types.js'
 import { prepareBoardReads } from './boardReads.js'
 import type { BoardReads } from '../boardTypes.js'
 
@@ -45,10 +48,12 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   let s: Statements
   let jobs: JobReads
   let sch: ScheduleStatements
+  let control: JobControlStatements
   try {
     s = prepareStatements(db)
     jobs = prepareJobReads(db)
     sch = prepareScheduleStatements(db)
+    control = prepareJobControl(db)
   } catch (err) {
     if (opened.owned) db.close()
     throw translateError(err, `open ${label}`)
@@ -142,7 +147,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
       replayDeadLetters(s, channel, ids, now),
     ),
     purgeDeadLetters: write('purge dead letters', (channel: string, ids?: readonly number[]) => purgeDeadLetters(s, channel, ids)),
-    jobResult: read('read a job result', (id: number) => jobResult(s, id)),
+    // With its state (jobControl.ts): a cancelled outcome reads as such.
+    jobResult: read('read a job result', (id: number) => jobOutcomeRow(control, id)),
     pruneJobResults: write('prune job results', (before: number, limit: number) => pruneJobResults(s, before, limit)),
 
     messagesAfter: read('read messages', (afterId: number, channel: string | undefined, limit: number) =>
@@ -157,6 +163,12 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
     jobs: snapshot('list jobs', (channel: string, query: JobsQuery, now: number) => jobs.jobs(channel, query, now)),
     setPaused: write('pause a channel', (channel: string, paused: boolean) => channels.setPaused(channel, paused)),
     isPaused: read('read whether a channel is paused', (channel: string) => channels.isPaused(channel)),
+    // --- Job control (jobControl.ts) ---
+    cancel: write('cancel a job', (id: number, now: number) => cancelJob(control, id, now)),
+    cancelledAmong: read('read cancelled jobs', (ids: readonly number[]) => cancelledAmong(control, ids)),
+    setProgress: write('store progress', (owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>) =>
+      setProgress(control, owner, updates),
+    ),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
     // Another connection's commit changes data_version; our own do not.

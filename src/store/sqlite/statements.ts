@@ -19,13 +19,6 @@ export interface ClaimStateRow {
 /** A lease about to end without an outcome (see endLeases in leases.ts). */
 export type LeaseRow = [id: number, channel: string, owner: string, attempts: number, started: number]
 
-export interface JobResultDbRow {
-  id: number
-  ok: number
-  payload: Buffer
-  completedAt: number
-}
-
 // A dead letter's key as it is replayed (d: the dead letter): kept unless taken.
 const replayKey = `CASE WHEN d.key IS NULL OR EXISTS (SELECT 1 FROM durable_ipc_messages AS m
       WHERE m.channel = d.channel AND m.subscription = d.subscription AND m.key = d.key)
@@ -143,7 +136,6 @@ const sql = {
     ON CONFLICT (id) DO UPDATE SET ok = excluded.ok, payload = excluded.payload, completed_at = excluded.completed_at,
       state = excluded.state, channel = excluded.channel, subscription = excluded.subscription, attempts = excluded.attempts,
       priority = excluded.priority, created_at = excluded.created_at, run_at = excluded.run_at, last_error = excluded.last_error`,
-  jobResult: 'SELECT id, ok, payload, completed_at AS completedAt FROM durable_ipc_job_results WHERE id = @id',
   // Oldest first, from the completed_at index (003).
   expiredJobResults: `SELECT id FROM durable_ipc_job_results WHERE completed_at < @before ORDER BY completed_at LIMIT @limit`,
   deleteJobResults: 'DELETE FROM durable_ipc_job_results WHERE id IN (SELECT value FROM json_each(@ids))',
@@ -236,7 +228,6 @@ export function prepareStatements(db: Database.Database) {
     upsertJobResult: command<{ id: number; owner: string; ok: number; payload: Uint8Array; now: number; error: string | null }>(
       sql.upsertJobResult,
     ),
-    jobResult: query<{ id: number }, JobResultDbRow>(sql.jobResult),
     expiredJobResults: pluck<{ before: number; limit: number }, number>(sql.expiredJobResults),
     deleteJobResults: command<{ ids: string }>(sql.deleteJobResults),
 

@@ -88,4 +88,23 @@ describe('a consumer on a simulated clock', () => {
     expect(store.deadLetters('jobs')).toEqual([])
     expect(store.messagesAfter(id - 1, 'jobs', 1)).toEqual([]) // acknowledged
   })
+
+  it('rechecks without leaving idle: the store watcher hears of it once, not on every recheck', () => {
+    const clock = new SimulatedClock()
+    clock.set(t0)
+    const told: string[] = []
+    consumer = startConsumer({
+      store, watch: { send: (event) => void told.push(event.type) }, channel: 'jobs', subscription: 'main', owner: 'test-host/1/clock', clock,
+      config: () => config, hasReceiver: () => true, deliver: (_m, done) => done({ ok: true }), onError: (error) => { throw error },
+    })
+    expect(told).toEqual(['idle'])
+    for (let i = 0; i < 3; i++) consumer.send({ type: 'recheck' })
+    expect(told).toEqual(['idle'])
+    // A message another process stored is still found by a recheck.
+    store.publish({ channel: 'jobs', payload: '"job"', kind: 'message', visibleAt: t0 + 50, now: t0 })
+    consumer.send({ type: 'recheck' })
+    expect(consumer.getSnapshot().value).toEqual({ idle: 'timed' })
+    clock.increment(50)
+    expect(store.stats(t0 + 50)[0]).toMatchObject({ ready: 0, inFlight: 0 })
+  })
 })

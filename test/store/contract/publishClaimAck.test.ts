@@ -129,7 +129,7 @@ describe.each(backends)('$name store: publish, claim, ack', (backend) => {
     expect(job?.kind).toBe('invoke')
     store.ackWithResult(id, owner, true, new TextEncoder().encode('42'), t0 + 5)
     const result = store.jobResult(id)
-    expect(result && { ...result, payload: text(result.payload) }).toEqual({ id, ok: true, payload: '42', completedAt: t0 + 5 })
+    expect(result && { ...result, payload: text(result.payload) }).toEqual({ id, ok: true, payload: '42', completedAt: t0 + 5, state: 'completed' })
     expect(store.stats(t0)[0]).toMatchObject({ ready: 0, inFlight: 0 })
     expect(store.jobResult(id + 1)).toBeUndefined()
   })

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { summarizeStats } from '../../../src/protocol/stats.js'
 import type { BoardJobRow, QueueCursor } from '../../../src/store/boardTypes.js'
-import type { Store } from '../../../src/store/types.js'
+import type { Store } from '../../../src/store/contract.js'
 import { channelConfig, message, tempDir, useSqliteStores } from '../helpers.js'
 
 const file = tempDir()

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DurableIpcError, StoreError } from '../../../src/errors.js'
 import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
-import type { Store } from '../../../src/store/types.js'
+import type { Store } from '../../../src/store/contract.js'
 import { channelConfig, message, tempDir } from '../helpers.js'
 
 const file = tempDir()

@@ -6,7 +6,7 @@ import { hostname } from 'node:os'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isOwnerGone, newOwnerId, parseOwnerId } from '../../../src/store/sqlite/owners.js'
 import { openSqliteStore } from '../../../src/store/sqlite/sqliteStore.js'
-import type { Store } from '../../../src/store/types.js'
+import type { Store } from '../../../src/store/contract.js'
 import { channelConfig, message, tempDir, text } from '../helpers.js'
 
 const file = tempDir()
