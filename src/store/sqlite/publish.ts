@@ -12,19 +12,6 @@ export interface IdCounter {
 }
 
 /**
- * Stores several messages in one transaction (all or none): the next id is looked up once and
- * counted on from, in input order.
- *
- * @example
- * publishAll(s, channels, [input1, input2])
- */
-export function publishAll(s: Statements, channels: Channels, inputs: readonly PublishInput[], cached = false): PublishResult[] {
-  let next = (s.lastMessageId.get() ?? 0) + 1
-  const ids: IdCounter = { take: () => next++ }
-  return inputs.map((input) => publish(s, channels, input, cached, ids))
-}
-
-/**
  * Stores one message; must run inside a transaction, so that a limit hit on the second
  * subscription of a fan-out leaves nothing of the first behind. `cached`: the transaction is the
  * store's own, not an application's, so channel config may come from cache (Channels.publishPlan).

@@ -17,7 +17,9 @@ import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
-import { publish, publishAll } from './publish.js'
+import { publish } from './publish.js'
+import { preparePublishAll } from './publishMany.js'
+import type { PublishAll } from './publishMany.js'
 import { deleteSchedule, fireSchedule, listSchedules, prepareScheduleStatements, upsertSchedule } from './schedules.js'
 import type { ScheduleStatements } from './schedules.js'
 import { translateError } from './sqliteErrors.js'
@@ -47,10 +49,12 @@ export function openSqliteStore(options: StoreOpenOptions = {}): Store {
   const { db, label } = opened
   let s: Statements
   let jobs: JobReads
+  let publishAll: PublishAll
   let sch: ScheduleStatements
   let control: JobControlStatements
   try {
     s = prepareStatements(db)
+    publishAll = preparePublishAll(db)
     jobs = prepareJobReads(db)
     sch = prepareScheduleStatements(db)
     control = prepareJobControl(db)

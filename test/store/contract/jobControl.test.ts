@@ -2,7 +2,7 @@
 // wherever a job is, pause, and rate limits (a sliding window shared through the store).
 
 import { beforeEach, describe, expect, it } from 'vitest'
-import { QueueFullError, UnknownChannelError } from '../../../src/errors.js'
+import { MessageTooLargeError, QueueFullError, UnknownChannelError } from '../../../src/errors.js'
 import type { Store } from '../../../src/store/index.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
@@ -65,6 +65,37 @@ describe.each(backends)('$name store', (backend) => {
       expect(results.map((r) => r.duplicate)).toEqual([false, false, false])
       expect(results[1]!.id).toBeGreaterThan(results[0]!.id)
       expect(texts(store.claim('jobs', 'main', owner, t0, 1000, 10))).toEqual(['b', 'a', 'a2'])
+    })
+
+    it('keeps input order and ids across long runs, keys, other channels and fan-out', () => {
+      store.declareChannel('other', channelConfig())
+      store.declareChannel('fan', channelConfig())
+      store.ensureSubscription('fan', 'audit')
+      const inputs = [
+        ...Array.from({ length: 120 }, (_, i) => message('jobs', `p${i}`, t0)),
+        message('jobs', 'keyed', t0, { key: 'k' }),
+        message('other', 'o', t0),
+        message('fan', 'f', t0),
+        message('jobs', 'last', t0, { priority: 2 }),
+      ]
+      const results = store.publishMany(inputs)
+      const ids = results.map((r) => r.id)
+      expect(ids).toEqual([...ids].sort((a, b) => a - b))
+      expect(new Set(ids).size).toBe(ids.length)
+      const claimed = store.claim('jobs', 'main', owner, t0, 1000, 200)
+      expect(texts(claimed)).toEqual(['last', ...Array.from({ length: 120 }, (_, i) => `p${i}`), 'keyed'])
+      expect(claimed.find((m) => text(m.payload) === 'p119')?.id).toBe(ids[119])
+      expect(texts(store.claim('other', 'main', owner, t0, 1000, 5))).toEqual(['o'])
+      expect(texts(store.claim('fan', 'audit', owner, t0, 1000, 5))).toEqual(['f'])
+      // A message published after the bulk gets a higher id still.
+      expect(store.publish(message('jobs', 'after', t0)).id).toBeGreaterThan(Math.max(...ids))
+    })
+
+    it('refuses a too-large message in the middle of a run, storing none of it', () => {
+      store.declareChannel('sized', channelConfig({ maxMessageBytes: 10 }))
+      const inputs = [message('sized', 'ok', t0), message('sized', 'far too large to store', t0), message('sized', 'ok2', t0)]
+      expect(() => store.publishMany(inputs)).toThrow(MessageTooLargeError)
+      expect(store.stats(t0).find((s) => s.channel === 'sized')?.ready).toBe(0)
     })
 
     it('stores nothing when one item fails', () => {
