@@ -5,6 +5,7 @@ import { coreBench } from './core.mjs'
 import { durableBench } from './durable.mjs'
 import { jobsBench } from './jobs.mjs'
 import { progressBench } from './progress.mjs'
+import { boardBench } from './board.mjs'
 
 const results = {}
 console.log('# in-process IPC (bench/core.mjs)')
@@ -29,4 +30,8 @@ console.table(results.jobs)
 console.log('# event.progress() in one durable job (bench/progress.mjs): 10,000 calls, target < 100 ms')
 results.progress = await progressBench()
 console.table([results.progress])
+console.log('# the web board (bench/board.mjs): server time per endpoint with 1M jobs queued, and its cost to throughput')
+results.board = boardBench()
+console.table(results.board.endpoints)
+console.table([results.board.throughput])
 console.log(JSON.stringify({ node: process.version, ...results }))

@@ -29,6 +29,7 @@ import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
 import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
 import { WebContentsImpl } from '../ipc/webContents.js'
 import { WorkerRendererImpl } from '../ipc/worker/mainSide.js'
+import { registerBoardAccess } from './boardAccess.js'
 
 export type { Broker, BrokerStats } from './brokerInterface.js'
 
@@ -99,6 +100,12 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       invoke: (sender, channel, args) => durable.invoke(sender.id, channel, args),
       afterTransaction: (channel, write) => durable.afterTransaction(channel, write),
     }
+    // --- The web board's way in (api/boardAccess.ts): not part of the public API ---
+    registerBoardAccess(this, {
+      store: () => durable.store,
+      counts: () => this.#counts,
+      open: () => this.#lifecycle.getSnapshot().value === 'open',
+    })
   }
 
   channel(name: string, options?: DurableChannelOptions): ChannelHandle {

@@ -2,6 +2,7 @@
 // failure into one line on stderr and an exit code (0 ok, 1 failed, 2 bad usage or unusable file).
 import { readFileSync } from 'node:fs'
 import { cancelCommand, cancelHelp } from './cancelCommand.js'
+import { boardCommand, boardHelp } from './boardCommand.js'
 import { deadCommand, deadHelp } from './deadCommand.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
   resume: { summary: 'let deliveries of a paused channel start again', help: resumeHelp, run: (argv, io) => pauseCommand('resume', argv, io) },
   schedules: { summary: 'list the schedules with their next and last run', help: schedulesHelp, run: schedulesCommand },
   cancel: { summary: 'cancel a delayed, waiting or running job', help: cancelHelp, run: cancelCommand },
+  board: { summary: 'serve the web board: queues, jobs and repairs in a browser', help: boardHelp, run: boardCommand },
 }
 
 export const mainHelp = `Usage: durable-ipc <command> <db> [options]

@@ -19,6 +19,7 @@
 // schedules, the dead letters). The scheduler's fireSchedule, and the tools' reads and repairs,
 // will follow when the PostgreSQL store shows which of them need to.
 
+import type { BoardReads } from './boardTypes.js'
 import type { ChannelConfig, ClaimedMessage, DeadLetterRow, FailInput, JobResultRow, JobRow, JobsQuery, PublishInput, PublishResult, ReportInput, ScheduleInput, ScheduleRow, StoredMessage, SubscriptionOptions, SubscriptionStats } from './types.js'
 
 /** A value, or a promise of one: what the consumer-side methods of a Store answer (see above). */
@@ -221,6 +222,10 @@ export interface Store {
    * const fired = store.fireSchedule('nightly', due.nextRunAt, following, Date.now()) // undefined: lost the race
    */
   fireSchedule(name: string, expectedNextRunAt: number, nextRunAt: number, now: number): PublishResult | undefined
+
+  // --- Board (src/board/): reads shaped for the web board's pages (store/boardTypes.ts) ---
+  /** The board's index-driven reads; a backend without them leaves this out (the board then uses the reads above). */
+  boardReads?(): BoardReads
 
   /** Closes the database, unless it was handed in by the application. */
   close(): void

@@ -3,6 +3,7 @@
 
 export type * from './types.js'
 export type * from './contract.js'
+export type * from './boardTypes.js'
 export { payloadBytes } from './types.js'
 export { openSqliteStore } from './sqlite/sqliteStore.js'
 export type { StoreOpenOptions } from './sqlite/openDatabase.js'

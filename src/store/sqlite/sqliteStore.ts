@@ -29,6 +29,8 @@ import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
 import type { SyncStore } from '../contract.js'
 import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, SubscriptionOptions } from '../types.js'
+import { prepareBoardReads } from './boardReads.js'
+import type { BoardReads } from '../boardTypes.js'
 
 /**
  * Opens a SQLite store: a file (`path`, default `':memory:'`) it owns and closes, or the
@@ -64,6 +66,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
   // Our own file (not :memory:, not the application's handle): its WAL is copied back from a worker.
   const checkpointer = opened.owned && !opened.readonly && !db.memory ? new Checkpointer(resolve(db.name)) : undefined
   let closed = false
+  let boardReads: BoardReads | undefined
 
   // On our own connection SQLite answers busy at once and retryWhileBusy does the waiting (see
   // busyWait.ts); only at top level: inside a transaction a busy statement is the caller's to handle.
@@ -185,6 +188,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     deleteSchedule: write('delete a schedule', (name: string) => deleteSchedule(sch, name)),
     fireSchedule: (name, expected, next, now) => fireInTransaction(name, expected, next, now, !db.inTransaction),
 
+    // --- Board: prepared on first use (src/board/ only) ---
+    boardReads: () => (boardReads ??= prepareBoardReads(db, (fn) => snapshot('read the board', fn)())),
     close() {
       if (closed) return
       closed = true

@@ -1,0 +1,182 @@
+// One board benchmark scenario in its own process; prints one JSON line.
+// argv: mode, count, db path. Modes:
+//   fill <n>              n jobs on 'jobs' (priorities 0..2, every 10th delayed a day) and 10,000
+//                         dead letters on 'failed'
+//   fill-ready <n>        the same with none delayed (what a drain takes)
+//   endpoints             serves a board over the file and times each page and JSON endpoint on
+//                         the server (median of 25 requests each, ms)
+//   drain <n>             drains n jobs with a sync listener: msgs/s (no board)
+//   drain-board <n>       the same, with createBoard({ broker }) served in this process and a page
+//                         (poll.mjs, another process) watching it
+//   poll <url>            the "browser": an SSE connection, and every announced version the
+//                         overview and a channel page fetched again, plus the overview every second
+import { once } from 'node:events'
+import { fork } from 'node:child_process'
+import { createServer } from 'node:http'
+import { createBroker } from '../dist/index.js'
+import { createBoard } from '../dist/board.js'
+import { openSqliteStore } from '../dist/store/index.js'
+import { readOverview } from '../dist/board/overview.js'
+
+const [mode, arg, path] = process.argv.slice(2)
+const payload = { id: 0, kind: 'order', customer: 'customer-0001', total: 1234.5, note: 'x'.repeat(24) } // ~100 bytes
+const DAY = 86_400_000
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const done = (result) => {
+  console.log(JSON.stringify(result))
+  process.exit(0)
+}
+
+async function fill(count, delayed = true) {
+  const broker = createBroker({ path })
+  broker.channel('jobs', { durable: true })
+  broker.channel('failed', { durable: true, maxAttempts: 1 })
+  for (let i = 0; i < count; i += 10_000) {
+    const items = []
+    for (let j = i; j < Math.min(count, i + 10_000); j++) items.push({ args: [{ ...payload, id: j }], priority: j % 3, ...(delayed && j % 10 === 0 ? { delayMs: DAY } : {}) })
+    broker.enqueueMany('jobs', items)
+  }
+  for (let i = 0; i < 10_000; i += 1000) broker.enqueueMany('failed', Array.from({ length: 1000 }, (_, j) => ({ args: [{ ...payload, id: i + j }] })))
+  await broker.close()
+  // Dead letters straight through the store: claim and fail them for good.
+  const store = openSqliteStore({ path })
+  for (;;) {
+    const claimed = store.claim('failed', 'main', 'bench-owner', Date.now(), 60_000, 1000)
+    if (claimed.length === 0) break
+    for (const m of claimed) store.fail({ id: m.id, owner: 'bench-owner', error: `Error: failed ${m.id}\n    at bench (board.mjs:1:1)`, retryAt: null, now: Date.now() })
+  }
+  store.close()
+  done({ filled: count })
+}
+
+async function endpoints() {
+  const board = createBoard({ path }, { token: 'bench-token-0123456789' })
+  const times = new Map()
+  const server = createServer((req, res) => {
+    const started = performance.now()
+    res.on('finish', () => {
+      const key = req.headers['x-bench-name']
+      if (!times.has(key)) times.set(key, [])
+      times.get(key).push(performance.now() - started)
+    })
+    board.handler(req, res)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const origin = `http://127.0.0.1:${server.address().port}`
+  const headers = { 'x-board-token': 'bench-token-0123456789' }
+  const get = async (name, route) => {
+    const res = await fetch(`${origin}${route}`, { headers: { ...headers, 'x-bench-name': name } })
+    if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`)
+    return res.headers.get('content-type')?.includes('json') ? res.json() : res.text()
+  }
+  const post = async (name, route, body) => {
+    const res = await fetch(`${origin}${route}`, { method: 'POST', headers: { ...headers, 'x-bench-name': name, 'content-type': 'application/json', origin }, body: JSON.stringify(body) })
+    if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`)
+  }
+  const waiting = await get('warm', '/api/channels/jobs?state=waiting')
+  const delayed = await get('warm', '/api/channels/jobs?state=delayed')
+  const dead = await get('warm', '/api/channels/failed?state=dead')
+  const jobId = waiting.page.jobs[0].id
+  const deadId = dead.page.jobs[0].id
+  const routes = [
+    ['page /', '/'],
+    ['app.js', '/static/app.js'],
+    ['session', '/api/session'],
+    ['overview', '/api/overview'],
+    ['metrics', '/metrics'],
+    ['channel waiting', '/api/channels/jobs?state=waiting'],
+    ['channel waiting, page 2', `/api/channels/jobs?state=waiting&cursor=${encodeURIComponent(waiting.page.next)}`],
+    ['channel delayed', '/api/channels/jobs?state=delayed'],
+    ['channel delayed, page 2', `/api/channels/jobs?state=delayed&cursor=${encodeURIComponent(delayed.page.next)}`],
+    ['channel active', '/api/channels/jobs?state=active'],
+    ['channel dead (10k)', '/api/channels/failed?state=dead'],
+    ['channel dead, page 2', `/api/channels/failed?state=dead&cursor=${dead.page.next}`],
+    ['channel completed', '/api/channels/jobs?state=completed'],
+    ['channel cancelled', '/api/channels/jobs?state=cancelled'],
+    ['look-up by id', `/api/channels/jobs/lookup?q=${jobId}`],
+    ['job (waiting)', `/api/jobs/${jobId}`],
+    ['job (dead)', `/api/jobs/${deadId}`],
+  ]
+  for (let i = 0; i < 25; i++) {
+    for (const [name, route] of routes) await get(name, route)
+    await post('action pause', '/api/channels/jobs/pause', {})
+    await post('action resume', '/api/channels/jobs/resume', {})
+  }
+  // The snapshot behind the overview and /metrics, taken without the board's cache.
+  const store = openSqliteStore({ path, readonly: true })
+  const snapshots = []
+  for (let i = 0; i < 25; i++) {
+    const started = performance.now()
+    readOverview(store, Date.now())
+    snapshots.push(performance.now() - started)
+  }
+  const stats = [...store.stats()]
+  const statsTimes = []
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now()
+    store.stats()
+    statsTimes.push(performance.now() - started)
+  }
+  store.close()
+  board.close()
+  server.closeAllConnections()
+  server.close()
+  const result = {}
+  for (const [name] of [...routes, ['action pause'], ['action resume']]) result[name] = +median(times.get(name)).toFixed(2)
+  result['overview snapshot, uncached'] = +median(snapshots).toFixed(2)
+  result['(store.stats(), for comparison)'] = +median(statsTimes).toFixed(2)
+  void stats
+  done(result)
+}
+
+async function drain(count, withBoard) {
+  const broker = createBroker({ path })
+  broker.channel('jobs', { durable: true })
+  let poller
+  let board
+  let server
+  if (withBoard) {
+    board = createBoard({ broker }, { token: 'bench-token-0123456789' })
+    server = createServer(board.handler)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    poller = fork(new URL(import.meta.url), ['poll', `http://127.0.0.1:${server.address().port}`, path], { stdio: 'ignore' })
+    await once(poller, 'message') // its event stream is open
+  }
+  let seen = 0
+  let finish
+  const finished = new Promise((resolve) => (finish = resolve))
+  const started = performance.now()
+  broker.ipcMain.on('jobs', () => {
+    if (++seen === count) finish()
+  })
+  await finished
+  const ms = performance.now() - started
+  poller?.kill()
+  board?.close()
+  server?.closeAllConnections()
+  server?.close()
+  await broker.close()
+  done({ rate: (count * 1000) / ms, ms })
+}
+
+async function poll(url) {
+  const headers = { 'x-board-token': 'bench-token-0123456789' }
+  const fetchPage = () => Promise.all([fetch(`${url}/api/overview`, { headers }).then((r) => r.arrayBuffer()), fetch(`${url}/api/channels/jobs?state=waiting`, { headers }).then((r) => r.arrayBuffer())])
+  const events = await fetch(`${url}/api/events`, { headers })
+  process.send?.('ready')
+  setInterval(() => void fetchPage().catch(() => {}), 1000)
+  const decoder = new TextDecoder()
+  for await (const chunk of events.body) if (decoder.decode(chunk).includes('event: version')) void fetchPage().catch(() => {})
+}
+
+const modes = {
+  fill: () => fill(Number(arg)),
+  'fill-ready': () => fill(Number(arg), false),
+  endpoints: () => endpoints(),
+  drain: () => drain(Number(arg), false),
+  'drain-board': () => drain(Number(arg), true),
+  poll: () => poll(arg),
+}
+await modes[mode]()
