@@ -1,7 +1,8 @@
 // The board in a real browser (headless Chromium): the overview shows the counts of a store the
 // test built, a click leads to a job's arguments, replay and pause from the page reach the store,
 // stored markup shows as characters and runs nothing, a read-only board shows and does no action,
-// and a job enqueued by this process appears without a reload. Saves docs/board.png.
+// and a job enqueued by this process appears without a reload. Saves a screenshot to
+// test-results/board.png (ignored by git); UPDATE_SCREENSHOT=1 writes docs/board.png, the README's.
 
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ import { buildStore, serve, tempFiles, XSS_ARG, XSS_ERROR } from './helpers.js'
 import type { Served } from './helpers.js'
 
 const file = tempFiles()
-const screenshot = fileURLToPath(new URL('../../docs/board.png', import.meta.url))
+const screenshot = fileURLToPath(new URL(process.env.UPDATE_SCREENSHOT === '1' ? '../../docs/board.png' : '../../test-results/board.png', import.meta.url))
 let browser: Browser
 
 beforeAll(async () => {
