@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
 import { openSqliteStore } from '../../src/store/index.js'
-import type { Store } from '../../src/store/contract.js'
+import type { SyncStore } from '../../src/store/contract.js'
 import type { ChannelConfig, Payload, PublishInput } from '../../src/store/types.js'
 
 /** A fresh temp directory, deleted after the test file; returns a path maker inside it. */
@@ -51,8 +51,8 @@ export function text(payload: Payload): string {
  * @example
  * const open = useSqliteStores(); const store = open(file('a.db'))
  */
-export function useSqliteStores(): (path: string) => Store {
-  const stores: Store[] = []
+export function useSqliteStores(): (path: string) => SyncStore {
+  const stores: SyncStore[] = []
   afterEach(() => {
     for (const store of stores.splice(0)) store.close()
   })

@@ -26,3 +26,25 @@ export function whenAnswered<T>(answer: () => Answer<T>, then: (value: T) => voi
 export function isPromise<T>(value: Answer<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
+
+/**
+ * A step of a consumer that waits for the store's answer before it goes on (a claim, a start
+ * recorded before a delivery): `apply` or `failed` runs with the answer, at once for a plain value
+ * ('now' is returned after it ran) or when a promise settles ('later' is returned, and `resumed`
+ * runs after it, so the consumer can go on from there).
+ *
+ * @example
+ * if (step(() => store.claim(...), take, report, pumpAgain) === 'later') return 'busy'
+ */
+export function step<T>(answer: () => Answer<T>, apply: (value: T) => void, failed: (error: unknown) => void, resumed: () => void): 'now' | 'later' {
+  let answered = false
+  let returned = false
+  const settle = <A>(fn: (arg: A) => void) => (arg: A): void => {
+    answered = true
+    fn(arg)
+    if (returned) resumed()
+  }
+  whenAnswered(answer, settle(apply), settle(failed))
+  returned = true
+  return answered ? 'now' : 'later'
+}

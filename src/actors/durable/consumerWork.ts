@@ -25,33 +25,25 @@
 // Control (deliveryControl.ts): a delivery that times out, or whose job is cancelled, ends here
 // at once (its slot is free, its late answer ignored); a pause seen while a batch waits hands the
 // batch back, and no claim is made until the channel is resumed.
-import { whenAnswered } from './answer.js'
-import type { ClaimedMessage } from '../../store/index.js'
+import { step, whenAnswered } from './answer.js'
+import type { Answer, ClaimedMessage } from '../../store/index.js'
 import { BrokerClosedError } from '../../errors.js'
-import { BATCH_SIZE, claimLimit } from './claimLimit.js'
+import { claimLimit } from './claimLimit.js'
 import { realClock } from './consumerInput.js'
 import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
 import { DeliveryControls } from './deliveryControl.js'
 import { recordOutcome } from './recordOutcome.js'
 import { RenewalTimer } from './renewalTimer.js'
+import { LATE_ACK_MS, Reports, TRANSACTION_RETRY_MS } from './reports.js'
 
 /** Messages delivered before the consumer yields the event loop. */
 const SLICE = 1024
-/**
- * How long acknowledgements of answers that came in late (async listeners) wait for company: one
- * per event-loop turn would be one transaction per delivery.
- */
-const LATE_ACK_MS = 1
-/** How soon acknowledgements held back by an open application transaction are tried again. */
-const TRANSACTION_RETRY_MS = 5
 
 export class ConsumerWork {
   readonly input: ConsumerInput
   readonly clock: DurableClock
   /** Deliveries handed to the receiver and not settled, by message id. */
   readonly #running = new Map<number, ClaimedMessage>()
-  /** Of those, the ones whose start is not recorded yet (the next report records it). */
-  readonly #unstarted = new Set<number>()
   #batch: ClaimedMessage[] = []
   #head = 0
   // A batch is claimed at once but delivered one slot at a time, and a delivery may run for much
@@ -60,11 +52,9 @@ export class ConsumerWork {
   readonly #renewal: RenewalTimer
   /** How long a delivery takes (ms, a moving average); undefined until one has settled. */
   #deliveryMs: number | undefined
-  #acks: number[] = []
-  /** Some buffered acknowledgement came from an answer that arrived after its pump (async). */
-  #lateAcks = false
+  /** Acknowledgements, starts and renewals, written together (reports.ts). */
+  readonly #reports: Reports
   #pumping = false
-  #flushScheduled = false
   #early: Array<[ClaimedMessage, DeliveryOutcome]> = []
   // A store that answers later (a server): a claim or a start record in flight, and how the last
   // one that came back went, for the pump that follows.
@@ -90,6 +80,15 @@ export class ConsumerWork {
         this.#head = 0
       },
       releaseBatch: () => this.releaseBatch(),
+    })
+    this.#reports = new Reports(input, this.clock, {
+      waiting: () => this.#batch.slice(this.#head),
+      running: () => this.#running.keys(),
+      dropWaiting: (lost) => {
+        this.#batch = this.#batch.slice(this.#head).filter((m) => !lost.has(m.id))
+        this.#head = 0
+      },
+      renewed: (now, leaseMs) => this.#renewal.renewed(now, leaseMs),
     })
     this.#renewal = new RenewalTimer(this.clock, () => {
       if (!this.input.store.mayWrite()) this.#renewal.at = this.clock.now() + TRANSACTION_RETRY_MS
@@ -156,23 +155,8 @@ export class ConsumerWork {
       return 'busy'
     } finally {
       this.#pumping = false
-      this.#scheduleFlush()
+      this.#reports.schedule()
     }
-  }
-
-  // Acknowledgements of synchronous answers wait at most one turn of the event loop; those of async
-  // answers (which come one a turn), and the starts of deliveries still running, up to LATE_ACK_MS,
-  // so that they share a transaction too. A crash redelivers only what was answered in that window
-  // (at least once).
-  #scheduleFlush(delayMs = this.#lateAcks || this.#unstarted.size > 0 ? LATE_ACK_MS : 0): void {
-    if ((this.#acks.length === 0 && this.#unstarted.size === 0) || this.#flushScheduled) return
-    this.#flushScheduled = true
-    const flush = (): void => {
-      this.#flushScheduled = false
-      this.flushAcks()
-    }
-    if (delayMs === 0) setImmediate(flush)
-    else setTimeout(flush, delayMs)
   }
 
   /** Records an answer that came in as an event. */
@@ -180,57 +164,15 @@ export class ConsumerWork {
     // Abandoned by close() (its lease was handed back), timed out or cancelled: ended already.
     if (this.#running.get(message.id) !== message) return
     this.#running.delete(message.id)
-    this.#unstarted.delete(message.id)
+    this.#reports.unstarted.delete(message.id)
     this.controls.ended(message)
-    recordOutcome(this.input, this.clock, message, outcome, (id) => {
-      this.#acks.push(id)
-      if (!this.#pumping) this.#lateAcks = true
-      if (this.#acks.length >= BATCH_SIZE) this.flushAcks()
-    })
+    recordOutcome(this.input, this.clock, message, outcome, (id) => this.#reports.ack(id, !this.#pumping))
     this.#armRenewal()
   }
 
-  /**
-   * Writes the buffered acknowledgements and the starts of deliveries still running in one
-   * transaction; with `renew`, also extends every lease this consumer holds.
-   */
+  /** Writes what is buffered now; with `renew`, also extends every lease this consumer holds. */
   flushAcks(renew = false): void {
-    if (this.#acks.length === 0 && this.#unstarted.size === 0 && !renew) return
-    // Inside the application's own transaction (the outbox) an ack would commit or roll back with
-    // it: a rollback would bring back messages already handled. Write it once that one is over.
-    if (!this.input.store.mayWrite()) return this.#scheduleFlush(TRANSACTION_RETRY_MS)
-    const acks = this.#acks
-    const starts = [...this.#unstarted]
-    this.#acks = []
-    this.#lateAcks = false
-    this.#unstarted.clear()
-    const now = this.clock.now()
-    const leaseMs = this.input.config().leaseMs
-    const waiting = renew ? this.#batch.slice(this.#head) : []
-    const renewed = renew ? [...waiting.map((m) => m.id), ...this.#running.keys()] : []
-    const { store, owner } = this.input
-    // Waiting messages another process took meanwhile (this process was blocked past the lease)
-    // are dropped from the batch; deliveries running keep running, and their answers are then
-    // ignored by the store. Unsure what is still ours (the store failed): all of those wait for
-    // lease expiry instead.
-    const dropWaiting = (kept: ReadonlySet<number>): void => {
-      if (waiting.length === 0) return
-      const lost = new Set(waiting.filter((m) => !kept.has(m.id)).map((m) => m.id))
-      if (lost.size === 0) return
-      this.#batch = this.#batch.slice(this.#head).filter((m) => !lost.has(m.id))
-      this.#head = 0
-    }
-    whenAnswered(
-      () => store.report(owner, { acks, starts, renew: { ids: renewed, leaseUntil: now + leaseMs } }),
-      (held) => dropWaiting(new Set(held)),
-      (error) => {
-        // Not acknowledged: the messages come back when their lease expires (at least once). Starts
-        // not recorded: the message is careful after a crash, as for one started just before it.
-        this.input.onError(error)
-        dropWaiting(new Set())
-      },
-    )
-    if (renew) this.#renewal.renewed(now, leaseMs)
+    this.#reports.flush(renew)
   }
 
   /**
@@ -244,7 +186,7 @@ export class ConsumerWork {
     this.controls.stop()
     const ids = [...this.#running.keys()]
     this.#running.clear()
-    this.#unstarted.clear()
+    this.#reports.unstarted.clear()
     if (ids.length === 0) return
     const { store, owner, onError } = this.input
     whenAnswered(() => store.handBack(ids, owner, this.clock.now(), true, detail), () => {}, onError) // on failure their leases expire instead
@@ -299,26 +241,16 @@ export class ConsumerWork {
   #recordStart(message: ClaimedMessage): boolean | 'later' {
     const { store, owner, onError } = this.input
     if (!store.mayWrite()) return false
-    const acks = this.#acks
-    this.#acks = []
-    this.#lateAcks = false
-    let returned = false
-    let result: boolean | 'later' = 'later'
-    const settled = (ok: boolean): void => {
-      if (ok) message.started = true
-      else this.#acks = [...acks, ...this.#acks]
-      if (!returned) return void (result = ok)
-      this.#awaitingStore = false
-      if (!ok) this.#answer = 'failed'
-      this.#answered()
-    }
-    whenAnswered(() => store.report(owner, { acks, starts: [message.id] }), () => settled(true), (error) => {
+    const acks = this.#reports.takeAcks()
+    let recorded = false
+    const when = this.#step(() => store.report(owner, { acks, starts: [message.id] }), () => {
+      message.started = recorded = true
+    }, (error) => {
       onError(error)
-      settled(false)
+      this.#reports.restoreAcks(acks)
+      if (this.#awaitingStore) this.#answer = 'failed'
     })
-    returned = true
-    if (result === 'later') this.#awaitingStore = true
-    return result
+    return when === 'later' ? 'later' : recorded
   }
 
   // How many were claimed; undefined when the store failed; 'later' when it answers later (a
@@ -331,42 +263,39 @@ export class ConsumerWork {
     const now = this.clock.now()
     // The deliveries that start right after this claim have their attempt counted by it.
     const starting = Math.max(0, config.concurrency - this.inFlight)
-    let returned = false
-    let result: number | undefined | 'later' = 'later'
-    const claimed = (batch: ClaimedMessage[]): void => {
-      const late = returned
-      if (late) this.#awaitingStore = false
+    let claimed: number | undefined
+    const when = this.#step(() => store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting), (batch) => {
       // Stopped while the claim was out: back at once, never delivered.
-      if (late && this.#stopping) {
-        if (batch.length > 0) this.#handBackLater(batch.map((m) => m.id))
-        return
-      }
+      if (this.#awaitingStore && this.#stopping) return void (batch.length > 0 && this.#handBackLater(batch.map((m) => m.id)))
       this.#batch = batch
       this.#head = 0
       this.#renewal.renewed(now, config.leaseMs)
       this.#armRenewal()
       if (batch.length > 0) this.controls.holding()
-      if (!late) return void (result = batch.length)
-      if (batch.length === 0) this.#answer = 'empty'
-      this.#answered()
-    }
-    whenAnswered(() => store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting), claimed, (error) => {
+      else if (this.#awaitingStore) this.#answer = 'empty'
+      claimed = batch.length
+    }, (error) => {
       onError(error)
       this.#batch = []
       this.#head = 0
-      if (!returned) return void (result = undefined)
+      if (this.#awaitingStore) this.#answer = 'failed'
+    })
+    return when === 'later' ? 'later' : claimed
+  }
+
+  // A store step the pump waits for; answered later, the consumer pumps again after it.
+  #step<T>(answer: () => Answer<T>, apply: (value: T) => void, failed: (error: unknown) => void): 'now' | 'later' {
+    const when = step(answer, apply, failed, () => {
       this.#awaitingStore = false
-      this.#answer = 'failed'
       this.#answered()
     })
-    returned = true
-    if (result === 'later') this.#awaitingStore = true
-    return result
+    if (when === 'later') this.#awaitingStore = true
+    return when
   }
 
   #deliver(message: ClaimedMessage, timeoutMs: number | null | undefined): void {
     this.#running.set(message.id, message)
-    if (!message.started) this.#unstarted.add(message.id)
+    if (!message.started) this.#reports.unstarted.add(message.id)
     this.controls.started(message, timeoutMs)
     this.input.onTrace?.('deliver', message)
     const started = performance.now()

@@ -5,13 +5,13 @@
 import { describe, expect, it } from 'vitest'
 import { summarizeStats } from '../../../src/protocol/stats.js'
 import type { BoardJobRow, QueueCursor } from '../../../src/store/boardTypes.js'
-import type { Store } from '../../../src/store/contract.js'
+import type { SyncStore } from '../../../src/store/contract.js'
 import { channelConfig, message, tempDir, useSqliteStores } from '../helpers.js'
 
 const file = tempDir()
 const open = useSqliteStores()
 
-function fill(store: Store, now: number): void {
+function fill(store: SyncStore, now: number): void {
   store.declareChannel('jobs', channelConfig())
   store.declareChannel('mail', channelConfig())
   store.declareChannel('empty', channelConfig())
@@ -26,12 +26,12 @@ function fill(store: Store, now: number): void {
   store.setPaused('mail', true)
 }
 
-function fromStats(store: Store, now: number) {
+function fromStats(store: SyncStore, now: number) {
   const { channels } = summarizeStats(store.stats(now), now)
   return Object.fromEntries(Object.entries(channels).map(([name, c]) => [name, { ready: c.ready, delayed: c.delayed, inFlight: c.inFlight, dead: c.dead, paused: c.paused }]))
 }
 
-function fromBoard(store: Store, now: number) {
+function fromBoard(store: SyncStore, now: number) {
   const counts = store.boardReads!().queueCounts(now)
   const out: Record<string, { ready: number; delayed: number; inFlight: number; dead: number; paused: boolean }> = {}
   for (const g of counts.groups) {
