@@ -2,7 +2,7 @@
 // pages, each an index seek or range. Optional for a backend (Store.boardReads); the board falls
 // back to the contract's reads without them.
 
-import type { MessageKind, Payload } from './types.js'
+import type { StoredMessage } from './types.js'
 
 /** Queue counts of one (channel, subscription). */
 export interface BoardGroupCounts {
@@ -29,18 +29,10 @@ export interface BoardQueueCounts {
   paused: string[]
 }
 
-/** A queued job as a page lists it. Times in epoch ms. */
-export interface BoardJobRow {
-  id: number
-  channel: string
-  subscription: string
-  kind: MessageKind
-  payload: Payload
-  key: string | null
-  attempts: number
+/** A queued job as a page lists it: a stored message with its priority, progress and last error. Times in epoch ms. */
+export interface BoardJobRow extends Pick<StoredMessage, 'id' | 'channel' | 'subscription' | 'kind' | 'payload' | 'key' | 'attempts' | 'createdAt'> {
   priority: number
   progress: Uint8Array | null
-  createdAt: number
   /** When it is due (its place in line). */
   runAt: number
   lastError: string | null
