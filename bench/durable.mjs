@@ -44,6 +44,15 @@ export function durableBench() {
       console.error(`  ${count} ${mode}: ${JSON.stringify(row)}`)
     }
   }
+  // One message per turn of the event loop, consumer in the same process (issue "speed:"):
+  // against the floor of that shape (one INSERT commit per turn) and the naive three-commit loop.
+  const trickle = { count: quick ? 5_000 : 20_000, mode: 'trickle (1 msg per turn)' }
+  for (const system of ['durable-ipc', 'raw', 'floor']) {
+    trickle[system] = Math.round(median(Array.from({ length: quick ? 1 : 3 }, () => run(system, 'trickle', trickle.count).rate)))
+  }
+  trickle['vs floor'] = +(trickle['durable-ipc'] / trickle.floor).toFixed(2)
+  trickle['vs raw'] = +(trickle['durable-ipc'] / trickle.raw).toFixed(2)
+  console.error(`  trickle: ${JSON.stringify(trickle)}`)
   const big = quick ? 200_000 : 1_000_000
   const scale = run('durable-ipc', 'scale', big)
   const small = run('durable-ipc', 'scale', 10_000)
@@ -51,6 +60,7 @@ export function durableBench() {
   const listeners = { queued: 20_000, 'sync listener msgs/s': drain('drain-sync'), 'async listener msgs/s': drain('drain-async') }
   return {
     throughput: rows,
+    trickle,
     backlog: {
       queued: big,
       firstDeliveryMs: scale.firstDeliveryMs,

@@ -1,5 +1,8 @@
 // One durable benchmark scenario in its own process; prints one JSON line.
-// argv: system (durable-ipc | plainjob | raw), mode (backlog | together | scale), count, db path.
+// argv: system (durable-ipc | plainjob | raw | floor), mode (backlog | together | trickle | scale | ...),
+// count, db path. `trickle`: one message per turn of the event loop, the consumer in the same
+// process (the shape an IPC broker lives in); `floor` runs only that mode: one INSERT commit per
+// turn and no consumer, the least a durable send costs there.
 import Database from 'better-sqlite3'
 import { createBroker } from '../dist/index.js'
 
@@ -28,6 +31,12 @@ async function durable() {
   if (mode === 'backlog') {
     for (let i = 0; i < count; i++) win.ipcRenderer.send('jobs', { ...payload, id: i })
     listen()
+  } else if (mode === 'trickle') {
+    listen()
+    for (let i = 0; i < count; i++) {
+      win.ipcRenderer.send('jobs', { ...payload, id: i })
+      await nextTurn()
+    }
   } else {
     listen()
     await produceInChunks((i) => win.ipcRenderer.send('jobs', { ...payload, id: i }))
@@ -116,7 +125,7 @@ async function plainjob() {
   done({ rate: (count * 1000) / ms, ms })
 }
 
-function raw() {
+async function raw() {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
@@ -139,6 +148,13 @@ function raw() {
   if (mode === 'backlog') {
     for (let i = 0; i < count; i++) send(JSON.stringify({ ...payload, id: i }))
     while (consume());
+  } else if (mode === 'trickle') {
+    // The naive loop in the trickle shape: three commits a message, one message a turn.
+    for (let i = 0; i < count; i++) {
+      send(JSON.stringify({ ...payload, id: i }))
+      consume()
+      await nextTurn()
+    }
   } else {
     for (let i = 0; i < count; i++) {
       send(JSON.stringify({ ...payload, id: i }))
@@ -150,6 +166,26 @@ function raw() {
   done({ rate: (count * 1000) / ms, ms })
 }
 
+// The trickle shape's floor: one INSERT commit per turn of the event loop, nothing consumed.
+async function floor() {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec('CREATE TABLE q (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)')
+  const insert = db.prepare('INSERT INTO q (payload) VALUES (?)')
+  const send = db.transaction((text) => insert.run(text))
+  const start = performance.now()
+  for (let i = 0; i < count; i++) {
+    send(JSON.stringify({ ...payload, id: i }))
+    await nextTurn()
+  }
+  const ms = performance.now() - start
+  db.close()
+  done({ rate: (count * 1000) / ms, ms })
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
 async function produceInChunks(sendOne) {
   for (let i = 0; i < count; i += CHUNK) {
     for (let j = i; j < Math.min(count, i + CHUNK); j++) sendOne(j)
@@ -158,4 +194,4 @@ async function produceInChunks(sendOne) {
 }
 
 const silent = { error() {}, warn() {}, info() {}, debug() {} }
-await { 'durable-ipc': durable, plainjob, raw }[system]()
+await { 'durable-ipc': durable, plainjob, raw, floor }[system]()

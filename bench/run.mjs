@@ -22,6 +22,7 @@ if (existsSync(new URL('./workers.mjs', import.meta.url))) {
 console.log('# durable channels (bench/durable.mjs): durable-ipc vs plainjob vs naive raw loop, msgs/s')
 results.durable = durableBench()
 console.table(results.durable.throughput)
+console.table([results.durable.trickle])
 console.table([results.durable.backlog])
 console.table([results.durable.listeners])
 console.log('# the job control plane (bench/jobs.mjs): each figure against its baseline, same run')
