@@ -1,5 +1,6 @@
 // Durable throughput, side by side in one run: durable-ipc vs plainjob vs a naive raw
-// better-sqlite3 loop (one INSERT + one claim + one DELETE transaction per message), on a WAL file.
+// better-sqlite3 loop (one INSERT + one claim + one DELETE transaction per message), on a WAL file,
+// and BullMQ on a local Redis (bench/redis.mjs; left out with one line when there is none).
 // Each scenario runs in a fresh child process (so RSS and JIT state do not leak between them).
 // Usage: node bench/durable.mjs [--quick]    (run after `npm run build`)
 import { execFileSync } from 'node:child_process'
@@ -7,15 +8,19 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startRedis } from './redis.mjs'
 
 const quick = process.argv.includes('--quick')
 const here = fileURLToPath(new URL('.', import.meta.url))
 const worker = join(here, 'durableScenario.mjs')
 
+let redisPort
+
 function run(system, mode, count) {
   const dir = mkdtempSync(join(tmpdir(), 'dipc-bench-'))
   const path = join(dir, 'bench.db')
-  const child = (m) => JSON.parse(execFileSync(process.execPath, [worker, system, m, String(count), path], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop())
+  const env = redisPort === undefined ? process.env : { ...process.env, REDIS_PORT: String(redisPort) }
+  const child = (m) => JSON.parse(execFileSync(process.execPath, [worker, system, m, String(count), path], { encoding: 'utf8', maxBuffer: 1 << 24, env }).trim().split('\n').pop())
   try {
     // The backlog is built by one process and measured by a fresh one.
     if (mode === 'scale' || mode.startsWith('drain-')) child('fill')
@@ -27,19 +32,36 @@ function run(system, mode, count) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-export function durableBench() {
+// BullMQ (on a local redis-server the bench starts and stops) runs at 20k only: at ~3k msgs/s a
+// 200k run would take over a minute each.
+export async function durableBench() {
+  const redis = await startRedis()
+  redisPort = redis?.port
+  try {
+    return durableRuns(redis !== undefined)
+  } finally {
+    redis?.stop()
+  }
+}
+
+function durableRuns(withBullmq) {
   const rows = []
   const sizes = quick ? [[20_000, 1]] : [[20_000, 3], [200_000, 1]]
   for (const [count, reps] of sizes) {
     for (const mode of ['backlog', 'together']) {
       const row = { count, mode }
-      for (const system of ['durable-ipc', 'plainjob', 'raw']) {
+      for (const system of ['durable-ipc', 'plainjob', 'raw', 'bullmq']) {
+        if (system === 'bullmq' && (!withBullmq || count > 20_000)) {
+          row.bullmq = null
+          continue
+        }
         const rates = []
         for (let i = 0; i < reps; i++) rates.push(run(system, mode, count).rate)
         row[system] = Math.round(median(rates))
       }
       row['vs plainjob'] = +(row['durable-ipc'] / row.plainjob).toFixed(2)
       row['vs raw'] = +(row['durable-ipc'] / row.raw).toFixed(2)
+      row['vs bullmq'] = row.bullmq === null ? null : +(row['durable-ipc'] / row.bullmq).toFixed(2)
       rows.push(row)
       console.error(`  ${count} ${mode}: ${JSON.stringify(row)}`)
     }
@@ -47,11 +69,12 @@ export function durableBench() {
   // One message per turn of the event loop, consumer in the same process (issue "speed:"):
   // against the floor of that shape (one INSERT commit per turn) and the naive three-commit loop.
   const trickle = { count: quick ? 5_000 : 20_000, mode: 'trickle (1 msg per turn)' }
-  for (const system of ['durable-ipc', 'raw', 'floor']) {
+  for (const system of ['durable-ipc', 'raw', 'floor', ...(withBullmq ? ['bullmq'] : [])]) {
     trickle[system] = Math.round(median(Array.from({ length: quick ? 1 : 3 }, () => run(system, 'trickle', trickle.count).rate)))
   }
   trickle['vs floor'] = +(trickle['durable-ipc'] / trickle.floor).toFixed(2)
   trickle['vs raw'] = +(trickle['durable-ipc'] / trickle.raw).toFixed(2)
+  trickle['vs bullmq'] = withBullmq ? +(trickle['durable-ipc'] / trickle.bullmq).toFixed(2) : null
   console.error(`  trickle: ${JSON.stringify(trickle)}`)
   const big = quick ? 200_000 : 1_000_000
   const scale = run('durable-ipc', 'scale', big)
@@ -74,8 +97,9 @@ export function durableBench() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const result = durableBench()
+  const result = await durableBench()
   console.table(result.throughput)
+  console.table([result.trickle])
   console.table([result.backlog])
   console.table([result.listeners])
   console.log(JSON.stringify(result))

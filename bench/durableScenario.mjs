@@ -1,5 +1,5 @@
 // One durable benchmark scenario in its own process; prints one JSON line.
-// argv: system (durable-ipc | plainjob | raw | floor), mode (backlog | together | trickle | scale | ...),
+// argv: system (durable-ipc | plainjob | raw | floor | bullmq: REDIS_PORT in the environment), mode (backlog | together | trickle | scale | ...),
 // count, db path. `trickle`: one message per turn of the event loop, the consumer in the same
 // process (the shape an IPC broker lives in); `floor` runs only that mode: one INSERT commit per
 // turn and no consumer, the least a durable send costs there.
@@ -166,6 +166,42 @@ async function raw() {
   done({ rate: (count * 1000) / ms, ms })
 }
 
+// BullMQ on the local Redis the bench started (REDIS_PORT), one worker at concurrency 1: in the
+// backlog and together modes jobs are added in chunks of CHUNK without waiting between them (as
+// durable-ipc's sends), in trickle mode one per turn, each add awaited (stored before it returns).
+async function bullmq() {
+  const { Queue, Worker } = await import('bullmq')
+  const connection = { host: '127.0.0.1', port: Number(process.env.REDIS_PORT) }
+  const queue = new Queue('jobs', { connection, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } })
+  await queue.waitUntilReady()
+  let seen = 0
+  let finish
+  const finished = new Promise((resolve) => (finish = resolve))
+  let worker
+  const startWorker = () => (worker = new Worker('jobs', async () => { if (++seen === count) finish() }, { connection, concurrency: 1 }))
+  const addChunk = (from) => Promise.all(Array.from({ length: Math.min(CHUNK, count - from) }, (_, j) => queue.add('job', { ...payload, id: from + j })))
+  const start = performance.now()
+  if (mode === 'backlog') {
+    for (let i = 0; i < count; i += CHUNK) await addChunk(i)
+    startWorker()
+  } else if (mode === 'trickle') {
+    startWorker()
+    for (let i = 0; i < count; i++) {
+      await queue.add('job', { ...payload, id: i })
+      await nextTurn()
+    }
+  } else {
+    startWorker()
+    for (let i = 0; i < count; i += CHUNK) await addChunk(i)
+  }
+  await finished
+  const ms = performance.now() - start
+  await worker.close()
+  await queue.obliterate({ force: true })
+  await queue.close()
+  done({ rate: (count * 1000) / ms, ms })
+}
+
 // The trickle shape's floor: one INSERT commit per turn of the event loop, nothing consumed.
 async function floor() {
   const db = new Database(path)
@@ -194,4 +230,4 @@ async function produceInChunks(sendOne) {
 }
 
 const silent = { error() {}, warn() {}, info() {}, debug() {} }
-await { 'durable-ipc': durable, plainjob, raw, floor }[system]()
+await { 'durable-ipc': durable, plainjob, raw, floor, bullmq }[system]()

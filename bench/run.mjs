@@ -19,8 +19,8 @@ if (existsSync(new URL('./workers.mjs', import.meta.url))) {
   console.table(results.workers)
 }
 
-console.log('# durable channels (bench/durable.mjs): durable-ipc vs plainjob vs naive raw loop, msgs/s')
-results.durable = durableBench()
+console.log('# durable channels (bench/durable.mjs): durable-ipc vs plainjob, a naive raw loop and BullMQ on a local Redis, msgs/s')
+results.durable = await durableBench()
 console.table(results.durable.throughput)
 console.table([results.durable.trickle])
 console.table([results.durable.backlog])
