@@ -13,35 +13,11 @@ import type { ConsumerActor } from '../../../src/actors/durable/consumerMachine.
 import type { ConsumerInput } from '../../../src/actors/durable/consumerInput.js'
 import { openSqliteStore } from '../../../src/store/index.js'
 import type { ChannelConfig, ClaimedMessage, Store, SyncStore } from '../../../src/store/index.js'
+import { asyncStore } from '../../store/asyncStore.js'
 
 const config: ChannelConfig = {
   maxAttempts: 3, backoffInitialMs: 1, backoffMaxMs: 2, concurrency: 1, leaseMs: 30_000, maxMessageBytes: null, maxDepth: null,
   timeoutMs: null, rateLimit: null,
-}
-
-const ASYNC = ['claim', 'report', 'ack', 'ackWithResult', 'fail', 'release', 'handBack', 'renew', 'releaseDeadOwners', 'nextVisibleAt', 'setProgress', 'cancelledAmong'] as const
-
-/** `store` with its consumer side run a turn later and answered by promises; and how many such calls are out. */
-function asyncStore(store: SyncStore): { store: Store; pending: () => number } {
-  let pending = 0
-  const wrapped: Record<string, unknown> = { ...store }
-  for (const name of ASYNC) {
-    const method = store[name] as (...args: unknown[]) => unknown
-    wrapped[name] = (...args: unknown[]) => {
-      pending++
-      return new Promise((resolve, reject) => {
-        setImmediate(() => {
-          pending--
-          try {
-            resolve(method(...args))
-          } catch (error) {
-            reject(error)
-          }
-        })
-      })
-    }
-  }
-  return { store: wrapped as unknown as Store, pending: () => pending }
 }
 
 let dir: string

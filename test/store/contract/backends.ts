@@ -1,14 +1,15 @@
-// The backends the contract suite runs against: one entry per SyncStore implementation, each saying
+// The backends the contract suite runs against: one entry per Store implementation, each saying
 // how to get a fresh database, open stores on it, and make owner ids. The suite itself
-// (test/store/contract/*.test.ts) sees only the SyncStore interface; what is particular to a backend
+// (test/store/contract/*.test.ts) sees only the Store interface; what is particular to a backend
 // (its files, its connections, how it tells a dead owner) lives here. The suite takes the consumer
-// side's answers as plain values (SyncStore) while every backend answers so; a backend that
+// side's answers as plain values (Store) while every backend answers so; a backend that
 // answers asynchronously (PostgreSQL) comes with the suite awaiting them.
 
 import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
 import { newOwnerId, openSqliteStore } from '../../../src/store/index.js'
-import type { SyncStore } from '../../../src/store/index.js'
+import type { Store, SyncStore } from '../../../src/store/index.js'
+import { asyncStore } from '../asyncStore.js'
 import { tempDir } from '../helpers.js'
 
 /** One database of a backend, empty when made. */
@@ -17,7 +18,7 @@ export interface ContractDatabase {
    * Opens a store on this database, on a connection of its own (as another process's would be).
    * `readonly`: a reader that never writes, as the command-line tool's read commands open it.
    */
-  open(options?: { readonly?: boolean }): SyncStore
+  open(options?: { readonly?: boolean }): Store
 }
 
 export interface StoreBackend {
@@ -51,5 +52,19 @@ const sqlite: StoreBackend = {
   },
 }
 
+// The same SQLite store with its consumer side answering a turn later, by promises (as a server
+// backend would): the suite must hold however a backend answers.
+const sqliteAnsweringLater: StoreBackend = {
+  ...sqlite,
+  name: 'sqlite, answering later',
+  databases() {
+    const fresh = sqlite.databases()
+    return () => {
+      const database = fresh()
+      return { open: (options) => asyncStore(database.open(options) as SyncStore).store }
+    }
+  },
+}
+
 /** Every backend the contract suite runs against. */
-export const backends: readonly StoreBackend[] = [sqlite]
+export const backends: readonly StoreBackend[] = [sqlite, sqliteAnsweringLater]

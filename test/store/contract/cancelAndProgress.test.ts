@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { decodeJobOutcome } from '../../../src/protocol/jobOutcome.js'
-import type { SyncStore } from '../../../src/store/index.js'
+import type { Store } from '../../../src/store/index.js'
 import { channelConfig, message } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -15,7 +15,7 @@ const bytes = (n: number): Uint8Array => new Uint8Array([n])
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
-  let store: SyncStore
+  let store: Store
   let owner: string
 
   beforeEach(() => {
@@ -31,11 +31,11 @@ describe.each(backends)('$name store', (backend) => {
   }
 
   describe('cancel', () => {
-    it('cancels a waiting job: its message goes, a cancelled outcome stays under its id', () => {
+    it('cancels a waiting job: its message goes, a cancelled outcome stays under its id', async () => {
       const { id } = store.publish(message('jobs', 'a', t0))
       expect(store.cancel(id, t0 + 5)).toBe(true)
       expect(store.messagesAfter(0, 'jobs', 10)).toEqual([])
-      expect(store.claim('jobs', 'main', owner, t0 + 10, 1000, 10)).toEqual([])
+      expect((await store.claim('jobs', 'main', owner, t0 + 10, 1000, 10))).toEqual([])
       expect(store.jobResult(id)).toMatchObject({ id, ok: false, completedAt: t0 + 5, state: 'cancelled' })
       expect(outcome(id)).toMatchObject({ ok: false, cancelled: true, failure: { name: 'JobCancelledError', code: 'ERR_JOB_CANCELLED' } })
       expect(store.stats(t0 + 10).find((s) => s.channel === 'jobs')).toMatchObject({ ready: 0, delayed: 0, inFlight: 0, dead: 0 })
@@ -44,38 +44,38 @@ describe.each(backends)('$name store', (backend) => {
       })
     })
 
-    it('cancels a delayed job', () => {
+    it('cancels a delayed job', async () => {
       const { id } = store.publish(message('jobs', 'later', t0, { visibleAt: t0 + 60_000 }))
       expect(store.cancel(id, t0)).toBe(true)
-      expect(store.nextVisibleAt('jobs', 'main')).toBeNull()
-      expect(store.claim('jobs', 'main', owner, t0 + 60_000, 1000, 1)).toEqual([])
+      expect((await store.nextVisibleAt('jobs', 'main'))).toBeNull()
+      expect((await store.claim('jobs', 'main', owner, t0 + 60_000, 1000, 1))).toEqual([])
     })
 
-    it('cancels an active job: its owner’s ack, result, failure and renewal find nothing held and write nothing', () => {
+    it('cancels an active job: its owner’s ack, result, failure and renewal find nothing held and write nothing', async () => {
       const first = store.publish(message('jobs', 'running', t0, { kind: 'invoke', priority: 3 })).id
       const second = store.publish(message('jobs', 'failing', t0)).id
       const third = store.publish(message('jobs', 'acked', t0)).id
-      expect(store.claim('jobs', 'main', owner, t0, 1000, 3).map((m) => m.id)).toEqual([first, second, third])
+      expect((await store.claim('jobs', 'main', owner, t0, 1000, 3)).map((m) => m.id)).toEqual([first, second, third])
       for (const id of [first, second, third]) expect(store.cancel(id, t0 + 1)).toBe(true)
 
-      store.ackWithResult(first, owner, true, bytes(1), t0 + 2)
-      store.fail({ id: second, owner, error: 'Error: late', retryAt: null, now: t0 + 2, result: bytes(2) })
-      expect(store.report(owner, { acks: [third], starts: [first], renew: { ids: [first, second, third], leaseUntil: t0 + 5000 } })).toEqual([])
+      await store.ackWithResult(first, owner, true, bytes(1), t0 + 2)
+      await store.fail({ id: second, owner, error: 'Error: late', retryAt: null, now: t0 + 2, result: bytes(2) })
+      expect((await store.report(owner, { acks: [third], starts: [first], renew: { ids: [first, second, third], leaseUntil: t0 + 5000 } }))).toEqual([])
       for (const id of [first, second, third]) expect(store.jobResult(id)).toMatchObject({ state: 'cancelled', ok: false, completedAt: t0 + 1 })
       expect(store.deadLetters('jobs')).toEqual([])
       expect(store.messagesAfter(0, 'jobs', 10)).toEqual([])
       expect(store.job(first, t0 + 3)).toMatchObject({ state: 'cancelled', attempts: 1, priority: 3 })
     })
 
-    it('cancels nothing, writing nothing, for a dead, completed, cancelled, acknowledged or unknown job', () => {
+    it('cancels nothing, writing nothing, for a dead, completed, cancelled, acknowledged or unknown job', async () => {
       const dead = store.publish(message('jobs', 'dead', t0, { kind: 'invoke' })).id
       const completed = store.publish(message('jobs', 'done', t0, { kind: 'invoke' })).id
       const acked = store.publish(message('jobs', 'acked', t0)).id
       const cancelled = store.publish(message('jobs', 'cancelled', t0)).id
-      store.claim('jobs', 'main', owner, t0, 1000, 3)
-      store.fail({ id: dead, owner, error: 'Error: boom', retryAt: null, now: t0 + 1, result: bytes(9) })
-      store.ackWithResult(completed, owner, true, bytes(7), t0 + 1)
-      store.ack([acked], owner)
+      await store.claim('jobs', 'main', owner, t0, 1000, 3)
+      await store.fail({ id: dead, owner, error: 'Error: boom', retryAt: null, now: t0 + 1, result: bytes(9) })
+      await store.ackWithResult(completed, owner, true, bytes(7), t0 + 1)
+      await store.ack([acked], owner)
       expect(store.cancel(cancelled, t0 + 1)).toBe(true)
 
       for (const id of [dead, completed, acked, cancelled, cancelled + 100]) expect(store.cancel(id, t0 + 2)).toBe(false)
@@ -86,7 +86,7 @@ describe.each(backends)('$name store', (backend) => {
       expect(store.jobResult(acked)).toBeUndefined()
     })
 
-    it('never gives a cancelled job’s id to a new message, also once its outcome is pruned', () => {
+    it('never gives a cancelled job’s id to a new message, also once its outcome is pruned', async () => {
       const { id } = store.publish(message('jobs', 'a', t0))
       store.cancel(id, t0)
       expect(store.publish(message('jobs', 'b', t0)).id).toBeGreaterThan(id)
@@ -96,50 +96,50 @@ describe.each(backends)('$name store', (backend) => {
       expect(store.publish(message('jobs', 'd', t0)).id).toBeGreaterThan(last)
     })
 
-    it('is seen by another connection on the same database', () => {
+    it('is seen by another connection on the same database', async () => {
       const database = stores.database()
       const a = database.open()
       a.declareChannel('jobs', channelConfig())
       const b = database.open()
       const { id } = a.publish(message('jobs', 'x', t0))
-      a.claim('jobs', 'main', owner, t0, 1000, 1)
+      await a.claim('jobs', 'main', owner, t0, 1000, 1)
       expect(b.cancel(id, t0 + 1)).toBe(true)
-      expect(a.cancelledAmong([id])).toEqual([id])
-      expect(a.renew([id], owner, t0 + 5000)).toEqual([])
+      expect((await a.cancelledAmong([id]))).toEqual([id])
+      expect((await a.renew([id], owner, t0 + 5000))).toEqual([])
     })
   })
 
   describe('cancelledAmong', () => {
-    it('names the cancelled ones among those asked about, and nothing for an empty list', () => {
+    it('names the cancelled ones among those asked about, and nothing for an empty list', async () => {
       const ids = ['a', 'b', 'c', 'd'].map((t) => store.publish(message('jobs', t, t0)).id)
-      store.claim('jobs', 'main', owner, t0, 1000, 1)
+      await store.claim('jobs', 'main', owner, t0, 1000, 1)
       store.cancel(ids[0]!, t0)
       store.cancel(ids[2]!, t0)
-      expect(store.cancelledAmong(ids).sort((x, y) => x - y)).toEqual([ids[0], ids[2]])
-      expect(store.cancelledAmong([ids[1]!, ids[3]!])).toEqual([])
-      expect(store.cancelledAmong([])).toEqual([])
+      expect((await store.cancelledAmong(ids)).sort((x, y) => x - y)).toEqual([ids[0], ids[2]])
+      expect((await store.cancelledAmong([ids[1]!, ids[3]!]))).toEqual([])
+      expect((await store.cancelledAmong([]))).toEqual([])
     })
 
-    it('does not count a job that completed or failed', () => {
+    it('does not count a job that completed or failed', async () => {
       const done = store.publish(message('jobs', 'done', t0, { kind: 'invoke' })).id
       const failed = store.publish(message('jobs', 'failed', t0, { kind: 'invoke' })).id
-      store.claim('jobs', 'main', owner, t0, 1000, 2)
-      store.ackWithResult(done, owner, true, bytes(1), t0)
-      store.fail({ id: failed, owner, error: 'Error', retryAt: null, now: t0, result: bytes(2) })
-      expect(store.cancelledAmong([done, failed])).toEqual([])
+      await store.claim('jobs', 'main', owner, t0, 1000, 2)
+      await store.ackWithResult(done, owner, true, bytes(1), t0)
+      await store.fail({ id: failed, owner, error: 'Error', retryAt: null, now: t0, result: bytes(2) })
+      expect((await store.cancelledAmong([done, failed]))).toEqual([])
     })
   })
 
   describe('setProgress', () => {
-    it('writes the progress of deliveries the owner holds, in one call, and skips the rest', () => {
+    it('writes the progress of deliveries the owner holds, in one call, and skips the rest', async () => {
       const ids = ['a', 'b', 'c'].map((t) => store.publish(message('jobs', t, t0)).id)
-      store.claim('jobs', 'main', owner, t0, 1000, 2)
+      await store.claim('jobs', 'main', owner, t0, 1000, 2)
       const updates = ids.map((id, n) => ({ id, payload: bytes(n) }))
-      expect(store.setProgress(owner, updates)).toBe(2) // the third is not leased
-      expect(store.setProgress(backend.ownerId(), updates)).toBe(0)
-      expect(store.setProgress(owner, [])).toBe(0)
-      store.ack([ids[0]!], owner)
-      expect(store.setProgress(owner, updates)).toBe(1)
+      expect((await store.setProgress(owner, updates))).toBe(2) // the third is not leased
+      expect((await store.setProgress(backend.ownerId(), updates))).toBe(0)
+      expect((await store.setProgress(owner, []))).toBe(0)
+      await store.ack([ids[0]!], owner)
+      expect((await store.setProgress(owner, updates))).toBe(1)
       expect(store.job(ids[1]!, t0)?.progress).toEqual(bytes(1))
     })
   })

@@ -4,7 +4,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { QueueFullError } from '../../../src/errors.js'
-import type { SyncStore } from '../../../src/store/index.js'
+import type { Store } from '../../../src/store/index.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -14,7 +14,7 @@ const t0 = 1_700_000_000_000
 describe.each(backends)('$name store: fan-out', (backend) => {
   const stores = useStores(backend)
   const owner = backend.ownerId()
-  let store: SyncStore
+  let store: Store
 
   beforeEach(() => {
     store = stores.store()
@@ -22,53 +22,53 @@ describe.each(backends)('$name store: fan-out', (backend) => {
   })
 
   /** The texts waiting in `subscription`, in line order (claimed, then handed back untouched). */
-  function waiting(subscription: string, on: SyncStore = store): string[] {
-    const claimed = on.claim('jobs', subscription, owner, t0, 1000, 100, 0)
-    on.handBack(claimed.map((m) => m.id), owner, t0, false)
+  async function waiting(subscription: string, on: Store = store): Promise<string[]> {
+    const claimed = (await on.claim('jobs', subscription, owner, t0, 1000, 100, 0))
+    await on.handBack(claimed.map((m) => m.id), owner, t0, false)
     return claimed.map((m) => text(m.payload))
   }
 
-  it('gives every fan-out subscription its own copy of a publish without a subscription, and an inbox only what is sent to it', () => {
+  it('gives every fan-out subscription its own copy of a publish without a subscription, and an inbox only what is sent to it', async () => {
     store.ensureSubscription('jobs', 'audit')
     store.ensureSubscription('jobs', 'inbox-1', { fanOut: false })
     store.publish(message('jobs', 'to all', t0))
     store.publish(message('jobs', 'to the inbox', t0, { subscription: 'inbox-1' }))
-    expect(waiting('main')).toEqual(['to all'])
-    expect(waiting('audit')).toEqual(['to all'])
-    expect(waiting('inbox-1')).toEqual(['to the inbox'])
+    expect((await waiting('main'))).toEqual(['to all'])
+    expect((await waiting('audit'))).toEqual(['to all'])
+    expect((await waiting('inbox-1'))).toEqual(['to the inbox'])
     const copies = store.messagesAfter(0, 'jobs', 10).filter((m) => text(m.payload) === 'to all')
     expect(new Set(copies.map((m) => m.id)).size).toBe(2)
   })
 
-  it('decides nothing by name: a subscription named like a renderer inbox is fan-out unless created otherwise', () => {
+  it('decides nothing by name: a subscription named like a renderer inbox is fan-out unless created otherwise', async () => {
     store.ensureSubscription('jobs', 'renderer:w1')
     store.publish(message('jobs', 'first', t0, { subscription: 'renderer:w2', fanOut: false }))
     store.publish(message('jobs', 'plain', t0))
-    expect(waiting('renderer:w1')).toEqual(['plain'])
-    expect(waiting('renderer:w2')).toEqual(['first'])
+    expect((await waiting('renderer:w1'))).toEqual(['plain'])
+    expect((await waiting('renderer:w2'))).toEqual(['first'])
   })
 
-  it('gives a subscription that a publish creates the publish’s fanOut (default true); one that exists keeps its own', () => {
+  it('gives a subscription that a publish creates the publish’s fanOut (default true); one that exists keeps its own', async () => {
     store.publish(message('jobs', 'made fan-out', t0, { subscription: 'extra' }))
     store.publish(message('jobs', 'made inbox', t0, { subscription: 'box', fanOut: false }))
     store.publish(message('jobs', 'asks too late', t0, { subscription: 'box', fanOut: true }))
     store.publish(message('jobs', 'plain', t0))
-    expect(waiting('extra')).toEqual(['made fan-out', 'plain'])
-    expect(waiting('box')).toEqual(['made inbox', 'asks too late'])
-    expect(waiting('main')).toEqual(['plain'])
+    expect((await waiting('extra'))).toEqual(['made fan-out', 'plain'])
+    expect((await waiting('box'))).toEqual(['made inbox', 'asks too late'])
+    expect((await waiting('main'))).toEqual(['plain'])
   })
 
-  it('lets ensureSubscription change whether an existing subscription is fan-out', () => {
+  it('lets ensureSubscription change whether an existing subscription is fan-out', async () => {
     store.publish(message('jobs', 'one', t0, { subscription: 'box', fanOut: false }))
     store.ensureSubscription('jobs', 'box', { fanOut: true })
     store.publish(message('jobs', 'two', t0))
     store.ensureSubscription('jobs', 'box', { fanOut: false })
     store.publish(message('jobs', 'three', t0))
-    expect(waiting('box')).toEqual(['one', 'two'])
-    expect(waiting('main')).toEqual(['two', 'three'])
+    expect((await waiting('box'))).toEqual(['one', 'two'])
+    expect((await waiting('main'))).toEqual(['two', 'three'])
   })
 
-  it('reaches a fan-out subscription another connection made with this connection’s very next publish', () => {
+  it('reaches a fan-out subscription another connection made with this connection’s very next publish', async () => {
     const database = stores.database()
     const mine = database.open()
     const theirs = database.open()
@@ -76,30 +76,30 @@ describe.each(backends)('$name store: fan-out', (backend) => {
     mine.publish(message('jobs', 'before', t0)) // mine now knows where the channel's publishes go
     theirs.ensureSubscription('jobs', 'audit')
     mine.publish(message('jobs', 'after', t0))
-    expect(waiting('audit', mine)).toEqual(['after'])
-    expect(waiting('main', mine)).toEqual(['before', 'after'])
+    expect((await waiting('audit', mine))).toEqual(['after'])
+    expect((await waiting('main', mine))).toEqual(['before', 'after'])
   })
 
-  it('keeps idempotency keys per subscription: a duplicate only while every target holds the key', () => {
+  it('keeps idempotency keys per subscription: a duplicate only while every target holds the key', async () => {
     store.ensureSubscription('jobs', 'audit')
     const first = store.publish(message('jobs', 'a', t0, { key: 'k' }))
     expect(first.duplicate).toBe(false)
     expect(store.publish(message('jobs', 'b', t0, { key: 'k' }))).toEqual({ id: first.id, duplicate: true })
-    const [held] = store.claim('jobs', 'main', owner, t0, 1000, 1)
-    store.ack([held!.id], owner)
+    const [held] = (await store.claim('jobs', 'main', owner, t0, 1000, 1))
+    await store.ack([held!.id], owner)
     expect(store.publish(message('jobs', 'c', t0, { key: 'k' })).duplicate).toBe(false)
-    expect(waiting('main')).toEqual(['c'])
-    expect(waiting('audit')).toEqual(['a'])
+    expect((await waiting('main'))).toEqual(['c'])
+    expect((await waiting('audit'))).toEqual(['a'])
   })
 
-  it('stores nothing on any subscription when one of them is full', () => {
+  it('stores nothing on any subscription when one of them is full', async () => {
     store.declareChannel('jobs', channelConfig({ maxDepth: 1 }))
     store.ensureSubscription('jobs', 'audit')
     store.publish(message('jobs', 'a', t0))
-    const [held] = store.claim('jobs', 'main', owner, t0, 1000, 1)
-    store.ack([held!.id], owner)
+    const [held] = (await store.claim('jobs', 'main', owner, t0, 1000, 1))
+    await store.ack([held!.id], owner)
     expect(() => store.publish(message('jobs', 'b', t0))).toThrow(QueueFullError)
-    expect(waiting('main')).toEqual([])
-    expect(waiting('audit')).toEqual(['a'])
+    expect((await waiting('main'))).toEqual([])
+    expect((await waiting('audit'))).toEqual(['a'])
   })
 })

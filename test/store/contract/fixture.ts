@@ -2,15 +2,15 @@
 // after each test.
 
 import { afterEach } from 'vitest'
-import type { SyncStore } from '../../../src/store/index.js'
+import type { Store } from '../../../src/store/index.js'
 import type { StoreBackend } from './backends.js'
 
 /** Stores of `backend` for the tests of the calling describe block; each is closed after its test. */
 export interface ContractStores {
   /** A store on a fresh, empty database. */
-  store(): SyncStore
+  store(): Store
   /** A fresh database to open several stores on (each on its own connection). */
-  database(): { open(options?: { readonly?: boolean }): SyncStore }
+  database(): { open(options?: { readonly?: boolean }): Store }
 }
 
 /**
@@ -24,11 +24,11 @@ export interface ContractStores {
  */
 export function useStores(backend: StoreBackend): ContractStores {
   const fresh = backend.databases()
-  const opened: SyncStore[] = []
+  const opened: Store[] = []
   afterEach(() => {
     for (const store of opened.splice(0)) store.close()
   })
-  const track = (store: SyncStore): SyncStore => {
+  const track = (store: Store): Store => {
     opened.push(store)
     return store
   }

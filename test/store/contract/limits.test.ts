@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { MessageTooLargeError, QueueFullError } from '../../../src/errors.js'
-import type { SyncStore } from '../../../src/store/index.js'
+import type { Store } from '../../../src/store/index.js'
 import { channelConfig, message } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -12,7 +12,7 @@ const t0 = 1_700_000_000_000
 
 describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
-  let store: SyncStore
+  let store: Store
 
   beforeEach(() => {
     store = stores.store()
@@ -24,7 +24,7 @@ describe.each(backends)('$name store', (backend) => {
   }
 
   describe('limits', () => {
-    it('refuses a payload over maxMessageBytes and stores nothing', () => {
+    it('refuses a payload over maxMessageBytes and stores nothing', async () => {
       store.declareChannel('small', channelConfig({ maxMessageBytes: 4 }))
       expect(store.publish({ ...message('small', '', t0), payload: new Uint8Array(4) }).duplicate).toBe(false)
       const tooBig = () => store.publish({ ...message('small', '', t0), payload: new Uint8Array(5) })
@@ -33,33 +33,33 @@ describe.each(backends)('$name store', (backend) => {
       expect(depth('small')).toBe(1)
     })
 
-    it('refuses a publish over maxDepth, counting in-flight messages, and stores nothing', () => {
+    it('refuses a publish over maxDepth, counting in-flight messages, and stores nothing', async () => {
       store.declareChannel('bounded', channelConfig({ maxDepth: 2 }))
       store.publish(message('bounded', 'a', t0))
       store.publish(message('bounded', 'b', t0))
-      store.claim('bounded', 'main', backend.ownerId(), t0, 1000, 1)
+      await store.claim('bounded', 'main', backend.ownerId(), t0, 1000, 1)
       const third = () => store.publish(message('bounded', 'c', t0))
       expect(third).toThrow(QueueFullError)
       expect(third).toThrow(expect.objectContaining({ code: 'ERR_QUEUE_FULL' }))
       expect(depth('bounded')).toBe(2)
     })
 
-    it('accepts again once an ack makes room', () => {
+    it('accepts again once an ack makes room', async () => {
       store.declareChannel('bounded', channelConfig({ maxDepth: 1 }))
       store.publish(message('bounded', 'a', t0))
       const owner = backend.ownerId()
-      const [m] = store.claim('bounded', 'main', owner, t0, 1000, 1)
-      store.ack([m!.id], owner)
+      const [m] = (await store.claim('bounded', 'main', owner, t0, 1000, 1))
+      await store.ack([m!.id], owner)
       expect(store.publish(message('bounded', 'b', t0)).duplicate).toBe(false)
     })
 
-    it('bounds each subscription on its own', () => {
+    it('bounds each subscription on its own', async () => {
       store.declareChannel('bounded', channelConfig({ maxDepth: 1 }))
       store.publish(message('bounded', 'a', t0))
       expect(() => store.publish(message('bounded', 'inbox', t0, { subscription: 'renderer:w1', fanOut: false }))).not.toThrow()
     })
 
-    it('stores a keyed message once while it is pending and returns the first id', () => {
+    it('stores a keyed message once while it is pending and returns the first id', async () => {
       store.declareChannel('jobs', channelConfig())
       const first = store.publish(message('jobs', 'a', t0, { key: 'order-42' }))
       const second = store.publish(message('jobs', 'b', t0, { key: 'order-42' }))
@@ -71,18 +71,18 @@ describe.each(backends)('$name store', (backend) => {
       expect(depth('jobs')).toBe(3)
     })
 
-    it('accepts the key again once the first message is acknowledged', () => {
+    it('accepts the key again once the first message is acknowledged', async () => {
       store.declareChannel('jobs', channelConfig())
       const first = store.publish(message('jobs', 'a', t0, { key: 'k' }))
       const owner = backend.ownerId()
-      store.claim('jobs', 'main', owner, t0, 1000, 1)
-      store.ack([first.id], owner)
+      await store.claim('jobs', 'main', owner, t0, 1000, 1)
+      await store.ack([first.id], owner)
       const again = store.publish(message('jobs', 'a', t0, { key: 'k' }))
       expect(again.duplicate).toBe(false)
       expect(again.id).toBeGreaterThan(first.id)
     })
 
-    it('reports a duplicate even when the queue is full', () => {
+    it('reports a duplicate even when the queue is full', async () => {
       store.declareChannel('bounded', channelConfig({ maxDepth: 1 }))
       const first = store.publish(message('bounded', 'a', t0, { key: 'k' }))
       expect(store.publish(message('bounded', 'a', t0, { key: 'k' }))).toEqual({ id: first.id, duplicate: true })
@@ -90,7 +90,7 @@ describe.each(backends)('$name store', (backend) => {
   })
 
   describe('the publish path reads channel settings fresh when they may have changed', () => {
-    it('applies a re-declaration by another connection to the very next publish', () => {
+    it('applies a re-declaration by another connection to the very next publish', async () => {
       const database = stores.database()
       const a = database.open()
       const b = database.open()

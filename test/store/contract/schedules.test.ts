@@ -5,7 +5,7 @@
 
 import { beforeEach, describe, expect, it } from 'vitest'
 import { QueueFullError, UnknownChannelError } from '../../../src/errors.js'
-import type { ScheduleInput, SyncStore } from '../../../src/store/index.js'
+import type { ScheduleInput, Store } from '../../../src/store/index.js'
 import { channelConfig, text } from '../helpers.js'
 import { backends } from './backends.js'
 import { useStores } from './fixture.js'
@@ -19,17 +19,17 @@ function tick(overrides: Partial<ScheduleInput> = {}): ScheduleInput {
 
 describe.each(backends)('$name store: schedules', (backend) => {
   const stores = useStores(backend)
-  let store: SyncStore
+  let store: Store
 
   beforeEach(() => {
     store = stores.store()
     store.declareChannel('jobs', channelConfig())
   })
 
-  const messages = (on: SyncStore = store) => on.messagesAfter(0, 'jobs', 100)
+  const messages = (on: Store = store) => on.messagesAfter(0, 'jobs', 100)
 
   describe('upsert, list, delete', () => {
-    it('stores a schedule and lists it by name, never run', () => {
+    it('stores a schedule and lists it by name, never run', async () => {
       const stored = store.upsertSchedule(tick())
       expect(stored).toEqual({ ...tick(), lastRunAt: null })
       store.upsertSchedule(tick({ name: 'nightly', cron: '0 3 * * *', everyMs: null, tz: 'Europe/Berlin', payload: new Uint8Array([1, 2]) }))
@@ -39,7 +39,7 @@ describe.each(backends)('$name store: schedules', (backend) => {
       expect([...(listed[0]!.payload as Uint8Array)]).toEqual([1, 2])
     })
 
-    it('keeps the stored slot and last run when the same definition is upserted again', () => {
+    it('keeps the stored slot and last run when the same definition is upserted again', async () => {
       store.upsertSchedule(tick())
       store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1001)
       const again = store.upsertSchedule(tick({ nextRunAt: t0 + 9999 }))
@@ -62,26 +62,26 @@ describe.each(backends)('$name store: schedules', (backend) => {
       expect([typeof payload, text(payload)]).toEqual([typeof newPayload, text(newPayload)])
     })
 
-    it('takes the new slot when the channel or the zone changed', () => {
+    it('takes the new slot when the channel or the zone changed', async () => {
       store.declareChannel('other', channelConfig())
       store.upsertSchedule(tick({ cron: '0 3 * * *', everyMs: null, tz: 'UTC' }))
       expect(store.upsertSchedule(tick({ cron: '0 3 * * *', everyMs: null, tz: 'Asia/Tokyo', nextRunAt: 7 })).nextRunAt).toBe(7)
       expect(store.upsertSchedule(tick({ cron: '0 3 * * *', everyMs: null, tz: 'Asia/Tokyo', channel: 'other', nextRunAt: 8 })).nextRunAt).toBe(8)
     })
 
-    it('refuses a schedule of an undeclared channel and stores nothing', () => {
+    it('refuses a schedule of an undeclared channel and stores nothing', async () => {
       expect(() => store.upsertSchedule(tick({ channel: 'nope' }))).toThrow(UnknownChannelError)
       expect(store.listSchedules()).toEqual([])
     })
 
-    it('deletes a schedule once: true when it existed', () => {
+    it('deletes a schedule once: true when it existed', async () => {
       store.upsertSchedule(tick())
       expect(store.deleteSchedule('tick')).toBe(true)
       expect(store.deleteSchedule('tick')).toBe(false)
       expect(store.listSchedules()).toEqual([])
     })
 
-    it('shows one store the schedules another one wrote', () => {
+    it('shows one store the schedules another one wrote', async () => {
       const database = stores.database()
       const a = database.open()
       const b = database.open()
@@ -93,7 +93,7 @@ describe.each(backends)('$name store: schedules', (backend) => {
   })
 
   describe('fire', () => {
-    it('publishes the payload to the fan-out subscriptions, visible from the slot, and moves the schedule on', () => {
+    it('publishes the payload to the fan-out subscriptions, visible from the slot, and moves the schedule on', async () => {
       store.ensureSubscription('jobs', 'audit')
       store.ensureSubscription('jobs', 'inbox-1', { fanOut: false })
       store.upsertSchedule(tick())
@@ -107,16 +107,16 @@ describe.each(backends)('$name store: schedules', (backend) => {
       expect(store.listSchedules()[0]).toMatchObject({ nextRunAt: t0 + 2000, lastRunAt: t0 + 1003 })
     })
 
-    it('publishes with the schedule\'s priority: claimed before the waiting messages of a lower one', () => {
+    it('publishes with the schedule\'s priority: claimed before the waiting messages of a lower one', async () => {
       store.publish({ channel: 'jobs', payload: '"plain"', kind: 'message', visibleAt: t0, now: t0 })
       store.upsertSchedule(tick({ priority: 5 }))
       const fired = store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1000)!
       expect(store.job(fired.id, t0 + 1000)).toMatchObject({ priority: 5, state: 'waiting', runAt: t0 + 1000 })
-      const [first] = store.claim('jobs', 'main', backend.ownerId(), t0 + 1000, 1000, 1)
+      const [first] = (await store.claim('jobs', 'main', backend.ownerId(), t0 + 1000, 1000, 1))
       expect([first!.id, text(first!.payload)]).toEqual([fired.id, '"tick"'])
     })
 
-    it('fires a slot once: a second fire with the stale expected time stores nothing', () => {
+    it('fires a slot once: a second fire with the stale expected time stores nothing', async () => {
       store.upsertSchedule(tick())
       expect(store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1000)).toBeDefined()
       expect(store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1001)).toBeUndefined()
@@ -125,7 +125,7 @@ describe.each(backends)('$name store: schedules', (backend) => {
       expect(store.listSchedules()[0]).toMatchObject({ nextRunAt: t0 + 2000, lastRunAt: t0 + 1000 })
     })
 
-    it('lets exactly one of two stores on the database fire a slot they both saw', () => {
+    it('lets exactly one of two stores on the database fire a slot they both saw', async () => {
       const database = stores.database()
       const a = database.open()
       const b = database.open()
@@ -142,7 +142,7 @@ describe.each(backends)('$name store: schedules', (backend) => {
       expect(messages(a)).toHaveLength(2)
     })
 
-    it('fires nothing of a deleted schedule, nor the old slot of a changed one', () => {
+    it('fires nothing of a deleted schedule, nor the old slot of a changed one', async () => {
       store.upsertSchedule(tick())
       store.upsertSchedule(tick({ everyMs: 5000, nextRunAt: t0 + 5000 }))
       expect(store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1000)).toBeUndefined()
@@ -151,7 +151,7 @@ describe.each(backends)('$name store: schedules', (backend) => {
       expect(messages()).toEqual([])
     })
 
-    it('applies the channel limits: a fire that cannot publish throws and leaves the schedule as it was', () => {
+    it('applies the channel limits: a fire that cannot publish throws and leaves the schedule as it was', async () => {
       store.declareChannel('jobs', channelConfig({ maxDepth: 1 }))
       store.upsertSchedule(tick())
       store.fireSchedule('tick', t0 + 1000, t0 + 2000, t0 + 1000)

@@ -22,7 +22,7 @@ describe.each(backends)('$name store', (backend) => {
   const stores = useStores(backend)
 
   describe('stats', () => {
-    it('counts ready, delayed, in flight and dead per subscription, including empty ones', () => {
+    it('counts ready, delayed, in flight and dead per subscription, including empty ones', async () => {
       const store = stores.store()
       store.declareChannel('jobs', channelConfig())
       store.declareChannel('idle', channelConfig())
@@ -32,9 +32,9 @@ describe.each(backends)('$name store', (backend) => {
       store.publish(message('jobs', 'dead', t0 + 4))
       store.publish(message('jobs', 'inbox', t0 + 5, { subscription: 'renderer:w1', fanOut: false }))
       const owner = 'h/1/a'
-      const [first, second] = store.claim('jobs', 'main', owner, t0 + 10, 100, 2)
-      store.release(owner, t0 + 10, 'nope') // nothing
-      store.fail({ id: second!.id, owner, error: 'x', retryAt: null, now: t0 + 10 })
+      const [first, second] = (await store.claim('jobs', 'main', owner, t0 + 10, 100, 2))
+      await store.release(owner, t0 + 10, 'nope') // nothing
+      await store.fail({ id: second!.id, owner, error: 'x', retryAt: null, now: t0 + 10 })
       expect(first).toBeDefined()
 
       expect(store.stats(t0 + 10)).toEqual([
@@ -46,24 +46,24 @@ describe.each(backends)('$name store', (backend) => {
       expect(store.stats(t0 + 110).find((s) => s.channel === 'jobs' && s.subscription === 'main')).toMatchObject({ ready: 2, inFlight: 0, oldestCreatedAt: t0 + 1 })
     })
 
-    it('reads the next visible time from the earliest message, leased or not', () => {
+    it('reads the next visible time from the earliest message, leased or not', async () => {
       const store = stores.store()
       store.declareChannel('jobs', channelConfig())
-      expect(store.nextVisibleAt('jobs', 'main')).toBeNull()
+      expect((await store.nextVisibleAt('jobs', 'main'))).toBeNull()
       store.publish(message('jobs', 'later', t0, { visibleAt: t0 + 500 }))
-      expect(store.nextVisibleAt('jobs', 'main')).toBe(t0 + 500)
+      expect((await store.nextVisibleAt('jobs', 'main'))).toBe(t0 + 500)
       store.publish(message('jobs', 'now', t0))
-      store.claim('jobs', 'main', 'h/1/a', t0, 100, 1)
-      expect(store.nextVisibleAt('jobs', 'main')).toBe(t0 + 100)
+      await store.claim('jobs', 'main', 'h/1/a', t0, 100, 1)
+      expect((await store.nextVisibleAt('jobs', 'main'))).toBe(t0 + 100)
     })
 
-    it('leaves out the asking owner’s own leases from the next visible time: they end with its deliveries', () => {
+    it('leaves out the asking owner’s own leases from the next visible time: they end with its deliveries', async () => {
       const store = stores.store()
       store.declareChannel('jobs', channelConfig())
       store.publish(message('jobs', 'leased', t0))
-      store.claim('jobs', 'main', 'h/1/a', t0, 100, 1)
-      expect(store.nextVisibleAt('jobs', 'main', 'h/1/a')).toBeNull()
-      expect(store.nextVisibleAt('jobs', 'main', 'h/1/b')).toBe(t0 + 100)
+      await store.claim('jobs', 'main', 'h/1/a', t0, 100, 1)
+      expect((await store.nextVisibleAt('jobs', 'main', 'h/1/a'))).toBeNull()
+      expect((await store.nextVisibleAt('jobs', 'main', 'h/1/b'))).toBe(t0 + 100)
     })
   })
 
@@ -92,7 +92,7 @@ describe.each(backends)('$name store', (backend) => {
   })
 
   describe('mayWrite and openTransaction', () => {
-    it('let the broker write on a store that shares no open transaction', () => {
+    it('let the broker write on a store that shares no open transaction', async () => {
       const store = stores.store()
       expect(store.mayWrite()).toBe(true)
       // Optional: a backend without an outbox leaves it out, which reads as 'none'.
