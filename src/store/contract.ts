@@ -20,7 +20,7 @@
 // will follow when the PostgreSQL store shows which of them need to.
 
 import type { BoardReads } from './boardTypes.js'
-import type { ChannelConfig, ClaimedMessage, DeadLetterRow, FailInput, JobResultRow, JobRow, JobsQuery, PublishInput, PublishResult, ReportInput, ScheduleInput, ScheduleRow, StoredMessage, SubscriptionOptions, SubscriptionStats } from './types.js'
+import type { ChannelConfig, ClaimedMessage, ClaimedPublish, PublishClaim, DeadLetterRow, FailInput, JobResultRow, JobRow, JobsQuery, PublishInput, PublishResult, ReportInput, ScheduleInput, ScheduleRow, StoredMessage, SubscriptionOptions, SubscriptionStats } from './types.js'
 
 /** A value, or a promise of one: what the consumer-side methods of a Store answer (see above). */
 export type Answer<T> = T | Promise<T>
@@ -52,6 +52,20 @@ export interface Store {
 
   /** Stores a message (one transaction, a savepoint inside an open application transaction). Enforces maxMessageBytes and maxDepth. */
   publish(input: PublishInput): PublishResult
+  /**
+   * Claim-at-publish, the trickle path: publishes as `publish` does (synchronously, one
+   * transaction) with the new row of `claim.subscription` leased to `claim.owner` as it is stored
+   * (unstarted: its attempt is counted when its delivery starts), and writes that owner's `report`
+   * (acknowledgements and starts, as `report` does) in the same transaction: one commit for a
+   * message a consumer of this process takes at once, and for the acknowledgements before it. Only
+   * at top level, never inside an application's transaction (the acknowledgements would roll back
+   * with it): throws StoreError there. On a failure nothing of it is written, the report included.
+   * Optional: without it a consumer claims what was published.
+   *
+   * @example
+   * const { claimed } = store.publishClaimed!(input, { subscription: 'main', owner, leaseUntil: now + 30_000 }, { acks: [41], starts: [] })
+   */
+  publishClaimed?(input: PublishInput, claim: PublishClaim, report: ReportInput): ClaimedPublish
   /**
    * Leases up to `limit` visible messages of one subscription, oldest visible first (after ending
    * other owners' leases that ran out), and counts the attempt of the first `start` (default all).

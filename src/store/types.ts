@@ -69,6 +69,25 @@ export interface PublishResult {
   duplicate: boolean
 }
 
+/** Claim-at-publish (Store.publishClaimed): who takes the new message as it is stored. */
+export interface PublishClaim {
+  /** The subscription whose new row is leased (a publish's other targets are stored as usual). */
+  subscription: string
+  owner: string
+  /** Epoch ms the lease runs to. */
+  leaseUntil: number
+  /**
+   * Lease only if no other connection committed since the store's changeToken() answered this
+   * (then nothing may wait ahead that the caller has not seen); otherwise stored unleased.
+   */
+  token?: number | undefined
+}
+
+export interface ClaimedPublish extends PublishResult {
+  /** The message as leased to the claim's owner; undefined when nothing was (a duplicate key, another target). */
+  claimed: ClaimedMessage | undefined
+}
+
 export interface ClaimedMessage {
   id: number
   channel: string

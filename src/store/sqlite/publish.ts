@@ -4,7 +4,7 @@ import { MessageTooLargeError, QueueFullError, StoreError } from '../../errors.j
 import type { Channels } from './channels.js'
 import type { Statements } from './statements.js'
 import { payloadBytes } from '../types.js'
-import type { PublishInput, PublishResult } from '../types.js'
+import type { ClaimedPublish, PublishClaim, PublishInput, PublishResult } from '../types.js'
 
 /** Ids for the messages of one bulk publish, taken in order inside its transaction. */
 export interface IdCounter {
@@ -25,6 +25,12 @@ export interface IdCounter {
  * publish(s, channels, { channel: 'jobs', payload, kind: 'message', visibleAt: now, now })
  */
 export function publish(s: Statements, channels: Channels, input: PublishInput, cached = false, ids?: IdCounter): PublishResult {
+  const { id, duplicate } = storeMessage(s, channels, input, cached, ids)
+  return { id, duplicate }
+}
+
+// publish's work; with `claim`, the id of the row leased to it (undefined when none was stored).
+function storeMessage(s: Statements, channels: Channels, input: PublishInput, cached: boolean, ids?: IdCounter, claim?: PublishClaim): PublishResult & { claimedId: number | undefined } {
   const { channel, payload, now } = input
   const { config, fanOut } = channels.publishPlan(channel, cached)
   if (config.maxMessageBytes !== null) {
@@ -46,6 +52,7 @@ export function publish(s: Statements, channels: Channels, input: PublishInput, 
   const key = input.key ?? null
   let result: PublishResult | undefined
   let allDuplicates = true
+  let claimedId: number | undefined
   for (const subscription of targets) {
     const existing = key === null ? undefined : s.idByKey.get({ channel, subscription, key })
     if (existing !== undefined) {
@@ -57,10 +64,34 @@ export function publish(s: Statements, channels: Channels, input: PublishInput, 
       throw new QueueFullError(channel, config.maxDepth)
     }
     const row = { channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt, priority: input.priority ?? 0 }
-    const id = ids === undefined ? Number(s.insertMessage.run(row).lastInsertRowid) : ids.take()
-    if (ids !== undefined) s.insertMessageWithId.run({ ...row, id })
+    let id: number
+    if (claim !== undefined && claim.subscription === subscription) {
+      id = Number(s.insertLeasedMessage.run({ ...row, owner: claim.owner, leaseUntil: claim.leaseUntil }).lastInsertRowid)
+      claimedId = id
+    } else {
+      id = ids === undefined ? Number(s.insertMessage.run(row).lastInsertRowid) : ids.take()
+      if (ids !== undefined) s.insertMessageWithId.run({ ...row, id })
+    }
     result ??= { id, duplicate: false }
   }
   // result is set: targets is not empty.
-  return { id: (result as PublishResult).id, duplicate: allDuplicates }
+  return { id: (result as PublishResult).id, duplicate: allDuplicates, claimedId }
+}
+
+/**
+ * Stores one message as publish does, the new row of `claim.subscription` leased to `claim.owner`
+ * (unstarted: its attempt is counted when its delivery starts, by the owner's next report). Must
+ * run inside the store's own transaction. `claimed` is undefined when that row was not stored (a
+ * duplicate key) or the subscription is not among the targets.
+ *
+ * @example
+ * publishClaimed(s, channels, input, { subscription: 'main', owner, leaseUntil: now + 30_000 })
+ */
+export function publishClaimed(s: Statements, channels: Channels, input: PublishInput, claim: PublishClaim): ClaimedPublish {
+  const { id: first, duplicate, claimedId: id } = storeMessage(s, channels, input, true, undefined, claim)
+  const result = { id: first, duplicate }
+  if (id === undefined) return { ...result, claimed: undefined }
+  const { channel, kind, payload, now } = input
+  const claimed = { id, channel, subscription: claim.subscription, kind, payload, attempt: 1, priority: input.priority ?? 0, createdAt: now, started: false, careful: false }
+  return { ...result, claimed }
 }

@@ -17,7 +17,7 @@ import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { openDatabase } from './openDatabase.js'
 import type { StoreOpenOptions } from './openDatabase.js'
 import { checkBusyTimeout } from './pragmas.js'
-import { publish } from './publish.js'
+import { publish, publishClaimed } from './publish.js'
 import { preparePublishAll } from './publishMany.js'
 import type { PublishAll } from './publishMany.js'
 import { deleteSchedule, fireSchedule, listSchedules, prepareScheduleStatements, upsertSchedule } from './schedules.js'
@@ -28,7 +28,7 @@ import type { Statements } from './statements.js'
 import { collectStats } from './stats.js'
 import { insideTransactionFunction } from './transactionScope.js'
 import type { SyncStore } from '../contract.js'
-import type { JobsQuery, PublishInput, ReportInput, ScheduleInput, SubscriptionOptions } from '../types.js'
+import type { JobsQuery, PublishClaim, PublishInput, ReportInput, ScheduleInput, SubscriptionOptions } from '../types.js'
 import { prepareBoardReads } from './boardReads.js'
 import type { BoardReads } from '../boardTypes.js'
 
@@ -103,6 +103,19 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     (...args) => guard(operation, () => fn(...args))
 
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
+  const publishClaimedInTransaction = write('publish', (input: PublishInput, claim: PublishClaim, report: ReportInput) => {
+    // The acknowledgements go after the insert (the acknowledged ids are then below it: no
+    // high-water write), unless a maxDepth must not count them.
+    const acksFirst = channels.publishPlan(input.channel, true).config.maxDepth !== null
+    if (acksFirst) ack(s, report.acks, claim.owner)
+    // In the transaction data_version costs next to nothing (outside, it takes a read lock). A
+    // paused channel starts nothing, however empty it looked to the consumer.
+    const unchanged = claim.token === undefined || (s.dataVersion.get() ?? 0) === claim.token
+    const published = unchanged && !channels.isPaused(input.channel) ? publishClaimed(s, channels, input, claim) : { ...publish(s, channels, input, true), claimed: undefined }
+    if (!acksFirst) ack(s, report.acks, claim.owner)
+    startDeliveries(s, report.starts, claim.owner)
+    return published
+  })
   const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) => publishAll(s, channels, inputs, cached))
   const releaseDeadOwnersNow = write('release dead owners', (now: number) => releaseDeadOwners(s, channels, now))
   const fireInTransaction = write('fire a schedule', (name: string, expected: number, next: number, now: number, cached: boolean) =>
@@ -120,6 +133,10 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     // At top level the transaction is the store's own: the channel cache may be used.
     publish: (input) => publishInTransaction(input, !db.inTransaction),
     publishMany: (inputs) => publishAllInTransaction(inputs, !db.inTransaction),
+    publishClaimed: (input, claim, report) => {
+      if (db.inTransaction) throw new StoreError('ERR_STORE', 'publishClaimed inside an application transaction: its acknowledgements would roll back with it')
+      return publishClaimedInTransaction(input, claim, report)
+    },
     claim: write('claim', (channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start?: number) =>
       limit > 0 ? claim(s, channels, channel, subscription, owner, now, leaseMs, limit, start) : [],
     ),

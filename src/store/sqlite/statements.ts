@@ -46,6 +46,9 @@ const sql = {
     WHERE channel = @channel AND subscription = @subscription LIMIT @max)`,
   insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
     VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
+  // Claim-at-publish (publishClaimed): the row goes in leased to the consumer that takes it, unstarted.
+  insertLeasedMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority, lease_owner, lease_until)
+    VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority, @owner, @leaseUntil)`,
   // A bulk publish takes the next id once and counts on from it (four look-ups less per message).
   insertMessageWithId: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
     VALUES (@id, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
@@ -156,7 +159,10 @@ const sql = {
   forgetReplayedResults: `DELETE FROM durable_ipc_job_results WHERE id IN (SELECT id FROM durable_ipc_dead_letters WHERE channel = @channel)`,
   forgetReplayedResultsByIds: `DELETE FROM durable_ipc_job_results
     WHERE id IN (SELECT id FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids)))`,
-  raiseHighWater: 'UPDATE durable_ipc_high_water SET id = max(id, @id)',
+  // Only when no message left holds a higher id (else the next id is above it anyway): an UPDATE
+  // that matches no row writes no page, which keeps an acknowledgement's commit small.
+  raiseHighWater: `UPDATE durable_ipc_high_water SET id = @id
+    WHERE id < @id AND @id > coalesce((SELECT max(id) FROM durable_ipc_messages), 0)`,
   deadMax: 'SELECT max(id) FROM durable_ipc_dead_letters WHERE channel = @channel',
   purge: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel',
   purgeByIds: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids))',
@@ -188,6 +194,9 @@ export function prepareStatements(db: Database.Database) {
     depth: pluck<Sub & { max: number }, number>(sql.depth),
     insertMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
       sql.insertMessage,
+    ),
+    insertLeasedMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number; owner: string; leaseUntil: number }>(
+      sql.insertLeasedMessage,
     ),
     insertMessageWithId: command<Sub & { id: number; kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
       sql.insertMessageWithId,

@@ -32,6 +32,8 @@ export interface StoreBackend {
   ownerId(): string
   /** An owner id the backend can prove gone (its process ended): releaseDeadOwners ends its leases. */
   goneOwnerId(): string
+  /** The backend offers Store.publishClaimed (claim-at-publish, the trickle path). */
+  claimsAtPublish: boolean
 }
 
 const sqlite: StoreBackend = {
@@ -44,6 +46,7 @@ const sqlite: StoreBackend = {
     }
   },
   ownerId: newOwnerId,
+  claimsAtPublish: true,
   // SQLite's owner ids carry host and pid: one of this host whose process has exited is gone.
   goneOwnerId() {
     const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
