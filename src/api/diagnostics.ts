@@ -3,7 +3,7 @@
 // is published only while its channel has subscribers: with none, the hot path pays one property
 // read.
 import diagnosticsChannel from 'node:diagnostics_channel'
-import type { ClaimedMessage, MessageKind, PublishInput, Store } from '../store/index.js'
+import type { ClaimedMessage, MessageKind, PublishInput, PublishResult, Store } from '../store/index.js'
 import { payloadBytes } from '../store/index.js'
 
 /**
@@ -120,24 +120,35 @@ export function traceDelivery(what: 'deliver' | 'ack' | 'retry' | 'dead', messag
  * const store = tracePublishes(openSqliteStore({ path: 'app.db' }))
  */
 export function tracePublishes(store: Store): Store {
-  return {
+  const announce = (input: PublishInput, result: PublishResult): void => {
+    if (!publishChannel.hasSubscribers) return
+    const event: PublishDiagnostic = {
+      channel: input.channel,
+      subscription: input.subscription,
+      id: result.id,
+      duplicate: result.duplicate,
+      kind: input.kind,
+      key: input.key ?? null,
+      visibleAt: input.visibleAt,
+      bytes: payloadBytes(input.payload),
+    }
+    publishChannel.publish(event)
+  }
+  const traced: Store = {
     ...store,
     publish(input: PublishInput) {
       const result = store.publish(input)
-      if (publishChannel.hasSubscribers) {
-        const event: PublishDiagnostic = {
-          channel: input.channel,
-          subscription: input.subscription,
-          id: result.id,
-          duplicate: result.duplicate,
-          kind: input.kind,
-          key: input.key ?? null,
-          visibleAt: input.visibleAt,
-          bytes: payloadBytes(input.payload),
-        }
-        publishChannel.publish(event)
-      }
+      announce(input, result)
       return result
     },
   }
+  const { publishClaimed } = store
+  if (publishClaimed) {
+    traced.publishClaimed = (input, claim, report) => {
+      const result = publishClaimed.call(store, input, claim, report)
+      announce(input, result)
+      return result
+    }
+  }
+  return traced
 }

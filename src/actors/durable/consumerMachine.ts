@@ -17,6 +17,7 @@ import { createActor, setup, assign } from 'xstate'
 import type { ActorRefFrom, InspectionEvent } from 'xstate'
 import type { ClaimedMessage } from '../../store/index.js'
 import { ConsumerWork } from './consumerWork.js'
+import { Emptiness } from './handOff.js'
 import type { ConsumerInput, DeliveryOutcome } from './consumerInput.js'
 
 const STORE_RETRY_MS = 250
@@ -34,6 +35,8 @@ export type ConsumerEvent =
   /** nextVisibleAt answered after the read began (a server). */
   | { type: 'observed'; at: number | null }
   | { type: 'settled'; message: ClaimedMessage; outcome: DeliveryOutcome }
+  /** Messages published here were leased to this consumer as they were stored (ConsumerWork.accept). */
+  | { type: 'handed' }
   | { type: 'stop' }
 
 export interface ConsumerContext {
@@ -71,9 +74,15 @@ export const consumerMachine = setup({
       }
       let nextAt: number | null = null
       let answered = false
+      // Read first: a commit by another connection after it makes the reading below unusable.
+      const token = Emptiness.token(store)
       whenAnswered(
         () => store.nextVisibleAt(channel, subscription, owner, context.work.clock.now()),
-        (at) => (answered ? self.send({ type: 'observed', at }) : (nextAt = at)),
+        (at) => {
+          // Only a reading answered now is kept for hand-offs: a later one may be out of date.
+          if (answered) self.send({ type: 'observed', at })
+          else context.work.emptiness.observed(token, (nextAt = at))
+        },
         (error) => (answered ? self.send({ type: 'observed', at: retryAt(error) }) : (nextAt = retryAt(error))),
       )
       answered = true
@@ -81,7 +90,15 @@ export const consumerMachine = setup({
     }),
     observed: assign({ nextAt: ({ context, event }) => (event.type === 'observed' ? event.at : context.nextAt) }),
     watch: ({ context, self }) => context.work.input.watch.send({ type: 'idle', consumer: self }),
-    unwatch: ({ context, self }) => context.work.input.watch.send({ type: 'busy', consumer: self }),
+    unwatch: ({ context, self }) => {
+      context.work.emptiness.forget()
+      context.work.input.watch.send({ type: 'busy', consumer: self })
+    },
+    // A delivery that failed may come back (a retry): then the consumer looks again, as after a wake.
+    deliverHanded: ({ context, self }) => {
+      context.work.deliverHanded()
+      if (!context.work.emptiness.known(context.work.clock.now())) self.send({ type: 'wake' })
+    },
     markDrained: assign({ drained: ({ context }) => context.status === 'drained' }),
     clearDrained: assign({ drained: false }),
     releaseBatch: ({ context }) => context.work.releaseBatch(),
@@ -95,6 +112,9 @@ export const consumerMachine = setup({
     // Due now, and not just found unclaimable by the claim before.
     dueNow: ({ context }) => !context.drained && context.nextAt !== null && context.nextAt <= context.work.clock.now(),
     hasNextAt: ({ context }) => context.nextAt !== null,
+    handsInline: ({ context }) => context.work.handsInline(),
+    // Nothing claimable came up meanwhile, as far as this consumer knows (handOff.ts): it may stay idle.
+    settlesQuietly: ({ context, event }) => event.type === 'settled' && event.outcome.ok && context.work.emptiness.known(context.work.clock.now()),
   },
   delays: {
     untilDue: ({ context }) => Math.min(LONGEST_WAIT_MS, Math.max(DUE_RETRY_MS, (context.nextAt ?? 0) - context.work.clock.now())),
@@ -120,15 +140,16 @@ export const consumerMachine = setup({
       on: {
         settled: { target: 'running', reenter: true, actions: 'settle' },
         wake: { target: 'running', reenter: true },
+        handed: { target: 'running', reenter: true },
       },
     },
     yielding: {
       after: { 0: 'running' },
-      on: { settled: { actions: 'settle' }, wake: {} },
+      on: { settled: { actions: 'settle' }, wake: {}, handed: {} },
     },
     backingOff: {
       after: { storeRetry: 'running' },
-      on: { settled: { actions: 'settle' }, wake: {} },
+      on: { settled: { actions: 'settle' }, wake: {}, handed: {} },
     },
     idle: {
       entry: ['watch', 'observe'],
@@ -147,10 +168,15 @@ export const consumerMachine = setup({
       },
       on: {
         wake: { target: 'running' },
+        // Delivered without a claim, staying idle (no transition: this is the trickle path's cost).
+        handed: [{ guard: 'handsInline', actions: 'deliverHanded' }, { target: 'running' }],
         // Another process committed or died: read again, without leaving idle (no churn at the watcher).
         recheck: { target: '.checking', actions: ['clearDrained', 'observe'] },
         observed: { target: '.checking', actions: 'observed' },
-        settled: { target: 'running', actions: 'settle' },
+        settled: [
+          { guard: 'settlesQuietly', actions: 'settle' },
+          { target: 'running', actions: 'settle' },
+        ],
       },
     },
     stopping: {

@@ -26,12 +26,13 @@
 // at once (its slot is free, its late answer ignored); a pause seen while a batch waits hands the
 // batch back, and no claim is made until the channel is resumed.
 import { step, whenAnswered } from './answer.js'
-import type { Answer, ClaimedMessage } from '../../store/index.js'
+import type { Answer, ClaimedMessage, ReportInput } from '../../store/index.js'
 import { BrokerClosedError } from '../../errors.js'
 import { claimLimit } from './claimLimit.js'
 import { realClock } from './consumerInput.js'
 import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
 import { DeliveryControls } from './deliveryControl.js'
+import { Emptiness } from './handOff.js'
 import { recordOutcome } from './recordOutcome.js'
 import { RenewalTimer } from './renewalTimer.js'
 import { LATE_ACK_MS, Reports, TRANSACTION_RETRY_MS } from './reports.js'
@@ -65,6 +66,8 @@ export class ConsumerWork {
   #lateOutcome: (message: ClaimedMessage, outcome: DeliveryOutcome) => void = (m, o) => void this.#early.push([m, o])
   /** Signals, progress, timeouts, cancels and pauses of this consumer's deliveries. */
   readonly controls: DeliveryControls
+  /** Whether nothing is claimable beyond what this consumer holds (handOff.ts): set in idle. */
+  readonly emptiness = new Emptiness()
 
   constructor(input: ConsumerInput) {
     this.input = input
@@ -159,6 +162,65 @@ export class ConsumerWork {
     }
   }
 
+  // --- The trickle path (handOff.ts): a message this process publishes, taken as it is stored ---
+
+  /**
+   * Whether a message published now may be leased to this consumer as it is stored: idle with
+   * nothing claimable on its subscription, a slot free, a receiver, no pause and no rate limit
+   * (whose window counts the starts of claims).
+   */
+  mayTakeHandOff(now: number): boolean {
+    if (this.#awaitingStore) return false
+    const config = this.input.config()
+    if (config.rateLimit != null || this.#running.size + this.#batch.length - this.#head >= config.concurrency) return false
+    if (!this.input.hasReceiver() || this.controls.pausedNow()) return false
+    return this.emptiness.known(now)
+  }
+
+  /** The acknowledgements and starts buffered, to be written with the hand-off's publish. */
+  takeReport(): ReportInput {
+    return { acks: this.#reports.takeAcks(), starts: this.#reports.takeStarts() }
+  }
+
+  /** Puts back what takeReport took, when the publish that carried it failed. */
+  restoreReport(report: ReportInput): void {
+    this.#reports.restoreAcks(report.acks)
+    for (const id of report.starts) if (this.#running.has(id)) this.#reports.unstarted.add(id)
+  }
+
+  /** A message leased to this consumer as it was published: next in its batch (delivered by deliverHanded or a pump). */
+  accept(message: ClaimedMessage, now: number): void {
+    const holding = this.#running.size > 0 || this.#head < this.#batch.length
+    this.#batch = [...this.#batch.slice(this.#head), message]
+    this.#head = 0
+    // Renewals already due for what it held come as planned (the new lease is renewed with them).
+    if (!holding) this.#renewal.renewed(now, this.input.config().leaseMs)
+    this.#armRenewal()
+    this.controls.holding()
+  }
+
+  /** Whether handed messages may start without a start record first (fast deliveries): delivered in idle. */
+  handsInline(): boolean {
+    return !this.#slow()
+  }
+
+  /** Delivers the handed messages waiting, as far as the slots allow; claims nothing. */
+  deliverHanded(): void {
+    const { concurrency, timeoutMs } = this.input.config()
+    this.#pumping = true
+    try {
+      while (this.inFlight < concurrency) {
+        const message = this.#next()
+        if (!message) break
+        this.#deliver(message, timeoutMs)
+      }
+    } finally {
+      this.#pumping = false
+      // The acknowledgements ride on the next publish's transaction, or go on their own in ~1 ms.
+      this.#reports.schedule(LATE_ACK_MS)
+    }
+  }
+
   /** Records an answer that came in as an event. */
   settle(message: ClaimedMessage, outcome: DeliveryOutcome): void {
     // Abandoned by close() (its lease was handed back), timed out or cancelled: ended already.
@@ -166,6 +228,8 @@ export class ConsumerWork {
     this.#running.delete(message.id)
     this.#reports.unstarted.delete(message.id)
     this.controls.ended(message)
+    // A failed attempt may come back (a retry): what idle knew of the subscription no longer holds.
+    if (!outcome.ok) this.emptiness.forget()
     recordOutcome(this.input, this.clock, message, outcome, (id) => this.#reports.ack(id, !this.#pumping))
     this.#armRenewal()
   }
@@ -200,6 +264,7 @@ export class ConsumerWork {
    */
   releaseBatch(): void {
     this.#stopping = true
+    this.emptiness.forget()
     this.flushAcks()
     const undelivered = this.#batch.slice(this.#head).map((m) => m.id)
     this.#batch = []

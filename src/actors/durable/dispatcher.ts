@@ -11,6 +11,7 @@ import type { StoredOutcome } from '../../protocol/jobOutcome.js'
 import { inboxOf, MAIN, subscriptionKey } from '../../protocol/subscriptions.js'
 import { toPromise } from 'xstate'
 import { startConsumerPool } from './consumerPoolMachine.js'
+import { handOff } from './handOff.js'
 import type { ConsumerPoolActor } from './consumerPoolMachine.js'
 import type { ConsumerActor } from './consumerMachine.js'
 import type { ConsumerWork } from './consumerWork.js'
@@ -107,8 +108,18 @@ export class Dispatcher {
     return stored !== undefined
   }
 
-  /** Stores a message (before this returns) and wakes its consumer here, if any. */
+  /**
+   * Stores a message (before this returns) and wakes its consumer here, if any; one that is idle
+   * with nothing else to claim takes it as it is stored (handOff.ts: one commit in all).
+   */
   publish(input: PublishInput): PublishResult {
+    const consumer = input.subscription === undefined ? this.#handOffTo(input.channel) : undefined
+    const published = consumer && handOff(this.store, consumer.getSnapshot().context.work, input)
+    if (published) {
+      if (published.claimed) this.#hand(consumer!)
+      else if (!published.duplicate) this.wake(input.channel, MAIN)
+      return { id: published.id, duplicate: published.duplicate }
+    }
     const result = this.store.publish(input)
     if (!result.duplicate && input.subscription === undefined) this.wake(input.channel, MAIN)
     return result
@@ -201,7 +212,28 @@ export class Dispatcher {
     const key = subscriptionKey(channel, subscription)
     if (!this.#pool.getSnapshot().context.current.has(key) || this.#toWake.has(key)) return
     this.#toWake.add(key)
-    if (this.#toWake.size === 1) setImmediate(this.#wakeAll)
+    this.#wakeSoon()
+  }
+
+  // The consumer of `channel`'s main subscription here, unless a wake for it is pending (a
+  // publish of this process waits to be claimed: a hand-off now would pass it).
+  #handOffTo(channel: string): ConsumerActor | undefined {
+    const key = subscriptionKey(channel, MAIN)
+    if (this.#toWake.has(key)) return undefined
+    const pool = this.#pool.getSnapshot()
+    const id = pool.context.current.get(key)
+    return id === undefined ? undefined : (pool.children as Record<string, ConsumerActor | undefined>)[id]
+  }
+
+  // A consumer took messages as they were published: it delivers them after this burst of sends,
+  // as a wake would (never inside send()).
+  #hand(consumer: ConsumerActor): void {
+    this.#toHand.add(consumer)
+    this.#wakeSoon()
+  }
+
+  #wakeSoon(): void {
+    if (this.#toWake.size + this.#toHand.size === 1) setImmediate(this.#wakeAll)
   }
 
   // --- Job control: cancel, pause (the store's word holds for every process; this one hears at once) ---
@@ -297,8 +329,14 @@ export class Dispatcher {
   }
 
   readonly #toWake = new Set<string>()
+  readonly #toHand = new Set<ConsumerActor>()
+  // Taken first: a listener that sends while being delivered to adds to the next burst, not this one.
   readonly #wakeAll = (): void => {
-    for (const key of this.#toWake) this.#pool.send({ type: 'wake', key })
+    const keys = [...this.#toWake]
+    const handed = [...this.#toHand]
     this.#toWake.clear()
+    this.#toHand.clear()
+    for (const key of keys) this.#pool.send({ type: 'wake', key })
+    for (const consumer of handed) consumer.send({ type: 'handed' })
   }
 }

@@ -61,6 +61,13 @@ export class Reports {
     return acks
   }
 
+  /** Takes the starts not recorded yet, to be written with something else (a publish). */
+  takeStarts(): number[] {
+    const starts = [...this.unstarted]
+    this.unstarted.clear()
+    return starts
+  }
+
   /** Puts back acknowledgements taken with takeAcks that were not written. */
   restoreAcks(acks: readonly number[]): void {
     this.#acks = [...acks, ...this.#acks]
