@@ -99,6 +99,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       send: (sender, channel, args) => void durable.publish(sender.id, channel, args),
       invoke: (sender, channel, args) => durable.invoke(sender.id, channel, args),
       afterTransaction: (channel, write) => durable.afterTransaction(channel, write),
+      storeTogether: (channel, write) => durable.storeTogether(channel, write),
     }
     // --- The web board's way in (api/boardAccess.ts): not part of the public API ---
     registerBoardAccess(this, {

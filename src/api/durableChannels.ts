@@ -5,6 +5,7 @@
 import { Dispatcher } from '../actors/durable/dispatcher.js'
 import type { DispatcherHooks } from '../actors/durable/dispatcher.js'
 import type { WaitingWrite } from '../actors/durable/transactionWait.js'
+import type { GroupedWrite } from '../actors/durable/groupCommit.js'
 import { BrokerClosedError, InvalidArgumentError, InvokeTimeoutError, TransactionOpenError, UnknownChannelError } from '../errors.js'
 import { deliverToInbox, deliverToMain, failedOnMain } from '../ipc/durableDelivery.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
@@ -155,6 +156,11 @@ export class DurableChannels {
   /** For durable writes from worker renderers: `write` runs once no application transaction is open. */
   afterTransaction(channel: string, write: WaitingWrite): void {
     this.#dispatcher.afterTransaction(channel, write)
+  }
+
+  /** For the durable sends of worker renderers: stored with the others of this turn, in one transaction. */
+  storeTogether(channel: string, write: GroupedWrite): void {
+    this.#dispatcher.storeTogether(channel, write)
   }
 
   jobResult(id: number): JobResult | undefined {

@@ -6,6 +6,7 @@ import type { IpcMainImpl } from './ipcMain.js'
 import { toInvokeFailure } from './invokeErrors.js'
 import type { InvokeFailure } from './invokeErrors.js'
 import type { WaitingWrite } from '../actors/durable/transactionWait.js'
+import type { GroupedWrite } from '../actors/durable/groupCommit.js'
 import type { WebContents } from '../types.js'
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; failure: InvokeFailure }
@@ -19,6 +20,8 @@ export interface DurableRouting {
   invoke(sender: WebContents, channel: string, args: readonly unknown[]): Promise<unknown>
   /** Runs `write` when the application holds no transaction open on a shared database (a worker's durable write). */
   afterTransaction(channel: string, write: WaitingWrite): void
+  /** Stores a worker's durable send with the others of this turn, in one transaction (group commit). */
+  storeTogether(channel: string, write: GroupedWrite): void
 }
 
 export class Router {
@@ -40,6 +43,21 @@ export class Router {
   afterTransaction(channel: string, write: WaitingWrite): void {
     if (this.durable) this.durable.afterTransaction(channel, write)
     else write(undefined)
+  }
+
+  /**
+   * Stores a worker's durable send with the others that reach main in this turn, in one
+   * transaction, and then answers it (`write.done`); see actors/durable/groupCommit.ts.
+   */
+  storeTogether(channel: string, write: GroupedWrite): void {
+    if (this.durable) return this.durable.storeTogether(channel, write)
+    let error: unknown
+    try {
+      if (!write.store()) return
+    } catch (failure) {
+      error = failure
+    }
+    write.done(error)
   }
 
   /** Stores a send on a durable channel, before returning; false for a transient channel. */

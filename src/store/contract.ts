@@ -67,6 +67,16 @@ export interface Store {
    */
   publishClaimed?(input: PublishInput, claim: PublishClaim, report: ReportInput): ClaimedPublish
   /**
+   * Group commit: runs `fn` in one write transaction of the store's own, in which every write is a
+   * savepoint (one that throws is undone alone; `fn` catches it), committed when `fn` returns;
+   * rolled back, and thrown, when `fn` throws or the commit fails. Only at top level: throws
+   * StoreError inside an application's transaction. Optional: without it each write commits alone.
+   *
+   * @example
+   * store.writeTogether!(() => { for (const input of inputs) try { store.publish(input) } catch (e) { failed(e) } })
+   */
+  writeTogether?(fn: () => void): void
+  /**
    * Leases up to `limit` visible messages of one subscription, oldest visible first (after ending
    * other owners' leases that ran out), and counts the attempt of the first `start` (default all).
    */

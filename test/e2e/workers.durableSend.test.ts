@@ -85,6 +85,27 @@ describe('a durable send from a worker renderer', () => {
     expect(errors).toEqual([])
   })
 
+  it('several workers sending at once share a transaction, and one bad send fails alone, at its call', async () => {
+    const broker = newBroker({ path: dbPath() })
+    const errors = brokerErrors(broker)
+    broker.channel('jobs', { durable: true, maxMessageBytes: 64 })
+    const remotes = Array.from({ length: 4 }, () => spawnRemote(broker))
+    await Promise.all(remotes.map((remote) => remote.ready))
+    const args = [['a'], ['x'.repeat(200)], ['c'], ['d']]
+    const outcomes = remotes.map((remote, i) => remote.run('send', { channel: 'jobs', args: args[i] }))
+    // Main is busy for a moment (as under load): the four sends reach it in one turn, one group.
+    const until = performance.now() + 150
+    while (performance.now() < until) {
+      // busy
+    }
+    const [a, bad, c, d] = await Promise.all(outcomes)
+    expect([a?.ok, c?.ok, d?.ok]).toEqual([true, true, true])
+    expect(bad).toMatchObject({ ok: false, error: { className: 'MessageTooLargeError', code: 'ERR_MESSAGE_TOO_LARGE', isDurableIpcError: true } })
+    expect(broker.channel('jobs').stats()).toMatchObject({ ready: 3 })
+    expect(broker.channel('jobs').deadLetters()).toEqual([])
+    expect(errors).toEqual([])
+  })
+
   it('throws StoreError (ERR_STORE_BUSY) in the worker when another connection holds the write lock', async () => {
     const path = dbPath()
     const broker = newBroker({ path, busyTimeoutMs: 50 })

@@ -26,6 +26,8 @@ import { startStoreWatch } from './storeWatchMachine.js'
 import type { StoreWatchActor } from './storeWatchMachine.js'
 import { TransactionWait } from './transactionWait.js'
 import type { WaitingWrite } from './transactionWait.js'
+import { GroupCommit } from './groupCommit.js'
+import type { GroupedWrite } from './groupCommit.js'
 
 /** What a subscription's receivers in this process offer its consumer. */
 export type Receiver = Pick<ConsumerInput, 'hasReceiver' | 'deliver' | 'onJobSettled' | 'failed'>
@@ -55,6 +57,7 @@ export class Dispatcher {
   readonly #pool: ConsumerPoolActor
   readonly #jobs = new JobWaiters(() => this.store)
   #transactionWait: TransactionWait | undefined
+  #group: GroupCommit | undefined
   #closing = false
   /** Fires the persisted schedules' slots (schedulerMachine.ts). */
   #scheduler: SchedulerActor | undefined
@@ -151,8 +154,20 @@ export class Dispatcher {
    * transaction open on a shared database (at once when none is), never inside one.
    */
   afterTransaction(channel: string, write: WaitingWrite): void {
-    this.#transactionWait ??= new TransactionWait(() => this.store.mayWrite(), this.#hooks.busyTimeoutMs)
-    this.#transactionWait.run(channel, write)
+    this.#waitForTransactions().run(channel, write)
+  }
+
+  /**
+   * For the durable sends of worker renderers: stores `write` with the others that arrive in this
+   * turn, in one transaction (groupCommit.ts), once no application transaction is open.
+   */
+  storeTogether(channel: string, write: GroupedWrite): void {
+    this.#group ??= new GroupCommit(this.store, this.#waitForTransactions())
+    this.#group.add(channel, write)
+  }
+
+  #waitForTransactions(): TransactionWait {
+    return (this.#transactionWait ??= new TransactionWait(() => this.store.mayWrite(), this.#hooks.busyTimeoutMs))
   }
 
   /**
@@ -279,6 +294,7 @@ export class Dispatcher {
     this.#closing = true
     // No slot fires once closing began: its message would wait for the next process anyway.
     this.#scheduler?.send({ type: 'stop' })
+    this.#group?.close()
     this.#transactionWait?.close()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
     // A consumer still waiting at the timeout has written every answer that came in; what is left

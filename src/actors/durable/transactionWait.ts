@@ -52,6 +52,16 @@ export class TransactionWait {
     this.#timer ??= setTimeout(this.#tick, RETRY_MS)
   }
 
+  /**
+   * True when no application transaction is open, after storing the writes that waited for one
+   * (arrival order): a write may then go at once.
+   */
+  releaseIfFree(): boolean {
+    if (this.#closed || !this.#mayWrite()) return false
+    this.#release()
+    return true
+  }
+
   /** Refuses every waiting write with BrokerClosedError, and every later one. */
   close(): void {
     this.#closed = true

@@ -215,13 +215,11 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
         // a moment ago and the worker did not know yet: stored on receipt (once no application
         // transaction is open, as a durableSend), after the worker's send returned, so a store error
         // can only go to 'error'.
-        return router.afterTransaction(channel, (refused) => {
-          try {
-            if (refused) throw refused
-            router.sendDurable(this.webContents, channel, args)
-          } catch (error) {
-            this.#context.onListenerError(error, channel)
-          }
+        return router.storeTogether(channel, {
+          store: () => router.sendDurable(this.webContents, channel, args),
+          done: (error) => {
+            if (error !== undefined) this.#context.onListenerError(error, channel)
+          },
         })
       }
       case ToMainKind.sync:

@@ -39,19 +39,33 @@ export function storeSend(to: SyncAnswers, seq: number, channel: string, args: u
   if (!to.allowed(channel)) return answer(to, seq, SyncStatus.notAllowed, undefined)
   const router = to.router()
   // Not durable (only a worker that posts by hand): delivered the transient way, nothing to wait for.
-  if (!router.isDurable(channel)) return store(to, seq, channel, args, undefined)
-  router.afterTransaction(channel, (refused) => store(to, seq, channel, args, refused))
+  if (!router.isDurable(channel)) return deliverNow(to, seq, channel, args)
+  // Stored with the other workers' sends of this turn, in one transaction (group commit), and
+  // answered once it committed.
+  let connection: Connection | undefined
+  router.storeTogether(channel, {
+    store: () => {
+      connection = claim(to, seq)
+      if (!connection) return false
+      // Durable channels stay durable, so the fallback is only for a worker that posts by hand.
+      if (!router.sendDurable(to.webContents(), channel, args)) router.send(to.webContents(), channel, args)
+      return true
+    },
+    done: (error) => {
+      connection ??= claim(to, seq)
+      if (!connection) return
+      if (error !== undefined) connection.syncPort.postMessage(toWireError(error) satisfies WireError)
+      endAnswer(connection.sync, error === undefined ? SyncStatus.stored : SyncStatus.failed)
+    },
+  })
 }
 
-function store(to: SyncAnswers, seq: number, channel: string, args: unknown[], refused: Error | undefined): void {
+function deliverNow(to: SyncAnswers, seq: number, channel: string, args: unknown[]): void {
   const connection = claim(to, seq)
   if (!connection) return
   let status: SyncStatus = SyncStatus.stored
   try {
-    if (refused) throw refused
-    const router = to.router()
-    // Durable channels stay durable, so the fallback is only for a worker that posts by hand.
-    if (!router.sendDurable(to.webContents(), channel, args)) router.send(to.webContents(), channel, args)
+    to.router().send(to.webContents(), channel, args)
   } catch (error) {
     connection.syncPort.postMessage(toWireError(error) satisfies WireError)
     status = SyncStatus.failed

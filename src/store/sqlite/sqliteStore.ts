@@ -102,6 +102,12 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
   const read = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) =>
     (...args) => guard(operation, () => fn(...args))
 
+  // Group commit (writeTogether): the store's own transaction, its writes savepoints of it.
+  let together = false
+  const begin = db.prepare('BEGIN IMMEDIATE')
+  const commit = db.prepare('COMMIT')
+  const rollback = db.prepare('ROLLBACK')
+
   const publishInTransaction = write('publish', (input: PublishInput, cached: boolean) => publish(s, channels, input, cached))
   const publishClaimedInTransaction = write('publish', (input: PublishInput, claim: PublishClaim, report: ReportInput) => {
     // The acknowledgements go after the insert (the acknowledged ids are then below it: no
@@ -131,8 +137,25 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     ),
 
     // At top level the transaction is the store's own: the channel cache may be used.
-    publish: (input) => publishInTransaction(input, !db.inTransaction),
-    publishMany: (inputs) => publishAllInTransaction(inputs, !db.inTransaction),
+    publish: (input) => publishInTransaction(input, !db.inTransaction || together),
+    publishMany: (inputs) => publishAllInTransaction(inputs, !db.inTransaction || together),
+    writeTogether(fn: () => void) {
+      if (opened.readonly) throw new StoreError('ERR_STORE_READONLY', 'Cannot store writes together: the store was opened readonly')
+      if (db.inTransaction) throw new StoreError('ERR_STORE', 'writeTogether inside an application transaction: its writes would commit or roll back with it')
+      // Begun by hand, so that only the BEGIN waits out a busy file (retrying fn would store twice).
+      guard('store writes together', () => begin.run())
+      together = true
+      try {
+        fn()
+        guard('store writes together', () => commit.run())
+      } catch (err) {
+        if (db.inTransaction) rollback.run()
+        throw err
+      } finally {
+        together = false
+      }
+      checkpointer?.committed()
+    },
     publishClaimed: (input, claim, report) => {
       if (db.inTransaction) throw new StoreError('ERR_STORE', 'publishClaimed inside an application transaction: its acknowledgements would roll back with it')
       return publishClaimedInTransaction(input, claim, report)
@@ -197,7 +220,8 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     // Our writes are savepoints of any transaction open on the handle: only the application's can be.
     mayWrite: read('check for a transaction', () => !db.inTransaction),
     // Only when a transaction is open does this look at the stack (the outbox; never our own file).
-    openTransaction: () => (!db.inTransaction ? 'none' : insideTransactionFunction() ? 'inside' : 'outside'),
+    // Inside writeTogether the transaction is the store's own: a publish joins it.
+    openTransaction: () => (!db.inTransaction ? 'none' : together || insideTransactionFunction() ? 'inside' : 'outside'),
 
     // Schedules (schedules.ts). A fire publishes, so at top level it may use the channel cache as publish does.
     upsertSchedule: write('store a schedule', (row: ScheduleInput) => upsertSchedule(sch, channels, row)),
