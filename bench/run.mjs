@@ -6,6 +6,7 @@ import { durableBench } from './durable.mjs'
 import { jobsBench } from './jobs.mjs'
 import { progressBench } from './progress.mjs'
 import { boardBench } from './board.mjs'
+import { workerSendsBench } from './workerSends.mjs'
 
 const results = {}
 console.log('# in-process IPC (bench/core.mjs)')
@@ -18,6 +19,10 @@ if (existsSync(new URL('./workers.mjs', import.meta.url))) {
   results.workers = await workersBench()
   console.table(results.workers)
 }
+
+console.log('# durable sends from worker renderers flat out, 1 vs 4 workers (bench/workerSends.mjs): target 4 workers >= 3x one')
+results.workerSends = await workerSendsBench()
+console.table([results.workerSends])
 
 console.log('# durable channels (bench/durable.mjs): durable-ipc vs plainjob, a naive raw loop and BullMQ on a local Redis, msgs/s')
 results.durable = await durableBench()
