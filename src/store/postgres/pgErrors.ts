@@ -66,6 +66,9 @@ export function translatePgError(err: unknown, operation: string, scrub: (text: 
     const what = match?.what ?? 'PostgreSQL failed'
     return new StoreError(match?.code ?? 'ERR_STORE', `Cannot ${operation}: ${what} (${code}: ${detail})`, { cause })
   }
+  if (/query read timeout/i.test(detail)) {
+    return new StoreError('ERR_STORE_TIMEOUT', `Cannot ${operation}: PostgreSQL did not answer in time (${detail})`, { cause })
+  }
   if ((typeof code === 'string' && networkCodes.has(code)) || /connection terminated|connection error|not queryable|timeout expired/i.test(detail)) {
     return new StoreError('ERR_STORE_UNAVAILABLE', `Cannot ${operation}: PostgreSQL cannot be reached (${detail})`, { cause })
   }

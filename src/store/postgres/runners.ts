@@ -92,6 +92,13 @@ export async function runAsync<R>(pool: pg.Pool, kind: RunKind, notice: Notice, 
 
 async function runAsyncOnce<R>(pool: pg.Pool, kind: RunKind, notice: Notice, program: Program<R>): Promise<R> {
   const client = await pool.connect()
+  // While checked out, a connection's failure is the client's 'error' event (the pool listens only
+  // while it is idle); the query under way rejects with it, so the event itself is only noted.
+  let lost: Error | undefined
+  const onError = (err: Error): void => {
+    lost = err
+  }
+  client.on('error', onError)
   const inTransaction = kind !== 'read'
   let begun = false
   let broken: Error | undefined
@@ -123,7 +130,8 @@ async function runAsyncOnce<R>(pool: pg.Pool, kind: RunKind, notice: Notice, pro
     }
     throw err
   } finally {
-    // A connection whose rollback failed is not given back to the pool.
-    client.release(broken)
+    client.off('error', onError)
+    // A connection that failed (or whose rollback did) is not given back to the pool.
+    client.release(broken ?? lost)
   }
 }
