@@ -151,6 +151,9 @@ export class SyncBridge {
       eval: true,
       workerData: { port: port2, data: this.#options.data, shared: this.#shared, signal: signal.buffer },
       transferList: [port2],
+      // The source is CommonJS: under --input-type=module (node -e of an ES module) an eval'd
+      // worker would inherit the flag, fail to parse it as a module and never answer.
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
     })
     // Never keeps the process alive; its failures surface as calls that time out.
     worker.unref()

@@ -2,8 +2,11 @@
 // taken synchronously; its errors with their properties; a deadline that ends a call to a worker
 // that never answers, after which a fresh worker answers again.
 
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SyncBridge } from '../../../src/store/postgres/syncBridge.js'
+import { ensureBuilt } from '../../e2e/durableProcesses.js'
 
 const source = `
 let calls = 0
@@ -70,4 +73,17 @@ describe('SyncBridge', () => {
     bridge.close()
     expect(() => bridge.call({ op: 'double', n: 1 })).toThrow(expect.objectContaining({ code: 'ERR_STORE_CLOSED' }))
   })
+
+  it('answers in a process whose main module is an ES module given with --input-type=module -e', async () => {
+    await ensureBuilt()
+    const bridgePath = fileURLToPath(new URL('../../../dist/store/postgres/syncBridge.js', import.meta.url))
+    const program = `
+      import { SyncBridge } from ${JSON.stringify(bridgePath)}
+      const bridge = new SyncBridge({ source: 'async function handle(n) { return n + 1 }', timeoutMs: 5000, label: 'adder' })
+      console.log(bridge.call(41))
+      bridge.close()
+    `
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8', timeout: 20_000 })
+    expect(out.trim()).toBe('42')
+  }, 60_000)
 })
