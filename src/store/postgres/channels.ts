@@ -29,8 +29,6 @@ const sql = {
       WHERE s.channel = c.name AND s.fan_out ORDER BY s.name COLLATE "C") AS fan_out
     FROM durable_ipc_channels AS c WHERE c.name = $1`,
   claimState: 'SELECT paused, config FROM durable_ipc_channels WHERE name = $1',
-  // A rate-limited channel's claims take turns on its row (see rate starts in 001_init.sql).
-  claimStateLocked: 'SELECT paused, config FROM durable_ipc_channels WHERE name = $1 FOR UPDATE',
   setPaused: 'UPDATE durable_ipc_channels SET paused = $2 WHERE name = $1',
 } as const
 
@@ -52,8 +50,8 @@ export interface Channels {
   touchSubscription(channel: string, subscription: string, fanOut: boolean, now: number): Program<void>
   /** Throws UnknownChannelError for an undeclared channel. */
   publishPlan(name: string): Program<PublishPlan>
-  /** Pause and config; `lock` takes the channel's row until commit (a rate-limited claim). */
-  claimState(name: string, lock?: boolean): Program<ClaimState | undefined>
+  /** Pause and config. */
+  claimState(name: string): Program<ClaimState | undefined>
   setPaused(name: string, paused: boolean): Program<void>
   isPaused(name: string): Program<boolean>
 }
@@ -106,8 +104,8 @@ export function createChannels(): Channels {
       if (row === undefined) throw new UnknownChannelError(name)
       return { config: parse(name, row.config), fanOut: row.fan_out }
     },
-    *claimState(name, lock = false) {
-      const row = yield* first<{ paused: boolean; config: string }>(lock ? sql.claimStateLocked : sql.claimState, [name])
+    *claimState(name) {
+      const row = yield* first<{ paused: boolean; config: string }>(sql.claimState, [name])
       return row === undefined ? undefined : { paused: row.paused, config: parse(name, row.config) }
     },
     *setPaused(name, paused) {

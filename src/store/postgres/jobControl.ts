@@ -4,11 +4,18 @@
 import { cancelledFailure, encodeJobFailure } from '../../protocol/jobOutcome.js'
 import type { OutcomeState } from '../../protocol/jobOutcome.js'
 import { toBuffer } from './payloads.js'
-import { count, first, rows } from './program.js'
+import { count, first, rows, run } from './program.js'
 import type { Program } from './program.js'
 import type { JobResultRow } from '../types.js'
 
+/** How long cancel waits for the job's row (see shortLockWait). */
+export const CANCEL_LOCK_WAIT_MS = 250
+
 const sql = {
+  // A claim or settlement of the job under way holds its row for a few milliseconds; cancel waits
+  // that long at most. Longer means a transaction of this very process that cannot go on while the
+  // synchronous cancel blocks its thread: failing busy then beats freezing the thread.
+  shortLockWait: `SET LOCAL lock_timeout = '${CANCEL_LOCK_WAIT_MS}ms'`,
   // Locked: an owner settling it at the same moment waits, then finds nothing held.
   lockMessage: 'SELECT id FROM durable_ipc_messages WHERE id = $1 FOR UPDATE',
   insertCancelled: `INSERT INTO durable_ipc_job_results
@@ -26,6 +33,7 @@ const sql = {
 
 /** Cancels a stored job (see Store.cancel); false, writing nothing, when no message has this id. */
 export function* cancelJob(id: number, now: number): Program<boolean> {
+  yield* run(sql.shortLockWait)
   if ((yield* first<{ id: number }>(sql.lockMessage, [id])) === undefined) return false
   yield* count(sql.insertCancelled, [id, encodeJobFailure(cancelledFailure(id)), now])
   yield* count(sql.deleteMessage, [id])

@@ -25,6 +25,10 @@ const sql = {
   lease: `UPDATE durable_ipc_messages SET lease_owner = $2, lease_until = $3, started = (id = ANY($4::bigint[])),
       attempts = attempts + CASE WHEN id = ANY($4::bigint[]) THEN 1 ELSE 0 END
     WHERE id = ANY($1::bigint[])`,
+  // Claims of a rate-limited channel take turns on a transaction-level advisory lock of the channel,
+  // not on its row: setPaused and declareChannel (synchronous, through the bridge) never wait for
+  // a claim of this process that is between two statements (its next one waits for this thread).
+  rateTurn: "SELECT pg_advisory_xact_lock(hashtext('durable_ipc rate ' || current_schema() || '.' || $1))",
   pruneRateStarts: 'DELETE FROM durable_ipc_rate_starts WHERE channel = $1 AND started_at <= $2',
   rateWindow: `SELECT count(*)::int AS n, min(started_at) AS oldest FROM durable_ipc_rate_starts WHERE channel = $1 AND started_at > $2`,
   recordRateStarts: 'INSERT INTO durable_ipc_rate_starts (channel, started_at) SELECT $1, $2::bigint FROM generate_series(1, $3::int)',
@@ -91,8 +95,10 @@ export function* claim(
   if (state === undefined || state.paused) return []
   const rateLimit = state.config.rateLimit
   if (rateLimit !== null) {
-    // Claims of a rate-limited channel take turns, so two never count the same free slot.
-    state = yield* channels.claimState(channel, true)
+    // Claims of a rate-limited channel take turns, so two never count the same free slot; each
+    // statement after the lock reads what the previous holder committed (READ COMMITTED).
+    yield* run(sql.rateTurn, [channel])
+    state = yield* channels.claimState(channel)
     if (state === undefined || state.paused) return []
     const before = now - rateLimit.intervalMs
     yield* run(sql.pruneRateStarts, [channel, before])

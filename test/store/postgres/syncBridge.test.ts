@@ -56,10 +56,11 @@ describe('SyncBridge', () => {
   })
 
   it('gives up on a worker that does not answer in time (ERR_STORE_TIMEOUT), then answers from a fresh one', () => {
-    const bridge = open(300)
+    // A generous default (a thread may take a while to start on a loaded machine); 300 ms for the hang.
+    const bridge = open(10_000)
     expect(bridge.call({ op: 'double', n: 2 })).toBe(4)
     const started = performance.now()
-    expect(() => bridge.call({ op: 'hang' })).toThrow(expect.objectContaining({ name: 'StoreError', code: 'ERR_STORE_TIMEOUT' }))
+    expect(() => bridge.call({ op: 'hang' }, 300)).toThrow(expect.objectContaining({ name: 'StoreError', code: 'ERR_STORE_TIMEOUT' }))
     const waited = performance.now() - started
     expect(waited).toBeGreaterThanOrEqual(290)
     expect(waited).toBeLessThan(3000)
