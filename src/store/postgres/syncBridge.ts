@@ -29,15 +29,34 @@ export interface SyncBridgeOptions {
   label: string
 }
 
+/** How long a fresh worker may take to start (a thread, the handler's own loading), on top of a call's deadline. */
+const START_TIMEOUT_MS = 30_000
+// The signal's slots: the sequence number of the latest answer, and whether the worker is ready.
+const ANSWERED = 0
+const READY = 1
+
 /** An error answered by the worker: its message and its own string and number properties. */
 export type BridgedError = Error & Record<string, unknown>
 
-// Prepended to the handler's source: runs `handle` for each request and signals the answer.
-const harness = `
+// Around the handler's source: before it, what it has in scope; after it, the loop that runs
+// `handle` for each request and signals each answer, and the signal that the worker is ready (its
+// start, e.g. loading a driver, is not counted against a call's deadline).
+const prelude = `
 const { workerData: __bridge } = require('node:worker_threads')
 const data = __bridge.data
 const shared = new Int32Array(__bridge.shared)
 const __signal = new Int32Array(__bridge.signal)
+// A failure while the handler's source loads is told to the caller, which waits for READY.
+function __failedStart(error) {
+  if (Atomics.load(__signal, ${READY}) !== 0) throw error
+  try { __bridge.port.postMessage({ seq: 0, ok: false, error: { name: String(error && error.name), message: String(error && error.message || error) } }) } catch {}
+  Atomics.store(__signal, ${READY}, 2)
+  Atomics.notify(__signal, ${READY})
+  process.exit(1)
+}
+process.once('uncaughtException', __failedStart)
+`
+const epilogue = `
 function __plain(error) {
   const out = { name: String(error && error.name || 'Error'), message: String(error && error.message || error) }
   if (error && typeof error === 'object') {
@@ -59,10 +78,13 @@ __bridge.port.on('message', async ({ seq, request }) => {
   } catch (error) {
     __bridge.port.postMessage({ seq, ok: false, error: __plain(error) })
   }
-  Atomics.store(__signal, 0, seq)
-  Atomics.notify(__signal, 0)
+  Atomics.store(__signal, ${ANSWERED}, seq)
+  Atomics.notify(__signal, ${ANSWERED})
 })
 __bridge.port.on('close', () => { if (typeof onClose === 'function') onClose() })
+process.off('uncaughtException', __failedStart)
+Atomics.store(__signal, ${READY}, 1)
+Atomics.notify(__signal, ${READY})
 `
 
 interface Running {
@@ -108,11 +130,12 @@ export class SyncBridge {
   call(request: unknown, timeoutMs = this.#options.timeoutMs): unknown {
     if (this.#closed) throw new StoreError('ERR_STORE_CLOSED', `The connection to ${this.#options.label} is closed`)
     const running = (this.#running ??= this.#start())
+    if (Atomics.load(running.signal, READY) !== 1) this.#awaitStart(running)
     const seq = ++this.#seq
     running.port.postMessage({ seq, request })
     const deadline = performance.now() + timeoutMs
     for (;;) {
-      const seen = Atomics.load(running.signal, 0)
+      const seen = Atomics.load(running.signal, ANSWERED)
       const received = receiveMessageOnPort(running.port)
       if (received !== undefined) {
         const reply = received.message as { seq: number; ok: boolean; value?: unknown; error?: Record<string, unknown> }
@@ -126,7 +149,7 @@ export class SyncBridge {
         this.#reset()
         throw new StoreError('ERR_STORE_TIMEOUT', `${this.#options.label} did not answer within ${timeoutMs} ms (is the server up and reachable?)`)
       }
-      Atomics.wait(running.signal, 0, seen, remaining)
+      Atomics.wait(running.signal, ANSWERED, seen, remaining)
     }
   }
 
@@ -144,10 +167,23 @@ export class SyncBridge {
     running.worker.once('exit', () => clearTimeout(timer))
   }
 
+  // Blocks until the fresh worker has loaded its handler; throws if it failed to or took too long.
+  #awaitStart(running: Running): void {
+    if (Atomics.wait(running.signal, READY, 0, START_TIMEOUT_MS) === 'timed-out') {
+      this.#reset()
+      throw new StoreError('ERR_STORE_TIMEOUT', `The worker thread for ${this.#options.label} did not start within ${START_TIMEOUT_MS} ms`)
+    }
+    if (Atomics.load(running.signal, READY) === 2) {
+      const told = receiveMessageOnPort(running.port)?.message as { error?: { message?: string } } | undefined
+      this.#reset()
+      throw new StoreError('ERR_STORE', `The worker thread for ${this.#options.label} failed to start: ${told?.error?.message ?? 'unknown error'}`)
+    }
+  }
+
   #start(): Running {
     const { port1, port2 } = new MessageChannel()
-    const signal = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
-    const worker = new Worker(`${harness}\n${this.#options.source}`, {
+    const signal = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT))
+    const worker = new Worker(`${prelude}\n${this.#options.source}\n${epilogue}`, {
       eval: true,
       workerData: { port: port2, data: this.#options.data, shared: this.#shared, signal: signal.buffer },
       transferList: [port2],

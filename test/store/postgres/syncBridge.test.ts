@@ -68,6 +68,14 @@ describe('SyncBridge', () => {
     expect(bridge.starts).toBe(2)
   })
 
+  it('says so when the handler fails to load, and starts it afresh at the next call', () => {
+    const broken = new SyncBridge({ source: "require('no-such-package-for-durable-ipc')\nasync function handle() { return 1 }", timeoutMs: 5000, label: 'the broken worker' })
+    bridges.push(broken)
+    expect(() => broken.call({})).toThrow(expect.objectContaining({ name: 'StoreError', code: 'ERR_STORE', message: expect.stringMatching(/failed to start: Cannot find module 'no-such-package-for-durable-ipc'/) }))
+    expect(() => broken.call({})).toThrow(expect.objectContaining({ message: expect.stringMatching(/failed to start/) }))
+    expect(broken.starts).toBe(2)
+  })
+
   it('refuses calls once closed', () => {
     const bridge = open()
     bridge.call({ op: 'double', n: 1 })
