@@ -59,8 +59,8 @@ async function open() {
   Atomics.add(shared, ${CHANGES}, 1)
   client = c
 }
-// Bytes arrive as Uint8Array (structured clone drops Buffer); pg binds Buffers as bytea.
-const bind = (v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v)
+// Bytes arrive as Uint8Array (structured clone drops Buffer); pg binds Buffers as bytea, in arrays too.
+const bind = (v) => (Array.isArray(v) ? v.map(bind) : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v)
 async function handle(request) {
   if (client === undefined) await connect()
   const c = client

@@ -4,7 +4,7 @@
 import { MessageTooLargeError, QueueFullError, StoreError } from '../../errors.js'
 import type { Channels } from './channels.js'
 import { payloadParams } from './payloads.js'
-import { first, run } from './program.js'
+import { first, rows, run } from './program.js'
 import type { Program } from './program.js'
 import { payloadBytes } from '../types.js'
 import type { PublishInput, PublishResult } from '../types.js'
@@ -73,15 +73,61 @@ export function* publish(channels: Channels, input: PublishInput): Program<Publi
   return { id: (result as PublishResult).id, duplicate: allDuplicates }
 }
 
+// A run of plain messages (no key, no subscription of their own, one fan-out target, no maxDepth)
+// goes in as one INSERT of up to ROWS_PER_INSERT rows: one round trip instead of one per message.
+const ROWS_PER_INSERT = 500
+// Ids come from the sequence in the order the rows are produced (ORDER BY ordinality).
+const insertRun = `INSERT INTO durable_ipc_messages (channel, subscription, kind, payload, payload_text, created_at, visible_at, priority)
+  SELECT $1, $2, kind, payload, payload_text, created_at, visible_at, priority
+  FROM unnest($3::text[], $4::bytea[], $5::boolean[], $6::bigint[], $7::bigint[], $8::bigint[])
+    WITH ORDINALITY AS m (kind, payload, payload_text, created_at, visible_at, priority, n)
+  ORDER BY n RETURNING id`
+
+function plain(input: PublishInput): boolean {
+  return (input.key === undefined || input.key === null) && input.subscription === undefined
+}
+
 /**
  * Stores several messages in order, in the caller's one transaction: the first failure throws and
- * (with the transaction) stores none.
+ * (with the transaction) stores none. Runs of plain messages to one channel go in as multi-row
+ * inserts; anything else through publish() one by one.
  *
  * @example
  * const results = yield* publishMany(channels, inputs)
  */
 export function* publishMany(channels: Channels, inputs: readonly PublishInput[]): Program<PublishResult[]> {
-  const results: PublishResult[] = []
-  for (const input of inputs) results.push(yield* publish(channels, input))
+  const results: PublishResult[] = new Array(inputs.length)
+  let i = 0
+  while (i < inputs.length) {
+    const first = inputs[i]!
+    const { config, fanOut } = yield* channels.publishPlan(first.channel)
+    const target = fanOut.length === 1 && config.maxDepth === null ? fanOut[0] : undefined
+    if (target === undefined || !plain(first)) {
+      results[i] = yield* publish(channels, first)
+      i++
+      continue
+    }
+    const start = i
+    const columns: [string[], Buffer[], boolean[], number[], number[], number[]] = [[], [], [], [], [], []]
+    for (; i < inputs.length && i - start < ROWS_PER_INSERT; i++) {
+      const input = inputs[i]!
+      if (input.channel !== first.channel || !plain(input)) break
+      if (config.maxMessageBytes !== null) {
+        const bytes = payloadBytes(input.payload)
+        if (bytes > config.maxMessageBytes) throw new MessageTooLargeError(input.channel, bytes, config.maxMessageBytes)
+      }
+      const [bytes, isText] = payloadParams(input.payload)
+      columns[0].push(input.kind)
+      columns[1].push(bytes)
+      columns[2].push(isText)
+      columns[3].push(input.now)
+      columns[4].push(input.visibleAt)
+      columns[5].push(input.priority ?? 0)
+    }
+    const ids = (yield* rows<{ id: number }>(insertRun, [first.channel, target, ...columns])).map((row) => row.id).sort((a, b) => a - b)
+    ids.forEach((id, k) => {
+      results[start + k] = { id, duplicate: false }
+    })
+  }
   return results
 }
