@@ -26,9 +26,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
     project.provide('postgresProblem', howToGetPostgres)
     return () => {}
   }
+  // Tests that start processes hand them postgresUrl() (test/support/postgres.ts).
   const server = await startPostgresServer()
-  // Child processes of e2e tests find it here too.
-  process.env.DURABLE_IPC_TEST_PG_URL = server.url
   project.provide('postgresUrl', server.url)
   project.provide('postgresProblem', '')
   return () => server.stop()
