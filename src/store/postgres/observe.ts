@@ -13,13 +13,16 @@ const sql = {
   subscriptions: 'SELECT channel, name AS subscription FROM durable_ipc_subscriptions',
   pausedChannels: 'SELECT name FROM durable_ipc_channels WHERE paused',
   // An expired lease counts as ready, since claim would take it. The oldest waiting message is the
-  // one with the lowest id among those not in flight.
-  messageCounts: `SELECT channel, subscription,
-      count(*) FILTER (WHERE visible_at <= $1 AND NOT (lease_owner IS NOT NULL AND lease_until > $1))::int AS ready,
-      count(*) FILTER (WHERE visible_at > $1 AND NOT (lease_owner IS NOT NULL AND lease_until > $1))::int AS delayed,
-      count(*) FILTER (WHERE lease_owner IS NOT NULL AND lease_until > $1)::int AS "inFlight",
-      (array_agg(created_at ORDER BY id) FILTER (WHERE NOT (lease_owner IS NOT NULL AND lease_until > $1)))[1] AS "oldestCreatedAt"
-    FROM durable_ipc_messages GROUP BY channel, subscription`,
+  // one with the lowest id among those not in flight (ids grow with time): its created_at costs one
+  // look-up by primary key, as on SQLite.
+  messageCounts: `WITH counts AS (SELECT channel, subscription,
+        count(*) FILTER (WHERE visible_at <= $1 AND NOT (lease_owner IS NOT NULL AND lease_until > $1))::int AS ready,
+        count(*) FILTER (WHERE visible_at > $1 AND NOT (lease_owner IS NOT NULL AND lease_until > $1))::int AS delayed,
+        count(*) FILTER (WHERE lease_owner IS NOT NULL AND lease_until > $1)::int AS "inFlight",
+        min(id) FILTER (WHERE NOT (lease_owner IS NOT NULL AND lease_until > $1)) AS oldest_id
+      FROM durable_ipc_messages GROUP BY channel, subscription)
+    SELECT c.channel, c.subscription, c.ready, c.delayed, c."inFlight", m.created_at AS "oldestCreatedAt"
+    FROM counts AS c LEFT JOIN durable_ipc_messages AS m ON m.id = c.oldest_id`,
   // Per channel; a channel with one subscription gets its count whole under that one's name.
   deadCounts: `WITH multi AS (SELECT channel FROM durable_ipc_subscriptions GROUP BY channel HAVING count(*) > 1)
     SELECT channel, COALESCE((SELECT min(name COLLATE "C") FROM durable_ipc_subscriptions AS s WHERE s.channel = d.channel), 'main') AS subscription,
