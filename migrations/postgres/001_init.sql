@@ -75,9 +75,13 @@ CREATE INDEX durable_ipc_messages_claim
 CREATE UNIQUE INDEX durable_ipc_messages_key
   ON durable_ipc_messages (channel, subscription, key) WHERE key IS NOT NULL;
 
--- Leases: release by owner, expired leases, the dead-owner sweep; only the (few) in-flight rows.
+-- Leases, partial: only the (few) in-flight rows. By owner: release and the dead-owner sweep. By
+-- subscription and expiry: a claim's take-over of expired leases and the next lease to run out,
+-- which must not read the subscription's whole queue (through the claim index) to find them.
 CREATE INDEX durable_ipc_messages_lease
-  ON durable_ipc_messages (lease_owner, lease_until) WHERE lease_owner IS NOT NULL;
+  ON durable_ipc_messages (lease_owner) WHERE lease_owner IS NOT NULL;
+CREATE INDEX durable_ipc_messages_lease_end
+  ON durable_ipc_messages (channel, subscription, lease_until) WHERE lease_owner IS NOT NULL;
 
 -- Messages that used up their attempts; id is the message's id. They keep the job as it was
 -- (key, priority, last progress), so that a replay gives it back.

@@ -17,10 +17,20 @@ const sql = {
   expiredLeases: `SELECT ${leaseColumns} FROM durable_ipc_messages
     WHERE lease_owner IS NOT NULL AND lease_until <= $3 AND lease_owner <> $4 AND channel = $1 AND subscription = $2
     ORDER BY id FOR UPDATE SKIP LOCKED`,
-  // The claim index's order (001_init.sql); rows locked by another claim are skipped, not waited for.
-  claimable: `SELECT id, kind, payload, payload_text, attempts, created_at, careful, priority FROM durable_ipc_messages
-    WHERE channel = $1 AND subscription = $2 AND visible_at <= $3 AND lease_owner IS NULL
-    ORDER BY priority DESC, visible_at, id LIMIT $4 FOR UPDATE SKIP LOCKED`,
+  // The claim index's order (001_init.sql), priority by priority: a skip scan finds the priorities
+  // present (one seek each), and each one's ready rows are read from its own part of the index, so
+  // delayed rows at a higher priority cost nothing (as on SQLite). The outer LIMIT stops the scan as
+  // soon as enough rows are locked. Rows locked by another claim are skipped, not waited for.
+  claimable: `WITH RECURSIVE p AS (
+      (SELECT priority FROM durable_ipc_messages WHERE channel = $1 AND subscription = $2 ORDER BY priority DESC LIMIT 1)
+      UNION ALL
+      SELECT (SELECT m.priority FROM durable_ipc_messages AS m WHERE m.channel = $1 AND m.subscription = $2 AND m.priority < p.priority
+        ORDER BY m.priority DESC LIMIT 1) FROM p WHERE p.priority IS NOT NULL)
+    SELECT c.* FROM p CROSS JOIN LATERAL (
+      SELECT id, kind, payload, payload_text, attempts, created_at, careful, priority FROM durable_ipc_messages AS m
+      WHERE m.channel = $1 AND m.subscription = $2 AND m.priority = p.priority AND m.visible_at <= $3 AND m.lease_owner IS NULL
+      ORDER BY m.visible_at, m.id LIMIT $4 FOR UPDATE SKIP LOCKED) AS c
+    WHERE p.priority IS NOT NULL LIMIT $4`,
   // Leases the claimed rows; those among $4 start now (their attempt is counted).
   lease: `UPDATE durable_ipc_messages SET lease_owner = $2, lease_until = $3, started = (id = ANY($4::bigint[])),
       attempts = attempts + CASE WHEN id = ANY($4::bigint[]) THEN 1 ELSE 0 END
