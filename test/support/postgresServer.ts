@@ -7,7 +7,7 @@
 // existing server instead.
 
 import { execFileSync } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -63,7 +63,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const bin = postgresBinDir()
   if (bin === undefined) throw new Error(howToGetPostgres)
   const asRoot = process.getuid?.() === 0
-  const dir = mkdtempSync(join(tmpdir(), 'durable-ipc-pg-'))
+  // As root, in /tmp: the postgres user must be able to reach the directory (TMPDIR may be root's own).
+  const dir = mkdtempSync(join(asRoot ? '/tmp' : tmpdir(), 'durable-ipc-pg-'))
   const data = join(dir, 'data')
   const pwfile = join(dir, 'pw')
   writeFileSync(pwfile, `${testPassword}\n`)
@@ -92,7 +93,13 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     '-c max_connections=400',
     '-c shared_buffers=32MB',
   ].join(' ')
-  run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
+  try {
+    run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
+  } catch (err) {
+    const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8').slice(-2000) : ''
+    rmSync(dir, { recursive: true, force: true })
+    throw new Error(`The test PostgreSQL server did not start: ${(err as Error).message}\n${log}`, { cause: err })
+  }
   let stopped = false
   return {
     url: `postgres://${user}:${testPassword}@127.0.0.1:${port}/postgres`,

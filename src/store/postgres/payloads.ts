@@ -21,8 +21,3 @@ export function readPayload(bytes: unknown, isText: unknown): Payload {
 export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
-
-/** A nullable bytea column as a Buffer or null. */
-export function readBytes(bytes: unknown): Buffer | null {
-  return bytes === null || bytes === undefined ? null : toBuffer(bytes as Uint8Array)
-}

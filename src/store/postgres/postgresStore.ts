@@ -17,7 +17,7 @@ import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, r
 import { assertCurrent, assertNotNewer, loadPostgresMigrations, migrate, readSchemaVersion } from './migrate.js'
 import { collectStats, deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
 import { CHANGES, pgWorkerSource } from './pgWorker.js'
-import type { PgWorkerData } from './pgWorker.js'
+import type { PgBatch, PgWorkerData } from './pgWorker.js'
 import { secretScrubber, translatePgError } from './pgErrors.js'
 import type { Program, Result, Sql } from './program.js'
 import { publish, publishMany } from './publish.js'
@@ -55,7 +55,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     connectTimeoutMs: checked.timeoutMs,
   }
   const bridge = new SyncBridge({ source: pgWorkerSource, data, sharedInts: 1, timeoutMs: checked.timeoutMs, label: 'PostgreSQL' })
-  const exec = (batch: readonly Sql[]): Result[] => bridge.call({ batch }) as Result[]
+  const exec = (batch: readonly Sql[]): Result[] => bridge.call({ batch } satisfies PgBatch) as Result[]
   const channels = createChannels()
 
   try {
