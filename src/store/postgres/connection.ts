@@ -77,6 +77,8 @@ export function sessionSetup(options: CheckedOptions): string[] {
   const setup = [`SET search_path TO ${quoteIdentifier(options.schema)}`]
   // A lock held by another transaction is waited for at most this long, then the call fails busy.
   setup.push(`SET lock_timeout = ${Math.max(1, Math.floor(options.timeoutMs / 2))}`)
+  // The server gives up on a statement when the store does (the bridge's deadline, the pool's query_timeout).
+  setup.push(`SET statement_timeout = ${options.timeoutMs}`)
   if (options.readonly) setup.push('SET default_transaction_read_only = on')
   return setup
 }

@@ -101,6 +101,9 @@ export function assertCurrent(version: number, label: string): void {
 export function* migrate(schema: string, label: string): Program<{ from: number; to: number }> {
   const migrations = loadPostgresMigrations()
   // Database-wide, keyed by the schema: two nodes migrating one schema take turns.
+  // No statement or lock deadline of the session applies (the caller's own deadline does).
+  yield* run('SET LOCAL statement_timeout = 0')
+  yield* run('SET LOCAL lock_timeout = 0')
   yield* run('SELECT pg_advisory_xact_lock(hashtext($1))', [`durable_ipc migrate ${schema}`])
   yield* run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
   yield* run(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`)

@@ -26,6 +26,9 @@ import type { Notice, RunKind } from './runners.js'
 import { deleteSchedule, fireSchedule, listSchedules, upsertSchedule } from './schedules.js'
 import { SyncBridge } from './syncBridge.js'
 
+/** How long opening waits for the migrations (one transaction) to be applied. */
+const MIGRATION_TIMEOUT_MS = 10 * 60_000
+
 /**
  * Opens a PostgreSQL store on `connectionString`, in `schema` (default 'public'), creating and
  * migrating the schema unless `readonly`. Synchronous, as openSqliteStore is: it returns once the
@@ -56,6 +59,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   }
   const bridge = new SyncBridge({ source: pgWorkerSource, data, sharedInts: 1, timeoutMs: checked.timeoutMs, label: 'PostgreSQL' })
   const exec = (batch: readonly Sql[]): Result[] => bridge.call({ batch } satisfies PgBatch) as Result[]
+  // Migrating may take longer than a call (a later migration may rewrite a large table).
+  const execMigration = (batch: readonly Sql[]): Result[] => bridge.call({ batch } satisfies PgBatch, MIGRATION_TIMEOUT_MS) as Result[]
   const channels = createChannels()
 
   try {
@@ -63,7 +68,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     if (checked.readonly) assertCurrent(version, label)
     else {
       assertNotNewer(version, label)
-      if (version < loadPostgresMigrations().length) runSync(exec, 'write', notice, () => migrate(checked.schema, label))
+      if (version < loadPostgresMigrations().length) runSync(execMigration, 'write', notice, () => migrate(checked.schema, label))
     }
   } catch (err) {
     bridge.close()
