@@ -20,9 +20,14 @@ export interface PgWorkerData {
 /** Index of the change counter in the bridge's shared memory. */
 export const CHANGES = 0
 
-/** A request: statements run in order, their results answered in order (the first failure throws). */
+/**
+ * A request: statements run in order, their results answered in order (the first failure throws).
+ * `continues`: it goes on with the transaction of an earlier batch, so it fails (rather than run
+ * outside it) when that batch's connection was lost since.
+ */
 export interface PgBatch {
   batch: ReadonlyArray<{ text: string; values: readonly unknown[] }>
+  continues: boolean
 }
 
 // CommonJS, run by the bridge with `data` (PgWorkerData) and `shared` in scope.
@@ -61,10 +66,16 @@ async function open() {
 }
 // Bytes arrive as Uint8Array (structured clone drops Buffer); pg binds Buffers as bytea, in arrays too.
 const bind = (v) => (Array.isArray(v) ? v.map(bind) : v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v)
+// The connection the latest batch began a transaction on.
+let transactionOn
 async function handle(request) {
+  if (request.continues && (client === undefined || client !== transactionOn)) {
+    throw new Error('Connection terminated during the transaction (it was rolled back)')
+  }
   if (client === undefined) await connect()
   const c = client
   if (c === undefined) throw new Error('Connection terminated')
+  if (!request.continues) transactionOn = c
   const out = []
   for (const q of request.batch) {
     const r = await c.query({ text: q.text, values: q.values.map(bind) })

@@ -58,9 +58,9 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     connectTimeoutMs: checked.timeoutMs,
   }
   const bridge = new SyncBridge({ source: pgWorkerSource, data, sharedInts: 1, timeoutMs: checked.timeoutMs, label: 'PostgreSQL' })
-  const exec = (batch: readonly Sql[]): Result[] => bridge.call({ batch } satisfies PgBatch) as Result[]
+  const exec = (batch: readonly Sql[], continues: boolean): Result[] => bridge.call({ batch, continues } satisfies PgBatch) as Result[]
   // Migrating may take longer than a call (a later migration may rewrite a large table).
-  const execMigration = (batch: readonly Sql[]): Result[] => bridge.call({ batch } satisfies PgBatch, MIGRATION_TIMEOUT_MS) as Result[]
+  const execMigration = (batch: readonly Sql[], continues: boolean): Result[] => bridge.call({ batch, continues } satisfies PgBatch, MIGRATION_TIMEOUT_MS) as Result[]
   const channels = createChannels()
 
   try {

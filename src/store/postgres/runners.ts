@@ -11,8 +11,12 @@ import type { Program, Result, Sql } from './program.js'
 
 export type RunKind = 'write' | 'snapshot' | 'read'
 
-/** Runs statements in order on one connection and answers their results. */
-export type SyncExec = (batch: readonly Sql[]) => Result[]
+/**
+ * Runs statements in order on one connection and answers their results. `continues`: the batch
+ * goes on with a transaction an earlier batch began, so it must run on that same connection (a
+ * connection opened again meanwhile would run it outside the transaction, half of it committed).
+ */
+export type SyncExec = (batch: readonly Sql[], continues: boolean) => Result[]
 
 /** How a write transaction says it committed: pg_notify(channel, this store's id). */
 export interface Notice {
@@ -55,17 +59,17 @@ function runSyncOnce<R>(exec: SyncExec, kind: RunKind, notice: Notice, program: 
     while (step.done !== true) {
       pending.push(step.value)
       begun ||= inTransaction
-      const results = exec(pending)
+      const results = exec(pending, begun && pending[0] !== undefined && !pending[0].text.startsWith('BEGIN'))
       pending = []
       step = program.next(results[results.length - 1]!)
     }
-    if (begun) exec(kind === 'write' ? [notify(notice), commit] : [commit])
+    if (begun) exec(kind === 'write' ? [notify(notice), commit] : [commit], true)
     return step.value
   } catch (err) {
     // After a timeout the worker (and its connection, and the transaction) is gone already.
     if (begun && (err as { code?: unknown }).code !== 'ERR_STORE_TIMEOUT') {
       try {
-        exec([rollback])
+        exec([rollback], true)
       } catch {
         // The connection is broken: the server rolls the transaction back as it closes.
       }
