@@ -278,8 +278,10 @@ named(ProgressTooLargeError, 'ProgressTooLargeError')
 /**
  * A failure of the database underneath: codes `ERR_STORE_NOT_A_DATABASE`, `ERR_STORE_NEWER_SCHEMA`,
  * `ERR_STORE_OLD_SCHEMA`, `ERR_STORE_NO_SCHEMA`, `ERR_STORE_FULL`, `ERR_STORE_BUSY`,
- * `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE_CLOSED`, `ERR_STORE`. The SQLite error, when
- * there is one, is the `cause`.
+ * `ERR_STORE_READONLY`, `ERR_STORE_IO`, `ERR_STORE_CLOSED`, `ERR_STORE`; with PostgreSQL also
+ * `ERR_STORE_UNAVAILABLE` (the server cannot be reached, or refused the credentials),
+ * `ERR_STORE_TIMEOUT` (no answer in time) and `ERR_STORE_NO_DRIVER` (the `pg` package is not
+ * installed). The SQLite or pg error, when there is one (and it carries no secret), is the `cause`.
  */
 export class StoreError extends DurableIpcError {}
 named(StoreError, 'StoreError')

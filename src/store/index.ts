@@ -1,5 +1,5 @@
-// The store layer's surface for the actors and the command-line tool: the contract, its SQLite
-// implementation, owner ids, and maintenance sessions for repairs.
+// The store layer's surface for the actors and the command-line tool: the contract, its SQLite and
+// PostgreSQL implementations, owner ids, and maintenance sessions for repairs.
 
 export type * from './types.js'
 export type * from './contract.js'
@@ -11,3 +11,5 @@ export { defaultBusyTimeoutMs } from './sqlite/pragmas.js'
 export { newOwnerId } from './sqlite/owners.js'
 export { openForMaintenance } from './sqlite/maintenance.js'
 export type { MaintenanceSession } from './sqlite/maintenance.js'
+export { openPostgresStore } from './postgres/postgresStore.js'
+export type { PostgresStoreOptions } from './postgres/connection.js'

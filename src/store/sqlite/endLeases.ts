@@ -29,7 +29,7 @@ export function endLeases(s: Statements, channels: Channels, rows: readonly Leas
   for (const [id, channel, owner, attempts, started] of rows) {
     const attempted = end === 'abandoned' || started === 1
     const count = attempts - started + (attempted ? 1 : 0)
-    const error = attempted ? reason(end, count, owner, detail) : null
+    const error = attempted ? leaseEndReason(end, count, owner, detail) : null
     const maxAttempts = channels.get(channel)?.maxAttempts ?? Number.POSITIVE_INFINITY
     if (error !== null && count >= maxAttempts) {
       if (s.deadLetterEnded.run({ id, owner, attempts: count, error, now }).changes > 0) s.deleteLeased.run({ id, owner })
@@ -41,7 +41,14 @@ export function endLeases(s: Statements, channels: Channels, rows: readonly Leas
   return ended
 }
 
-function reason(end: LeaseEnd, attempt: number, owner: string, detail: string | undefined): string {
+/**
+ * The lastError of a lease that ended with its attempt counted (shared with the PostgreSQL store,
+ * so both backends word it alike).
+ *
+ * @example
+ * leaseEndReason('crashed', 2, 'box/42/ab12', undefined) // 'The process ended during attempt 2 (lease owner box/42/ab12)'
+ */
+export function leaseEndReason(end: LeaseEnd, attempt: number, owner: string, detail: string | undefined): string {
   switch (end) {
     case 'crashed':
       return `The process ended during attempt ${attempt} (lease owner ${owner})`

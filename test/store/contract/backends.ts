@@ -7,10 +7,11 @@
 
 import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
-import { newOwnerId, openSqliteStore } from '../../../src/store/index.js'
+import { newOwnerId, openPostgresStore, openSqliteStore } from '../../../src/store/index.js'
 import type { Store, SyncStore } from '../../../src/store/index.js'
 import { asyncStore } from '../asyncStore.js'
 import { tempDir } from '../helpers.js'
+import { postgresUrl, useSchemas } from '../../support/postgres.js'
 
 /** One database of a backend, empty when made. */
 export interface ContractDatabase {
@@ -69,5 +70,21 @@ const sqliteAnsweringLater: StoreBackend = {
   },
 }
 
+// PostgreSQL on the run's throwaway server (test/support/postgresGlobalSetup.ts): each database is a
+// fresh schema on it. Owner ids are SQLite's (host/pid/random), and so is the proof of a gone owner.
+const postgres: StoreBackend = {
+  name: 'postgres',
+  databases() {
+    const schema = useSchemas()
+    return () => {
+      const name = schema()
+      return { open: (options = {}) => openPostgresStore({ connectionString: postgresUrl(), schema: name, readonly: options.readonly === true }) }
+    }
+  },
+  ownerId: sqlite.ownerId,
+  goneOwnerId: sqlite.goneOwnerId,
+  claimsAtPublish: false,
+}
+
 /** Every backend the contract suite runs against. */
-export const backends: readonly StoreBackend[] = [sqlite, sqliteAnsweringLater]
+export const backends: readonly StoreBackend[] = [sqlite, sqliteAnsweringLater, postgres]
