@@ -3,9 +3,12 @@
 // look-ups every 250 ms while someone watches), and pushed to pages as Server-Sent Events, so that
 // counts and lists update without a reload, also when another process writes the file.
 //
-// What an open board may cost the application is bounded here: a snapshot is taken at most once a
-// second, and never sooner after the last one than 49 times as long as that one took, so reading
-// spends at most 2% of the time however large the queues; over a broker's file the reads run in
+// What an open board may cost the application is bounded here. A change after a quiet spell is
+// shown at the next look (within 250 ms); while the store keeps changing (a drain) the changes are
+// coalesced: a snapshot at most every 2 s, and never sooner after the last one than 49 times as
+// long as that one took, so reading spends at most 2% of the time however large the queues (and
+// each snapshot is what the pages fetch again after: fewer snapshots, fewer requests). An action
+// of the board is shown at once. Over a broker's file the reads run in
 // the board's reader thread anyway (reader.ts), and the application's thread only merges and
 // serves them (the JSON of each snapshot made once). With nobody watching it samples once a
 // minute, for the delivery charts: over a broker only its counts, without reading the store.
@@ -18,7 +21,7 @@ import { DeliveryHistory } from './throughput.js'
 import type { HeldCounts } from './throughput.js'
 
 const POLL_MS = 250
-const MIN_INTERVAL_MS = 1000
+const MIN_INTERVAL_MS = 2000
 /** A snapshot is at most this old while someone watches (ages move on, delayed jobs fall due). */
 const MAX_AGE_MS = 5000
 const IDLE_SAMPLE_MS = 60_000
@@ -75,7 +78,7 @@ export class LiveBoard {
 
   /**
    * The current overview: taken now when there is none or the store changed and the budget
-   * allows, otherwise the last one (at most a second or so old while someone watches).
+   * allows, otherwise the last one (at most two seconds or so old while someone watches).
    */
   async overview(): Promise<Overview> {
     const due = onBoardTime(() => {
@@ -178,7 +181,6 @@ export class LiveBoard {
   }
 
   async #takeNow(): Promise<void> {
-    const started = performance.now()
     const fingerprint = onBoardTime(() => this.#fingerprintNow())
     this.#dirty = false
     let read: Awaited<ReturnType<BoardReader['overview']>>
@@ -188,10 +190,10 @@ export class LiveBoard {
       this.#dirty = true
       throw err
     }
-    onBoardTime(() => this.#store(read, fingerprint, started))
+    onBoardTime(() => this.#store(read, fingerprint))
   }
 
-  #store({ overview, held }: Awaited<ReturnType<BoardReader['overview']>>, fingerprint: string, started: number): void {
+  #store({ overview, held, tookMs }: Awaited<ReturnType<BoardReader['overview']>>, fingerprint: string): void {
     const now = overview.at
     const counts = this.#source.counts()
     this.#history.sample(now, held, this.#source.store, counts)
@@ -207,8 +209,7 @@ export class LiveBoard {
     this.#fingerprint = fingerprint
     this.#takenAt = now
     this.#sampledAt = now
-    const took = performance.now() - started
-    this.#nextAllowed = Date.now() + Math.max(MIN_INTERVAL_MS, BUDGET * took)
+    this.#nextAllowed = Date.now() + Math.max(MIN_INTERVAL_MS, BUDGET * tookMs)
     // Every snapshot is news to the pages (ages move on, a job's progress may have): they fetch
     // what they show again, which costs a few index seeks.
     this.#version++

@@ -10,8 +10,11 @@ import type { HeldCounts } from './throughput.js'
 
 /** The reads, by name: what the board's pages and its snapshots ask of the store. */
 export interface ReadOps {
-  /** The overview's counts, and what each channel holds (for the delivery estimate). */
-  overview(now: number): { overview: Overview; held: HeldCounts[] }
+  /**
+   * The overview's counts, what each channel holds (for the delivery estimate), and how long the
+   * read took where it ran (ms; the live board's budget: not a thread's start or a queue's wait).
+   */
+  overview(now: number): { overview: Overview; held: HeldCounts[]; tookMs: number }
   /** A channel's config and one page of its jobs, as JSON texts; undefined for no such channel. */
   channel(name: string, state: JobState, cursor: string | null, limit: number, now: number): { config: string; page: string } | undefined
   /** The ids of a channel's jobs matching `query` as JSON text; undefined for no such channel. */
@@ -32,7 +35,11 @@ export type ReadOp = keyof ReadOps
  */
 export function readOps(store: () => Store): ReadOps {
   return {
-    overview: (now) => readOverview(store(), now),
+    overview(now) {
+      const started = performance.now()
+      const { overview, held } = readOverview(store(), now)
+      return { overview, held, tookMs: performance.now() - started }
+    },
     channel(name, state, cursor, limit, now) {
       const s = store()
       const config = s.getChannel(name)
