@@ -50,10 +50,10 @@ function costBench() {
   // One process drains one queue in short segments (two or three seconds each, so that each holds
   // a snapshot or two of the board's), with and without a board, alternating: the VM's drift
   // (+-10% from one process to the next) falls mostly between pairs.
-  const perSegment = quick ? 50_000 : 150_000
-  const pairs = quick ? 3 : 10
+  const perSegment = quick ? 50_000 : 100_000
+  const pairs = quick ? 3 : 16
   const step = (path, mode, arg, extra) =>
-    JSON.parse(execFileSync(process.execPath, [scenario, mode, String(arg), path, ...(extra === undefined ? [] : [String(extra)])], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop())
+    JSON.parse(execFileSync(process.execPath, ['--expose-gc', scenario, mode, String(arg), path, ...(extra === undefined ? [] : [String(extra)])], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop())
   return withFile((path) => {
     // A segment's jobs and some slack for what a pause leaves claimed; refilled after each segment.
     step(path, 'fill-ready', Math.ceil(perSegment * 1.2))
@@ -61,6 +61,7 @@ function costBench() {
     const costs = []
     const cpuCosts = []
     const shares = []
+    const allShares = []
     const waits = { without: [], with: [] }
     const rates = { without: [], with: [] }
     let requests = 0
@@ -72,6 +73,7 @@ function costBench() {
       rates.with.push(withBoard.rate)
       costs.push(1 - withBoard.rate / without.rate)
       shares.push(withBoard.boardMs / withBoard.ms)
+      allShares.push((withBoard.boardMs + withBoard.boardThreadsMs) / withBoard.ms)
       if (without.cpuMs !== undefined) {
         cpuCosts.push(withBoard.cpuMs / without.cpuMs - 1)
         waits.without.push(without.waitMs / without.ms)
@@ -80,6 +82,7 @@ function costBench() {
       requests += withBoard.requests / (withBoard.ms / 1000)
       threads = Math.max(threads, withBoard.readerThreads)
     }
+    const cpuSorted = [...cpuCosts].sort((a, b) => a - b)
     const total = (board) => segments.filter((x) => x.board === board).reduce((sum, x) => sum + x.ms, 0)
     const sorted = [...costs].sort((a, b) => a - b)
     const pct = (x) => `${(x * 100).toFixed(1)}%`
@@ -92,7 +95,9 @@ function costBench() {
       'pairs: quartiles': `${pct(sorted[Math.floor(pairs / 4)])} .. ${pct(sorted[Math.floor((3 * pairs) / 4)])}`,
       'cost: all segments, time with / without - 1': pct(total(true) / total(false) - 1),
       "app thread's CPU, with / without - 1 (median)": cpuCosts.length > 0 ? pct(median(cpuCosts)) : 'n/a',
+      'CPU: quartiles': cpuCosts.length > 0 ? `${pct(cpuSorted[Math.floor(pairs / 4)])} .. ${pct(cpuSorted[Math.floor((3 * pairs) / 4)])}` : 'n/a',
       "board's own time on the app thread (median share)": pct(median(shares)),
+      "board's CPU, app thread and its reader thread (median share)": pct(median(allShares)),
       'app thread waiting for a CPU, without / with': cpuCosts.length > 0 ? `${pct(median(waits.without))} / ${pct(median(waits.with))}` : 'n/a',
       'requests/s served': +(requests / pairs).toFixed(1),
       'reader thread': threads > 0 ? 'yes' : 'no',

@@ -25,7 +25,8 @@
 //                         between 'start' and 'stop' messages
 import { once } from 'node:events'
 import { fork } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
 import { createServer } from 'node:http'
 import { createBroker } from '../dist/index.js'
 import { createBoard } from '../dist/board.js'
@@ -57,6 +58,25 @@ const processCpuMs = (pid) => {
   } catch {
     return NaN
   }
+}
+// The ids of this process's threads, and the CPU time (ns) of some of them (schedstat).
+const taskIds = () => {
+  try {
+    return new Set(readdirSync(`/proc/self/task`).map(Number))
+  } catch {
+    return new Set()
+  }
+}
+const tasksRunNs = (ids) => {
+  let ns = 0
+  for (const id of ids) {
+    try {
+      ns += Number(readFileSync(`/proc/self/task/${id}/schedstat`, 'utf8').split(' ')[0])
+    } catch {
+      // ended
+    }
+  }
+  return ns
 }
 const done = (result) => {
   console.log(JSON.stringify(result))
@@ -274,14 +294,20 @@ async function alternate(perSegment, pairs) {
   }
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
   const segment = async (withBoard) => {
+    let boardThreads = new Set()
     if (withBoard) {
+      const before = taskIds()
       board = createBoard({ broker }, { token: 'bench-token-0123456789' })
       await tell('start')
-      // Not in step with its next snapshot (due 2 s after the first) when the drain starts.
-      await sleep(1000)
+      // The board's reader thread (and any other thread it started).
+      boardThreads = new Set([...taskIds()].filter((id) => !before.has(id)))
+      // Out of step with its next snapshot (due 2 s after the first) when the drain starts, by a
+      // different amount each time: the segments hold as many snapshots as the board takes.
+      await sleep(Math.random() * 2000)
     }
     const done = new Promise((resolve) => (reached = resolve))
     target = seen + perSegment
+    const boardThreads0 = tasksRunNs(boardThreads)
     const times0 = threadTimes()
     const process0 = process.cpuUsage()
     const poller0 = processCpuMs(poller.pid)
@@ -292,8 +318,9 @@ async function alternate(perSegment, pairs) {
     await done
     const ms = performance.now() - started
     const times1 = threadTimes()
+    const boardThreadsMs = (tasksRunNs(boardThreads) - boardThreads0) / 1e6
     const used = process.cpuUsage(process0)
-    const result = { board: withBoard, rate: (perSegment * 1000) / ms, ms, boardMs: boardTimeMs() - board0, requests: requests - requests0, readerThreads: readerThreads(), processCpuMs: (used.user + used.system) / 1000, pollerCpuMs: processCpuMs(poller.pid) - poller0 }
+    const result = { board: withBoard, rate: (perSegment * 1000) / ms, ms, boardMs: boardTimeMs() - board0, requests: requests - requests0, readerThreads: readerThreads(), processCpuMs: (used.user + used.system) / 1000, pollerCpuMs: processCpuMs(poller.pid) - poller0, boardThreadsMs }
     if (times0 && times1) Object.assign(result, { cpuMs: (times1.run - times0.run) / 1e6, waitMs: (times1.wait - times0.wait) / 1e6 })
     jobs.pause()
     if (withBoard) {
@@ -304,6 +331,12 @@ async function alternate(perSegment, pairs) {
     // What was claimed before the pause finishes between segments, in neither.
     await sleep(100)
     refill()
+    // Every segment starts from an empty WAL and a collected heap: what a checkpoint or a
+    // collection of the refill costs must not fall into one segment and not the other.
+    const side = new Database(path)
+    side.pragma('wal_checkpoint(TRUNCATE)')
+    side.close()
+    globalThis.gc?.()
     await sleep(100)
     return result
   }
