@@ -7,21 +7,77 @@
 //                         the server (median of 25 requests each, ms)
 //   drain <n>             drains n jobs with a sync listener: msgs/s (no board)
 //   drain-board <n>       the same, with createBoard({ broker }) served in this process and a page
-//                         (poll.mjs, another process) watching it
-//   poll <url>            the "browser": an SSE connection, and every announced version the
-//                         overview and a channel page fetched again, plus the overview every second
+//                         (`poll`, another process) watching it from before the drain starts (its
+//                         first fetches done): msgs/s, and the board's own time on this thread
+//                         during the drain (dist/board/threadTime.js), its snapshots and requests
+//   alternate <n> <pairs> (argv: mode, n, db path, pairs) drains the file in segments of n jobs,
+//                         in pairs of one without a board and one with createBoard({ broker }) served
+//                         here and a page (`poll`) watching it, ABBA order, a warm-up pair first (not
+//                         reported); the channel is paused between segments, and what a segment
+//                         drained is enqueued again then, so every segment starts from the same
+//                         queue. The board is made before its segment (the pages' first fetches
+//                         answered, its reader thread started, then a second of quiet) and closed
+//                         after: per segment msgs/s, this thread's CPU and wait times, the board's
+//                         own time on it, requests served
+//   poll <url>            the "browser", as two pages of the board open (the overview, a channel's
+//                         waiting list): an SSE connection, and on every announced version what
+//                         each shows fetched again, as the page does; with an IPC channel, only
+//                         between 'start' and 'stop' messages
 import { once } from 'node:events'
 import { fork } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
 import { createServer } from 'node:http'
 import { createBroker } from '../dist/index.js'
 import { createBoard } from '../dist/board.js'
 import { openSqliteStore } from '../dist/store/index.js'
 import { readOverview } from '../dist/board/overview.js'
+import { boardTimeMs } from '../dist/board/threadTime.js'
+import { readerThreads } from '../dist/board/workerReader.js'
 
-const [mode, arg, path] = process.argv.slice(2)
+const [mode, arg, path, extra] = process.argv.slice(2)
 const payload = { id: 0, kind: 'order', customer: 'customer-0001', total: 1234.5, note: 'x'.repeat(24) } // ~100 bytes
 const DAY = 86_400_000
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+// This thread's time on a CPU and waiting for one (ns), from Linux's schedstat (the main thread's
+// task id is the pid): what the drain's own thread spent, apart from the board's reader thread, the
+// page's process and whatever else runs on the VM. Undefined elsewhere.
+const threadTimes = () => {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number)
+    return { run, wait }
+  } catch {
+    return undefined
+  }
+}
+// A process's CPU time (ms, every thread) from /proc; NaN elsewhere.
+const processCpuMs = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return NaN
+  }
+}
+// The ids of this process's threads, and the CPU time (ns) of some of them (schedstat).
+const taskIds = () => {
+  try {
+    return new Set(readdirSync(`/proc/self/task`).map(Number))
+  } catch {
+    return new Set()
+  }
+}
+const tasksRunNs = (ids) => {
+  let ns = 0
+  for (const id of ids) {
+    try {
+      ns += Number(readFileSync(`/proc/self/task/${id}/schedstat`, 'utf8').split(' ')[0])
+    } catch {
+      // ended
+    }
+  }
+  return ns
+}
 const done = (result) => {
   console.log(JSON.stringify(result))
   process.exit(0)
@@ -136,39 +192,168 @@ async function drain(count, withBoard) {
   let poller
   let board
   let server
+  let requests = 0
   if (withBoard) {
     board = createBoard({ broker }, { token: 'bench-token-0123456789' })
-    server = createServer(board.handler)
+    server = createServer((req, res) => {
+      requests++
+      board.handler(req, res)
+    })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
     poller = fork(new URL(import.meta.url), ['poll', `http://127.0.0.1:${server.address().port}`, path], { stdio: 'ignore' })
-    await once(poller, 'message') // its event stream is open
+    await once(poller, 'message') // its event stream is open and its first fetches answered
   }
   let seen = 0
   let finish
   const finished = new Promise((resolve) => (finish = resolve))
+  // The jobs are in the file already: the drain starts with the listener.
+  const board0 = boardTimeMs()
+  const requests0 = requests
+  const times0 = threadTimes()
   const started = performance.now()
   broker.ipcMain.on('jobs', () => {
     if (++seen === count) finish()
   })
   await finished
   const ms = performance.now() - started
+  const times1 = threadTimes()
+  const thread = times0 && times1 ? { cpuMs: (times1.run - times0.run) / 1e6, waitMs: (times1.wait - times0.wait) / 1e6 } : {}
+  const boardMs = boardTimeMs() - board0
+  const served = requests - requests0
+  const threads = readerThreads()
   poller?.kill()
   board?.close()
   server?.closeAllConnections()
   server?.close()
   await broker.close()
-  done({ rate: (count * 1000) / ms, ms })
+  done({ rate: (count * 1000) / ms, ms, ...thread, ...(withBoard ? { boardMs, requests: served, readerThreads: threads } : {}) })
 }
 
 async function poll(url) {
   const headers = { 'x-board-token': 'bench-token-0123456789' }
   const fetchPage = () => Promise.all([fetch(`${url}/api/overview`, { headers }).then((r) => r.arrayBuffer()), fetch(`${url}/api/channels/jobs?state=waiting`, { headers }).then((r) => r.arrayBuffer())])
-  const events = await fetch(`${url}/api/events`, { headers })
-  process.send?.('ready')
-  setInterval(() => void fetchPage().catch(() => {}), 1000)
-  const decoder = new TextDecoder()
-  for await (const chunk of events.body) if (decoder.decode(chunk).includes('event: version')) void fetchPage().catch(() => {})
+  let watching
+  const watch = async () => {
+    const controller = new AbortController()
+    const events = await fetch(`${url}/api/events`, { headers, signal: controller.signal })
+    await fetchPage()
+    const decoder = new TextDecoder()
+    void (async () => {
+      for await (const chunk of events.body) if (decoder.decode(chunk).includes('event: version')) void fetchPage().catch(() => {})
+    })().catch(() => {})
+    return () => controller.abort()
+  }
+  if (!extra) {
+    await watch()
+    process.send?.('ready')
+    return
+  }
+  process.on('message', async (message) => {
+    if (message === 'start') watching = await watch()
+    else if (message === 'stop') watching?.()
+    process.send(message === 'start' ? 'ready' : 'stopped')
+  })
+  process.send('idle')
+}
+
+async function alternate(perSegment, pairs) {
+  const broker = createBroker({ path })
+  const jobs = broker.channel('jobs', { durable: true })
+  jobs.pause()
+  let board
+  let requests = 0
+  const server = createServer((req, res) => {
+    requests++
+    if (board) board.handler(req, res)
+    else res.writeHead(503).end()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const poller = fork(new URL(import.meta.url), ['poll', `http://127.0.0.1:${server.address().port}`, path, 'controlled'], { stdio: 'ignore' })
+  await once(poller, 'message')
+  const tell = async (message) => {
+    const answer = once(poller, 'message')
+    poller.send(message)
+    await answer
+  }
+  let seen = 0
+  let target = Infinity
+  let reached
+  broker.ipcMain.on('jobs', () => {
+    if (++seen === target) reached()
+  })
+  let refilled = 0
+  const refill = () => {
+    for (let i = refilled; i < seen; i += 10_000) {
+      const items = []
+      for (let j = i; j < Math.min(seen, i + 10_000); j++) items.push({ args: [{ ...payload, id: j }], priority: j % 3 })
+      broker.enqueueMany('jobs', items)
+    }
+    refilled = seen
+  }
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+  const segment = async (withBoard) => {
+    let boardThreads = new Set()
+    if (withBoard) {
+      const before = taskIds()
+      board = createBoard({ broker }, { token: 'bench-token-0123456789' })
+      await tell('start')
+      // The board's reader thread (and any other thread it started).
+      boardThreads = new Set([...taskIds()].filter((id) => !before.has(id)))
+      // Out of step with its next snapshot (due 2 s after the first) when the drain starts, by a
+      // different amount each time: the segments hold as many snapshots as the board takes.
+      await sleep(Math.random() * 2000)
+    }
+    const done = new Promise((resolve) => (reached = resolve))
+    target = seen + perSegment
+    const boardThreads0 = tasksRunNs(boardThreads)
+    const times0 = threadTimes()
+    const process0 = process.cpuUsage()
+    const poller0 = processCpuMs(poller.pid)
+    const board0 = boardTimeMs()
+    const requests0 = requests
+    const started = performance.now()
+    jobs.resume()
+    await done
+    const ms = performance.now() - started
+    const times1 = threadTimes()
+    const boardThreadsMs = (tasksRunNs(boardThreads) - boardThreads0) / 1e6
+    const used = process.cpuUsage(process0)
+    const result = { board: withBoard, rate: (perSegment * 1000) / ms, ms, boardMs: boardTimeMs() - board0, requests: requests - requests0, readerThreads: readerThreads(), processCpuMs: (used.user + used.system) / 1000, pollerCpuMs: processCpuMs(poller.pid) - poller0, boardThreadsMs }
+    if (times0 && times1) Object.assign(result, { cpuMs: (times1.run - times0.run) / 1e6, waitMs: (times1.wait - times0.wait) / 1e6 })
+    jobs.pause()
+    if (withBoard) {
+      await tell('stop')
+      board.close()
+      board = undefined
+    }
+    // What was claimed before the pause finishes between segments, in neither.
+    await sleep(100)
+    refill()
+    // Every segment starts from an empty WAL and a collected heap: what a checkpoint or a
+    // collection of the refill costs must not fall into one segment and not the other.
+    const side = new Database(path)
+    side.pragma('wal_checkpoint(TRUNCATE)')
+    side.close()
+    globalThis.gc?.()
+    await sleep(100)
+    return result
+  }
+  const segments = []
+  for (let pair = 0; pair <= pairs; pair++) {
+    const order = pair % 2 === 0 ? [false, true] : [true, false]
+    for (const withBoard of order) {
+      const result = await segment(withBoard)
+      if (pair > 0) segments.push({ pair, ...result }) // pair 0 warms up
+    }
+  }
+  poller.kill()
+  server.closeAllConnections()
+  server.close()
+  jobs.resume()
+  await broker.close()
+  done({ segments })
 }
 
 const modes = {
@@ -177,6 +362,7 @@ const modes = {
   endpoints: () => endpoints(),
   drain: () => drain(Number(arg), false),
   'drain-board': () => drain(Number(arg), true),
+  alternate: () => alternate(Number(arg), Number(extra)),
   poll: () => poll(arg),
 }
 await modes[mode]()

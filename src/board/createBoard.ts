@@ -8,6 +8,7 @@ import { TokenCheck } from './http.js'
 import { LiveBoard } from './live.js'
 import { createHandler } from './server.js'
 import type { BoardContext } from './server.js'
+import { openReader } from './reader.js'
 import { openSource } from './source.js'
 import { boardActions } from './extraActions.js'
 
@@ -38,7 +39,7 @@ export interface Board {
   readonly token: string
   /** The page's URL on `origin` (e.g. 'http://127.0.0.1:4545'), with the token to open it once. */
   url(origin: string): string
-  /** Ends the live updates and closes a file the board opened (a broker stays the application's). */
+  /** Ends the live updates and the board's reader thread, and closes a file the board opened (a broker stays the application's). */
   close(): void
 }
 
@@ -72,8 +73,9 @@ export function createBoard(target: BoardTarget, options: BoardOptions = {}): Bo
   if (basePath !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) throw new InvalidArgumentError(`Expected basePath to be a path such as '/board', not '${options.basePath}'`)
 
   const source = openSource(target, { readOnly })
-  const live = new LiveBoard(source)
-  const context: BoardContext = { source, live, token: new TokenCheck(token), readOnly, basePath, metricsNeedToken, actions: boardActions(source) }
+  const reader = openReader(source)
+  const live = new LiveBoard(source, reader)
+  const context: BoardContext = { source, live, reader, token: new TokenCheck(token), readOnly, basePath, metricsNeedToken, actions: boardActions(source) }
   const handler = createHandler(context)
   let closed = false
   return {
@@ -84,6 +86,7 @@ export function createBoard(target: BoardTarget, options: BoardOptions = {}): Bo
       if (closed) return
       closed = true
       live.close()
+      reader.close()
       source.close()
     },
   }

@@ -43,9 +43,18 @@ export function securityHeaders(res: ServerResponse): void {
  * sendJson(res, 200, { ok: true })
  */
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value)
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) })
-  res.end(body)
+  sendJsonText(res, status, JSON.stringify(value))
+}
+
+/**
+ * Answers `json`, text that is JSON already (a snapshot's, made once; a reader thread's).
+ *
+ * @example
+ * sendJsonText(res, 200, '{"ok":true}')
+ */
+export function sendJsonText(res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) })
+  res.end(json)
 }
 
 /**

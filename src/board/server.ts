@@ -9,17 +9,21 @@ import { channelAction } from './actions.js'
 import type { ActionResult } from './actions.js'
 import { loadAssets } from './assets.js'
 import { BoardRequestError } from './errors.js'
-import { checkOrigin, readJsonBody, securityHeaders, sendJson, sendText } from './http.js'
+import { checkOrigin, readJsonBody, securityHeaders, sendJson, sendJsonText, sendText } from './http.js'
 import type { TokenCheck } from './http.js'
 import type { LiveBoard } from './live.js'
 import { METRICS_CONTENT_TYPE, metricsText } from './metrics.js'
-import { JOB_STATES, jobDetail, jobsPage, lookUp, parseId } from './queries.js'
+import { JOB_STATES, parseId } from './queries.js'
+import type { BoardReader } from './reader.js'
 import type { BoardSource } from './source.js'
+import { onBoardTime } from './threadTime.js'
 
 /** What the handler works with. */
 export interface BoardContext {
   source: BoardSource
   live: LiveBoard
+  /** Where the store reads run (reader.ts): the pages' JSON comes from there. */
+  reader: BoardReader
   token: TokenCheck
   readOnly: boolean
   /** '' or a prefix such as '/board' (no trailing slash). */
@@ -36,10 +40,13 @@ export interface BoardContext {
  * http.createServer(createHandler(context)).listen(4545, '127.0.0.1')
  */
 export function createHandler(context: BoardContext): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    securityHeaders(res)
-    handle(context, req, res).catch((err: unknown) => fail(res, err, wantsJson(req)))
-  }
+  // The board's time on the serving thread is counted (threadTime.ts): this synchronous part here,
+  // what follows each read's answer where it is awaited.
+  return (req, res) =>
+    onBoardTime(() => {
+      securityHeaders(res)
+      handle(context, req, res).catch((err: unknown) => onBoardTime(() => fail(res, err, wantsJson(req))))
+    })
 }
 
 async function handle(context: BoardContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -62,9 +69,11 @@ async function handle(context: BoardContext, req: IncomingMessage, res: ServerRe
     only(method, 'GET')
     if (context.metricsNeedToken) requireToken(context, req)
     available(context)
-    res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE })
-    res.end(metricsText(context.live.overview()))
-    return
+    const overview = await context.live.overview()
+    return onBoardTime(() => {
+      res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE })
+      res.end(metricsText(overview))
+    })
   }
   if (method === 'POST') return post(context, req, res, route)
   only(method, 'GET')
@@ -73,7 +82,7 @@ async function handle(context: BoardContext, req: IncomingMessage, res: ServerRe
   available(context)
   if (route[0] !== 'api') throw notFound()
   const now = Date.now()
-  const { store } = context.source
+  const { reader } = context
   switch (route[1]) {
     case 'session':
       return sendJson(res, 200, { token: context.token.token, readOnly: context.readOnly, states: JOB_STATES, canCancel: context.actions['jobs/cancel'] !== undefined })
@@ -81,28 +90,36 @@ async function handle(context: BoardContext, req: IncomingMessage, res: ServerRe
       res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' })
       context.live.subscribe(res)
       return
-    case 'overview':
-      return sendJson(res, 200, { version: context.live.version, ...context.live.overview() })
+    case 'overview': {
+      const json = await context.live.overviewJson()
+      return onBoardTime(() => sendJsonText(res, 200, json))
+    }
     case 'channels': {
       const name = route[2]
       if (name === undefined) throw notFound()
-      const config = store.getChannel(name)
-      if (config === undefined) throw new BoardRequestError(404, 'ERR_BOARD_NOT_FOUND', `No durable channel '${name}'`)
-      if (route[3] === 'lookup') return sendJson(res, 200, { ids: lookUp(store, name, url.searchParams.get('q') ?? '', now) })
+      if (route[3] === 'lookup') {
+        const ids = await reader.lookUp(name, url.searchParams.get('q') ?? '', now)
+        if (ids === undefined) throw noChannel(name)
+        return onBoardTime(() => sendJsonText(res, 200, `{"ids":${ids}}`))
+      }
       if (route.length !== 3) throw notFound()
       const state = (url.searchParams.get('state') ?? 'waiting') as JobState
       if (!JOB_STATES.includes(state)) throw new BoardRequestError(400, 'ERR_BOARD_BAD_REQUEST', `state must be one of ${JOB_STATES.join(', ')}`)
       const limitText = url.searchParams.get('limit')
       const limit = limitText === null ? 50 : parseId(limitText, 'page size')
       if (limit < 1 || limit > 500) throw new BoardRequestError(400, 'ERR_BOARD_BAD_REQUEST', 'limit must be from 1 to 500')
-      const summary = context.live.overview().channels.find((c) => c.name === name)
-      return sendJson(res, 200, { version: context.live.version, config, summary: summary ?? null, page: jobsPage(store, name, state, url.searchParams.get('cursor'), limit, now) })
+      const [answer, overview] = await Promise.all([reader.channel(name, state, url.searchParams.get('cursor'), limit, now), context.live.overview()])
+      if (answer === undefined) throw noChannel(name)
+      return onBoardTime(() => {
+        const summary = JSON.stringify(overview.channels.find((c) => c.name === name) ?? null)
+        sendJsonText(res, 200, `{"version":${context.live.version},"config":${answer.config},"summary":${summary},"page":${answer.page}}`)
+      })
     }
     case 'jobs': {
       if (route.length !== 3) throw notFound()
-      const job = jobDetail(store, parseId(route[2]!, 'job id'), now)
+      const job = await reader.job(parseId(route[2]!, 'job id'), now)
       if (job === undefined) throw new BoardRequestError(404, 'ERR_BOARD_NOT_FOUND', `Nothing is left of job ${route[2]} (acknowledged, past its retention, or never stored)`)
-      return sendJson(res, 200, { version: context.live.version, job })
+      return onBoardTime(() => sendJsonText(res, 200, `{"version":${context.live.version},"job":${job}}`))
     }
     default:
       throw notFound()
@@ -116,6 +133,10 @@ async function post(context: BoardContext, req: IncomingMessage, res: ServerResp
   if (context.readOnly) throw new BoardRequestError(403, 'ERR_BOARD_FORBIDDEN', 'This board is read-only')
   available(context)
   const body = await readJsonBody(req)
+  onBoardTime(() => act(context, res, route, body))
+}
+
+function act(context: BoardContext, res: ServerResponse, route: string[], body: unknown): void {
   if (route[0] !== 'api' || route.length !== 4) throw notFound()
   const [, kind, target, name] = route as [string, string, string, string]
   let result: ActionResult
@@ -163,6 +184,10 @@ function available(context: BoardContext): void {
 
 function only(method: string, allowed: string): void {
   if (method !== allowed && !(allowed === 'GET' && method === 'HEAD')) throw new BoardRequestError(405, 'ERR_BOARD_METHOD', `Use ${allowed} here`)
+}
+
+function noChannel(name: string): BoardRequestError {
+  return new BoardRequestError(404, 'ERR_BOARD_NOT_FOUND', `No durable channel '${name}'`)
 }
 
 function notFound(): BoardRequestError {

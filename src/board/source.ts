@@ -9,12 +9,18 @@ import { InvalidArgumentError } from '../errors.js'
 import { decodeEnvelope } from '../protocol/envelope.js'
 import { openForMaintenance, openSqliteStore } from '../store/index.js'
 import type { Store } from '../store/index.js'
+import type { SqliteBoardReads } from '../store/sqlite/boardReads.js'
 
 /** The board's view of a store, and the repairs it can make. */
 export interface BoardSource {
   readonly store: Store
   /** A file opened by the board (true), or a broker's store (false). */
   readonly ownFile: boolean
+  /**
+   * The file behind a broker's store when the board may read it on a connection of its own (WAL:
+   * beside the broker, off its thread; see reader.ts); undefined otherwise.
+   */
+  readonly readFile: string | undefined
   setPaused(channel: string, paused: boolean): void
   replay(channel: string, ids: readonly number[] | undefined): number
   purge(channel: string, ids: readonly number[] | undefined): number
@@ -51,6 +57,7 @@ function fileSource(store: Store, transaction: (<R>(fn: () => R) => R) | undefin
   return {
     store,
     ownFile: true,
+    readFile: undefined, // the board's own file: read where it is served (the CLI: its own process)
     setPaused: (channel, paused) => write(() => store.setPaused(channel, paused)),
     replay: (channel, ids) => write(() => store.replay(channel, ids, Date.now())),
     purge: (channel, ids) => write(() => store.purgeDeadLetters(channel, ids)),
@@ -82,6 +89,7 @@ function brokerSource(broker: Broker): BoardSource {
       return access.store()
     },
     ownFile: false,
+    readFile: fileOf(access.store()),
     setPaused: (channel, paused) => {
       const handle = broker.channel(channel)
       if (paused) handle.pause()
@@ -100,5 +108,14 @@ function brokerSource(broker: Broker): BoardSource {
     counts: () => access.counts(),
     isOpen: () => access.open(),
     close: () => {}, // the broker is the application's: it closes it
+  }
+}
+
+// SQLite's board reads name their file when a second connection may read it (boardReads.ts).
+function fileOf(store: Store): string | undefined {
+  try {
+    return (store.boardReads?.() as Partial<SqliteBoardReads> | undefined)?.file
+  } catch {
+    return undefined
   }
 }

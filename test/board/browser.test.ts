@@ -1,13 +1,15 @@
 // The board in a real browser (headless Chromium): the overview shows the counts of a store the
 // test built, a click leads to a job's arguments, replay and pause from the page reach the store,
 // stored markup shows as characters and runs nothing, a read-only board shows and does no action,
-// and a job enqueued by this process appears without a reload. Saves a screenshot to
+// and a job enqueued by this process appears without a reload (also on a board over a broker, whose
+// reads run in the board's reader thread). Saves a screenshot to
 // test-results/board.png (ignored by git); UPDATE_SCREENSHOT=1 writes docs/board.png, the README's.
 
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { createBroker } from '../../src/index.js'
+import type { Broker } from '../../src/index.js'
 import { openSqliteStore } from '../../src/store/index.js'
 import { launchChromium } from './browser.js'
 import { buildStore, serve, tempFiles, XSS_ARG, XSS_ERROR } from './helpers.js'
@@ -25,10 +27,10 @@ afterAll(async () => {
 })
 
 /** A page on a board over a freshly built file; dialogs and page errors are recorded, not hidden. */
-async function openBoard(options: { readOnly?: boolean } = {}): Promise<{ page: Page; served: Served; path: string; dialogs: string[]; errors: string[] }> {
+async function openBoard(options: { readOnly?: boolean } = {}, broker?: (path: string) => Broker): Promise<{ page: Page; served: Served; path: string; dialogs: string[]; errors: string[] }> {
   const path = file('app.db')
   await buildStore(path)
-  const served = await serve({ path }, options)
+  const served = await serve(broker === undefined ? { path } : { broker: broker(path) }, options)
   const context = await browser.newContext({ viewport: { width: 1200, height: 760 } })
   const page = await context.newPage()
   const dialogs: string[] = []
@@ -169,5 +171,25 @@ describe('the board in Chromium', () => {
     expect(await page.locator(`#jobs tr[data-job="${id}"] td[data-col="args"]`).textContent()).toBe('[{"live":"yes"}]')
     expect(await page.locator('.tabs a[data-state="waiting"] .pill').textContent()).toBe('8')
     expect(await page.evaluate(() => (globalThis as unknown as InPage).marker)).toBe(42) // the same document
+  })
+
+  it("over a broker (its reads in the board's reader thread): shows a job it enqueues without a reload", async () => {
+    let broker: Broker | undefined
+    try {
+      const { page } = await openBoard({}, (path) => {
+        broker = createBroker({ path })
+        broker.channel('orders', { durable: true })
+        return broker
+      })
+      await page.click('#channels a:text-is("orders")')
+      await page.waitForSelector('#jobs')
+      await page.evaluate(() => ((globalThis as unknown as InPage).marker = 7))
+      const id = broker!.enqueue('orders', [{ live: 'thread' }], { priority: 9 }).id
+      await page.waitForSelector(`#jobs tbody tr:first-child[data-job="${id}"]`, { timeout: 10_000 })
+      expect(await page.locator(`#jobs tr[data-job="${id}"] td[data-col="args"]`).textContent()).toBe('[{"live":"thread"}]')
+      expect(await page.evaluate(() => (globalThis as unknown as InPage).marker)).toBe(7) // the same document
+    } finally {
+      await broker?.close()
+    }
   })
 })

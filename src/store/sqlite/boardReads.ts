@@ -2,8 +2,11 @@
 // ranges, so that a page costs what it shows rather than what the file holds: queue counts
 // without a pass over every row, waiting and delayed jobs in queue order (keyset pages of the
 // claim index), look-ups by key, and what arrived since an id (the delivery-rate estimate).
-// Prepared on first use: a store no board looks at pays nothing for them.
+// Prepared on first use: a store no board looks at pays nothing for them. They also name the file
+// behind them when another connection may read it beside this one (WAL: readers never block the
+// writer), so that a board over a broker can take its reads off the application's thread.
 
+import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { preparers } from './sqlFragments.js'
 import type { BoardGroupCounts, BoardJobRow, BoardQueueCounts, BoardReads, QueueCursor } from '../boardTypes.js'
@@ -56,6 +59,16 @@ const sql = {
     GROUP BY channel`,
 } as const
 
+/** SQLite's board reads, and the file a connection of the board's own may read the same rows from. */
+export interface SqliteBoardReads extends BoardReads {
+  /**
+   * The database file as an absolute path, when it is a file in WAL mode (a broker's own file always
+   * is); undefined for an in-memory database or another journal mode, where a second connection's
+   * reads would hold the writer up.
+   */
+  readonly file: string | undefined
+}
+
 type Group = { channel: string; subscription: string }
 type Ranged = Group & { priority: number; now: number }
 type JobDbRow = Omit<BoardJobRow, 'progress'> & { progress: Buffer | null }
@@ -68,7 +81,7 @@ type JobDbRow = Omit<BoardJobRow, 'progress'> & { progress: Buffer | null }
  * const reads = prepareBoardReads(db, (fn) => db.transaction(fn).deferred())
  * reads.queueCounts(Date.now()).groups
  */
-export function prepareBoardReads(db: Database.Database, snapshot: <R>(fn: () => R) => R): BoardReads {
+export function prepareBoardReads(db: Database.Database, snapshot: <R>(fn: () => R) => R): SqliteBoardReads {
   const { query, pluck, bare, barePluck } = preparers(db)
   const s = {
     subscriptions: bare<Group>(sql.subscriptions),
@@ -175,6 +188,7 @@ export function prepareBoardReads(db: Database.Database, snapshot: <R>(fn: () =>
   }
 
   return {
+    file: readableFile(db),
     queueCounts: (now) => snapshot(() => queueCounts(now)),
     waiting: (channel, cursor, limit, now) => snapshot(() => page('waiting', channel, cursor, limit, now)),
     delayed: (channel, cursor, limit, now) => snapshot(() => page('delayed', channel, cursor, limit, now)),
@@ -190,6 +204,15 @@ export function prepareBoardReads(db: Database.Database, snapshot: <R>(fn: () =>
         for (const row of s.arrivals.all({ after: afterId })) counts[row.channel] = row.n
         return counts
       }),
+  }
+}
+
+function readableFile(db: Database.Database): string | undefined {
+  if (db.memory || db.readonly) return undefined
+  try {
+    return db.pragma('journal_mode', { simple: true }) === 'wal' ? resolve(db.name) : undefined
+  } catch {
+    return undefined // then the board reads on this connection, as it always could
   }
 }
 
