@@ -52,8 +52,10 @@ describe('the job control plane across processes', () => {
       const all = () => logs.flatMap((log) => readDeliveries(log))
       await expect.poll(() => all().length, { timeout: 10_000 }).toBe(20)
       const starts = all().map((d) => d.at).sort((a, b) => a - b)
-      // Logged a moment after the claim that counted each start: allow a few ms of that.
-      for (let i = rateLimit.max; i < starts.length; i++) expect(starts[i]! - starts[i - rateLimit.max]!).toBeGreaterThanOrEqual(rateLimit.intervalMs - 15)
+      // Logged a moment after the claim that counted each start: allow for that delay, which on a
+      // loaded 2-core machine reached 17 ms (CI, load 7). A limit that did not hold across the two
+      // processes would show windows of max starts within ~0-250 ms, far below this bound.
+      for (let i = rateLimit.max; i < starts.length; i++) expect(starts[i]! - starts[i - rateLimit.max]!).toBeGreaterThanOrEqual(rateLimit.intervalMs - 40)
       // Both processes took part.
       expect(logs.every((log) => readDeliveries(log).length > 0)).toBe(true)
     } finally {
