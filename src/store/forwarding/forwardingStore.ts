@@ -10,7 +10,7 @@
 // so job(id), jobResult(id), cancel(id) and waitForJob(id) take either id on every node.
 
 import { randomUUID } from 'node:crypto'
-import { InvalidArgumentError, StoreError } from '../../errors.js'
+import { InvalidArgumentError, StoreError, UnknownChannelError } from '../../errors.js'
 import type { Store } from '../contract.js'
 import { openPostgresParts } from '../postgres/postgresStore.js'
 import type { PostgresStoreOptions } from '../postgres/connection.js'
@@ -73,6 +73,24 @@ export function openForwardingStore(options: ForwardingStoreOptions): Store {
       const here = local.getChannel(name)
       if (here === undefined || JSON.stringify(here) !== JSON.stringify(config)) local.declareChannel(name, config)
     }
+    // A send to a channel only PostgreSQL knows yet (another node declared it since): learnt, then stored.
+    const learning = <R>(channels: readonly string[], write: () => R): R => {
+      try {
+        return write()
+      } catch (err) {
+        if (!(err instanceof UnknownChannelError)) throw err
+        let learnt = false
+        for (const name of new Set(channels)) {
+          if (local.getChannel(name) !== undefined) continue
+          const config = pg.getChannel(name)
+          if (config === undefined) throw err
+          mirror(name, config)
+          learnt = true
+        }
+        if (!learnt) throw err
+        return write()
+      }
+    }
     const isLocal = (id: number): boolean => id >= identity.idBase && id < identity.idBase + NODE_RANGE
     // A send's id (any node's) as PostgreSQL's id; undefined when not forwarded (yet).
     const pgId = (id: number): number | undefined => (id >= ID_BASE ? node.resolveOrigin(id) : id)
@@ -113,12 +131,12 @@ export function openForwardingStore(options: ForwardingStoreOptions): Store {
       ensureSubscription: (channel, subscription, opts) => pg.ensureSubscription(channel, subscription, opts),
 
       publish: (input: PublishInput) => {
-        const result = local.publish(input)
+        const result = learning([input.channel], () => local.publish(input))
         stored()
         return result
       },
       publishMany: (inputs) => {
-        const results = local.publishMany(inputs)
+        const results = learning(inputs.map((input) => input.channel), () => local.publishMany(inputs))
         stored()
         return results
       },
