@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { DurableIpcError } from '../../src/index.js'
-import { Counter, dbPath, openBroker, storedMessages, useDurableFixtures } from './durableHelpers.js'
+import { connect, Counter, dbPath, openBroker, storedMessages, useDurableFixtures } from './durableHelpers.js'
+import { freePort } from '../support/postgresServer.js'
 import { postgresUrl, useSchemas } from '../support/postgres.js'
 
 describe('a broker with postgres', () => {
@@ -61,12 +62,15 @@ describe('a broker with postgres', () => {
     await expect(win.ipcRenderer.invoke('add', 20, 22)).resolves.toBe(42)
   })
 
-  it('shows the outbox backlog in stats while nothing forwards it, and a node id that survives a restart', async () => {
+  it('shows a send waiting in the outbox in stats, and a node restarted on its file goes on with its own ids', async () => {
     const path = dbPath('node.db')
     const pgSchema = schema()
     const first = node(path, pgSchema)
     first.channel('jobs', { durable: true })
     const { id } = first.enqueue('jobs', ['x'])
+    // Until the forwarder's next turn it waits here, and stats says so.
+    expect(first.stats().outbox).toMatchObject({ pending: 1, reachable: true })
+    expect(first.stats().durable['jobs']?.ready).toBe(0)
     await first.close()
     const second = node(path, pgSchema)
     const got = new Counter<unknown>()
@@ -80,5 +84,44 @@ describe('a broker with postgres', () => {
   it('refuses postgres without a file, and unknown postgres options, with InvalidArgumentError', () => {
     expect(() => openBroker({ postgres: { connectionString: postgresUrl() } })).toThrow(DurableIpcError)
     expect(() => openBroker({ path: dbPath(), postgres: { connectionString: postgresUrl(), scheme: 'x' } as never })).toThrow(/Unknown option 'scheme' in postgres options/)
+  })
+})
+
+describe('a broker with postgres in the outbox mode, and at startup', () => {
+  useDurableFixtures()
+  const schema = useSchemas()
+
+  it("forwards what the application's transactions committed, and nothing of one rolled back", async () => {
+    const path = dbPath('app.db')
+    const db = connect(path)
+    const broker = openBroker({ database: db, postgres: { connectionString: postgresUrl(), schema: schema() } })
+    broker.channel('jobs', { durable: true })
+    const got = new Counter<string>()
+    broker.ipcMain.on('jobs', async (_event, value: string) => got.push(value))
+    db.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY)')
+    db.transaction(() => {
+      db.prepare('INSERT INTO orders (id) VALUES (1)').run()
+      broker.enqueue('jobs', ['committed'])
+    })()
+    expect(() =>
+      db.transaction(() => {
+        broker.enqueue('jobs', ['rolled back'])
+        throw new Error('the application changed its mind')
+      })(),
+    ).toThrow('changed its mind')
+    await got.reach(1)
+    await expect.poll(() => broker.stats().outbox?.pending).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(got.items).toEqual(['committed'])
+  })
+
+  it('fails createBroker with StoreError when PostgreSQL cannot be reached as it opens, leaving the file usable', async () => {
+    const path = dbPath('node.db')
+    const port = await freePort()
+    const unreachable = `postgres://nobody:x@127.0.0.1:${port}/postgres`
+    expect(() => openBroker({ path, postgres: { connectionString: unreachable, timeoutMs: 2000 } })).toThrow(expect.objectContaining({ name: 'StoreError', code: 'ERR_STORE_UNAVAILABLE' }))
+    const later = openBroker({ path, postgres: { connectionString: postgresUrl(), schema: schema() } })
+    later.channel('jobs', { durable: true })
+    expect(later.enqueue('jobs', [1]).id).toBeGreaterThan(2 ** 50)
   })
 })
