@@ -58,6 +58,16 @@ describe('a broker with postgres', () => {
     await expect(b.waitForJob(id, { timeoutMs: 10_000 })).resolves.toBe(5)
     expect(b.job(id)).toMatchObject({ id, state: 'completed' })
     expect(a.jobResult(id)).toMatchObject({ ok: true, value: 5 })
+    // A listener message leaves nothing once acknowledged: waiting for it by its id still settles.
+    a.channel('note', { durable: true })
+    const noted = new Counter<unknown>()
+    b.channel('note', { durable: true })
+    b.ipcMain.on('note', async (_event, v) => noted.push(v))
+    const note = a.enqueue('note', ['hi']).id
+    await noted.reach(1)
+    await expect.poll(() => a.job(note), { timeout: 5000 }).toBeUndefined()
+    await expect(b.waitForJob(note, { timeoutMs: 5000 })).resolves.toBeUndefined()
+    await expect(b.waitForJob(note + 1_000_000)).rejects.toThrow(/No job/)
     const win = a.createRenderer()
     await expect(win.ipcRenderer.invoke('add', 20, 22)).resolves.toBe(42)
   })

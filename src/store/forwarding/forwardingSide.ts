@@ -26,6 +26,11 @@ export interface ForwardingSide {
    */
   forward(limit: number): Promise<ForwardResult>
   backlog(): OutboxBacklog
+  /**
+   * Whether a message was ever stored with `id` (a send's id of any node, or PostgreSQL's), even
+   * if nothing is left of it now: what `id > lastMessageId()` tells on a single store.
+   */
+  wasStored(id: number): boolean
   /** `listener` runs (synchronously) after each local write of messages. */
   onStored(listener: () => void): void
 }

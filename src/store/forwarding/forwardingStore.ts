@@ -108,6 +108,11 @@ export function openForwardingStore(options: ForwardingStoreOptions): Store {
         return { forwarded: done.length, more: rows.length === limit }
       },
       backlog: () => outbox.backlog(),
+      wasStored: (id) => {
+        if (id < ID_BASE) return id <= pg.lastMessageId()
+        if (isLocal(id) && (local.job(id, Date.now()) !== undefined || local.jobResult(id) !== undefined)) return true
+        return node.resolveOrigin(id) !== undefined
+      },
       onStored: (listener) => {
         listeners.push(listener)
       },
