@@ -2,7 +2,7 @@
 export { createBroker } from './api/broker.js'
 export type { Broker } from './api/broker.js'
 export type { BrokerOptions, CreateBrokerOptions } from './api/brokerOptions.js'
-export type { BrokerStats, DurableChannelStats, RendererInboxStats, TransientChannelStats } from './protocol/stats.js'
+export type { BrokerStats, OutboxStats, DurableChannelStats, RendererInboxStats, TransientChannelStats } from './protocol/stats.js'
 export type { ChannelStats } from './protocol/stats.js'
 export { diagnosticChannels } from './api/diagnostics.js'
 export type { DeliveryDiagnostic, FailureDiagnostic, PublishDiagnostic } from './api/diagnostics.js'

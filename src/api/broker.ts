@@ -1,8 +1,8 @@
 // createBroker: the main side (ipcMain), its renderers, and the error reporting that keeps a
 // throwing listener from taking the process down.
 import { EventEmitter } from 'node:events'
-import { BrokerClosedError, InvalidArgumentError } from '../errors.js'
-import { defaultBusyTimeoutMs, openSqliteStore } from '../store/index.js'
+import { BrokerClosedError, InvalidArgumentError, StoreError } from '../errors.js'
+import { defaultBusyTimeoutMs, openForwardingStore, openSqliteStore } from '../store/index.js'
 import type { StoreOpenOptions } from '../store/index.js'
 import { assertBrokerOptions } from './brokerOptions.js'
 import type { CreateBrokerOptions } from './brokerOptions.js'
@@ -66,10 +66,11 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     if (options.database !== undefined) storeOptions.database = options.database
     if (options.synchronous !== undefined) storeOptions.synchronous = options.synchronous
     if (options.busyTimeoutMs !== undefined) storeOptions.busyTimeoutMs = options.busyTimeoutMs
+    const { postgres } = options
     // A file or handle opens (and migrates) now, so a bad one fails createBroker itself; the
     // in-memory default opens on first use, so a broker with transient channels only needs no SQLite.
     this.#durable = new DurableChannels(
-      () => tracePublishes(openSqliteStore(storeOptions)),
+      () => tracePublishes(postgres ? openForwardingStore({ local: storeOptions, postgres }) : openSqliteStore(storeOptions)),
       {
         ipcMain: this.ipcMain,
         inspect: options.inspect,
@@ -163,7 +164,19 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     const stats: BrokerStats = { at, durable: {}, renderers: {}, transient: {} }
     // A broker with transient channels only never opens its (in-memory) database for stats.
     if (this.#durable.opened) {
-      const stored = summarizeStats(this.#durable.store.stats(at), at)
+      const forwarding = this.#durable.store.forwarding
+      let rows
+      try {
+        rows = this.#durable.store.stats(at)
+      } catch (error) {
+        // With postgres, the outbox is what to look at while PostgreSQL cannot be read.
+        if (!forwarding || !(error instanceof StoreError)) throw error
+      }
+      if (forwarding) {
+        const { pending, oldestCreatedAt } = forwarding.backlog()
+        stats.outbox = { pending, oldestAgeMs: oldestCreatedAt === null ? null : Math.max(0, at - oldestCreatedAt), reachable: rows !== undefined }
+      }
+      const stored = summarizeStats(rows ?? [], at)
       for (const [name, channel] of Object.entries(stored.channels)) {
         stats.durable[name] = { ...channel, ...(this.#counts.get(name) ?? { delivered: 0, failed: 0 }) }
       }

@@ -21,6 +21,15 @@ export interface CreateBrokerOptions {
    * `enqueue(..., { joinTransaction: true })`). The broker never closes it.
    */
   database?: unknown
+  /**
+   * Scale-out: durable channels (messages, dead letters, outcomes, schedules, pause, rate limits)
+   * live in this PostgreSQL schema, shared by every broker on it; needs `path` (or `database`) on a
+   * file, this node's outbox: a send is stored there before it returns, also while PostgreSQL is
+   * down, and forwarded exactly once. PostgreSQL must be reachable when the broker opens. Needs
+   * the `pg` package. `timeoutMs` (default 10000) bounds every call; `poolSize` (default 4) is the
+   * consumer side's pool.
+   */
+  postgres?: { connectionString: string; schema?: string; timeoutMs?: number; poolSize?: number }
   /** 'normal' (default): survives a process crash. 'full': also a power loss, slower. */
   synchronous?: 'normal' | 'full'
   /** How long a write waits for another process's lock before failing with ERR_STORE_BUSY. Default 5000. */
@@ -40,6 +49,7 @@ export interface CreateBrokerOptions {
 export const BROKER_OPTION_KEYS = optionKeys<CreateBrokerOptions>()([
   'path',
   'database',
+  'postgres',
   'synchronous',
   'busyTimeoutMs',
   'closeTimeoutMs',
@@ -48,6 +58,8 @@ export const BROKER_OPTION_KEYS = optionKeys<CreateBrokerOptions>()([
   'invokeTimeoutMs',
   'syncTimeoutMs',
 ])
+
+const POSTGRES_OPTION_KEYS = ['connectionString', 'schema', 'timeoutMs', 'poolSize'] as const
 
 // A file name given as a handle (or a handle under a file's name) is the same mistake.
 const fileOrHandle = (value: unknown): string => (typeof value === 'string' ? 'path' : 'database')
@@ -72,8 +84,8 @@ const BROKER_HINTS: Record<string, OptionHint> = {
   memory: 'omit path (and database) for an in-memory database',
   inMemory: 'omit path (and database) for an in-memory database',
   readonly: 'a broker opens its database read-write; the command line reads one (npx durable-ipc stats <db>)',
-  postgres: 'PostgreSQL is not supported yet',
-  connectionString: 'PostgreSQL is not supported yet',
+  connectionString: "pass it as postgres: { connectionString }",
+  pg: 'postgres',
 }
 
 /**
@@ -93,6 +105,13 @@ export function assertBrokerOptions(options: unknown): asserts options is Create
   checkRetention(o.jobResultRetentionMs)
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) {
     throw new InvalidArgumentError('Expected path to be a non-empty string')
+  }
+  if (o.postgres !== undefined) {
+    if (typeof o.postgres !== 'object' || o.postgres === null) throw new InvalidArgumentError('Expected postgres to be an object: { connectionString, schema? }')
+    assertKnownKeys(o.postgres, POSTGRES_OPTION_KEYS, 'postgres options', {})
+    if (o.path === undefined && o.database === undefined) {
+      throw new InvalidArgumentError('A broker with postgres needs path (or database): the file its sends are stored in until forwarded')
+    }
   }
   if (o.synchronous !== undefined && o.synchronous !== 'normal' && o.synchronous !== 'full') {
     throw new InvalidArgumentError("Expected synchronous to be 'normal' or 'full'")

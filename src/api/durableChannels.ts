@@ -131,7 +131,9 @@ export class DurableChannels {
   /** Settles once job `id` ended (see waitedOutcome), here or in another process, across restarts. */
   waitForJob(id: number, options: unknown): Promise<unknown> {
     const timeoutMs = parseWaitOptions(options)
-    if (this.#dispatcher.jobOutcome(id) === undefined && this.store.job(id, Date.now()) === undefined && id > this.store.lastMessageId()) {
+    // With postgres a send's id lies in its node's range, above every id of PostgreSQL's sequence.
+    const neverStored = (): boolean => (this.store.forwarding ? !this.store.forwarding.wasStored(id) : id > this.store.lastMessageId())
+    if (this.#dispatcher.jobOutcome(id) === undefined && this.store.job(id, Date.now()) === undefined && neverStored()) {
       throw new InvalidArgumentError(`No job ${id}: no message was ever stored with this id`)
     }
     const timedOut = (): Error => {

@@ -92,6 +92,26 @@ export interface BrokerStats {
   /** Per renderer id that has a durable inbox in the database. */
   renderers: Record<string, RendererInboxStats>
   transient: Record<string, TransientChannelStats>
+  /**
+   * Only for a broker with `postgres`: this node's outbox, the sends stored in its file and not yet
+   * forwarded to PostgreSQL (they count nowhere else until they are).
+   */
+  outbox?: OutboxStats
+}
+
+/**
+ * The local outbox of a broker with `postgres` (`broker.stats().outbox`).
+ *
+ * @example
+ * const { pending, oldestAgeMs } = broker.stats().outbox ?? { pending: 0, oldestAgeMs: null }
+ */
+export interface OutboxStats {
+  /** Messages stored here, waiting to be forwarded. */
+  pending: number
+  /** Age in ms of the oldest of them; null when none waits. */
+  oldestAgeMs: number | null
+  /** False when PostgreSQL could not be read for these stats (then `durable` and `renderers` are empty). */
+  reachable: boolean
 }
 
 /** The database's part of the stats, before a broker adds its own counts. */

@@ -20,6 +20,7 @@
 // will follow when the PostgreSQL store shows which of them need to.
 
 import type { BoardReads } from './boardTypes.js'
+import type { ForwardingSide } from './forwarding/forwardingSide.js'
 import type { ChannelConfig, ClaimedMessage, ClaimedPublish, PublishClaim, DeadLetterRow, FailInput, JobResultRow, JobRow, JobsQuery, PublishInput, PublishResult, ReportInput, ScheduleInput, ScheduleRow, StoredMessage, SubscriptionOptions, SubscriptionStats } from './types.js'
 
 /** A value, or a promise of one: what the consumer-side methods of a Store answer (see above). */
@@ -250,6 +251,12 @@ export interface Store {
   // --- Board (src/board/): reads shaped for the web board's pages (store/boardTypes.ts) ---
   /** The board's index-driven reads; a backend without them leaves this out (the board then uses the reads above). */
   boardReads?(): BoardReads
+
+  /**
+   * Only for a store-and-forward backend (store/forwarding/: sends stored in a local SQLite file,
+   * forwarded to PostgreSQL): what its forwarder drives. Others leave it out.
+   */
+  forwarding?: ForwardingSide
 
   /** Closes the database, unless it was handed in by the application. */
   close(): void

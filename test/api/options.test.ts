@@ -57,7 +57,7 @@ describe('createBroker', () => {
   it('lists the known options when nothing is close', () => {
     const err = thrown(() => createBroker(loose({ verbose: true })))
     expect(err.message).toBe(
-      "Unknown option 'verbose' in createBroker options (known options: path, database, synchronous, busyTimeoutMs, closeTimeoutMs, jobResultRetentionMs, inspect, invokeTimeoutMs, syncTimeoutMs)",
+      "Unknown option 'verbose' in createBroker options (known options: path, database, postgres, synchronous, busyTimeoutMs, closeTimeoutMs, jobResultRetentionMs, inspect, invokeTimeoutMs, syncTimeoutMs)",
     )
   })
 

@@ -27,6 +27,9 @@ import type { StoreWatchActor } from './storeWatchMachine.js'
 import { TransactionWait } from './transactionWait.js'
 import type { WaitingWrite } from './transactionWait.js'
 import { GroupCommit } from './groupCommit.js'
+import { startForwarder } from './forwarderMachine.js'
+import type { ForwarderActor } from './forwarderMachine.js'
+import { onePerOutage } from './outageReports.js'
 import type { GroupedWrite } from './groupCommit.js'
 
 /** What a subscription's receivers in this process offer its consumer. */
@@ -61,11 +64,16 @@ export class Dispatcher {
   #closing = false
   /** Fires the persisted schedules' slots (schedulerMachine.ts). */
   #scheduler: SchedulerActor | undefined
+  /** Moves a store-and-forward store's local rows to PostgreSQL (forwarderMachine.ts). */
+  #forwarder: ForwarderActor | undefined
+  /** Store failures and listeners' errors, as the hooks report them (one report per outage when forwarding). */
+  #reportError: (error: unknown, channel: string) => void
 
   /** `openNow`: open the store at once (a file, an application's handle); else on first use. */
   constructor(openStore: () => Store, hooks: DispatcherHooks, openNow: boolean) {
     this.#openStore = openStore
     this.#hooks = hooks
+    this.#reportError = hooks.reportError
     this.#pool = startConsumerPool(hooks.inspect)
     if (openNow) this.#open()
   }
@@ -200,7 +208,7 @@ export class Dispatcher {
       subscription,
       owner: newOwnerId(),
       config: () => this.#configs.get(channel)!,
-      onError: (error) => this.#hooks.reportError(error, channel),
+      onError: (error) => this.#reportError(error, channel),
       hasReceiver: receiver.hasReceiver,
       deliver: receiver.deliver,
       onJobSettled: (id) => {
@@ -304,15 +312,32 @@ export class Dispatcher {
     this.#jobs.abort(jobsCutShort)
     this.#housekeeping?.send({ type: 'stop' })
     this.#watch?.send({ type: 'stop' })
+    await this.#stopForwarder(timeoutMs)
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
+  }
+
+  // What waits in the outbox is forwarded while PostgreSQL answers, within the close's time.
+  async #stopForwarder(timeoutMs: number): Promise<void> {
+    const forwarder = this.#forwarder
+    if (!forwarder) return
+    forwarder.send({ type: 'stop' })
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+    await Promise.race([toPromise(forwarder), late])
+    clearTimeout(timer)
+    forwarder.stop()
   }
 
   #open(): Store {
     const store = this.#openStore()
     this.#store = store
+    if (store.forwarding) {
+      this.#reportError = onePerOutage(this.#hooks.reportError)
+      this.#forwarder = startForwarder({ forwarding: store.forwarding, onError: (error) => this.#reportError(error, '*') }, { inspect: this.#hooks.inspect })
+    }
     for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
-    this.#watch = startStoreWatch({ store, onError: (error) => this.#hooks.reportError(error, '*') }, this.#hooks.inspect)
+    this.#watch = startStoreWatch({ store, onError: (error) => this.#reportError(error, '*') }, this.#hooks.inspect)
     // A restart takes back at once what this host's dead processes held, instead of after the lease.
     // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
     whenAnswered(() => store.releaseDeadOwners(Date.now()), () => {}, () => {
@@ -325,7 +350,7 @@ export class Dispatcher {
       { inspect: this.#hooks.inspect },
     )
     this.#scheduler = startScheduler(
-      { store, onFired: (channel) => this.wake(channel, MAIN), onError: (error, channel) => this.#hooks.reportError(error, channel) },
+      { store, onFired: (channel) => this.wake(channel, MAIN), onError: (error, channel) => this.#reportError(error, channel) },
       { inspect: this.#hooks.inspect },
     )
     return store
@@ -352,6 +377,8 @@ export class Dispatcher {
     const handed = [...this.#toHand]
     this.#toWake.clear()
     this.#toHand.clear()
+    // A close that went on past the pool (the forwarder's last batch) leaves no one to wake.
+    if (this.#pool.getSnapshot().status !== 'active') return
     for (const key of keys) this.#pool.send({ type: 'wake', key })
     for (const consumer of handed) consumer.send({ type: 'handed' })
   }

@@ -107,7 +107,13 @@ export class JobWaiters {
   #poll(): void {
     if (this.#timer) return
     this.#timer = setInterval(() => {
-      for (const id of [...this.#waiters.keys()]) this.settled(id)
+      for (const id of [...this.#waiters.keys()]) {
+        try {
+          this.settled(id)
+        } catch {
+          // The store failed (PostgreSQL down, say): the next look tries again.
+        }
+      }
       if (this.#waiters.size === 0) this.#stopPolling()
     }, REMOTE_POLL_MS)
   }

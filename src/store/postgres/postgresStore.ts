@@ -21,6 +21,8 @@ import type { PgBatch, PgWorkerData } from './pgWorker.js'
 import { secretScrubber, translatePgError } from './pgErrors.js'
 import type { Program, Result, Sql } from './program.js'
 import { publish, publishMany } from './publish.js'
+import { forwardBatch, registerNode, resolveOrigin } from './forward.js'
+import type { Forwarded, ForwardRow } from './forward.js'
 import { runAsync, runSync } from './runners.js'
 import type { Notice, RunKind } from './runners.js'
 import { deleteSchedule, fireSchedule, listSchedules, upsertSchedule } from './schedules.js'
@@ -44,6 +46,31 @@ const MIGRATION_TIMEOUT_MS = 10 * 60_000
  * store.close()
  */
 export function openPostgresStore(options: PostgresStoreOptions): Store {
+  return openPostgresParts(options).store
+}
+
+/**
+ * What a forwarding node uses of a PostgreSQL store (store/forwarding/): its node registration and
+ * origin look-ups (synchronous, through the bridge), and the forwarder's batches (on the pool,
+ * never the bridge), committed with a notification of their own, so that this process's idle
+ * consumers hear of them as they hear of any other process's commits.
+ */
+export interface PostgresNodeSide {
+  /** The node's number (registered if new). */
+  registerNode(nodeId: string, now: number): number
+  /** The message id here of a send's id, undefined when not forwarded. */
+  resolveOrigin(originId: number): number | undefined
+  forward(nodeId: string, batch: readonly ForwardRow[], now: number): Promise<Forwarded[]>
+}
+
+/**
+ * Opens a PostgreSQL store, as openPostgresStore does, with its node side for a forwarding broker.
+ *
+ * @example
+ * const { store, node } = openPostgresParts({ connectionString })
+ * const number = node.registerNode(nodeId, Date.now())
+ */
+export function openPostgresParts(options: PostgresStoreOptions): { store: Store; node: PostgresNodeSide } {
   const checked = checkOptions(options)
   const scrub = secretScrubber(checked.connectionString)
   const label = `schema '${checked.schema}'`
@@ -105,7 +132,21 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   const findDeadOwners = async('read', 'look for dead owners', deadOwners)
   const releaseDead = async('write', 'release dead owners', (owners: string[], now: number) => releaseOwners(channels, owners, now))
 
-  return {
+  const forwardNotice: Notice = { channel: notice.channel, storeId: `${storeId}.forward` }
+  const node: PostgresNodeSide = {
+    registerNode: sync('write', 'register a node', registerNode),
+    resolveOrigin: sync('read', 'resolve a job id', resolveOrigin),
+    forward: async (nodeId, batch, now) => {
+      refuse('forward messages', 'write')
+      try {
+        return await runAsync(pool, 'write', forwardNotice, () => forwardBatch(channels, nodeId, batch, now))
+      } catch (err) {
+        throw translatePgError(err, 'forward messages', scrub)
+      }
+    },
+  }
+
+  const store: Store = {
     declareChannel: sync('write', 'declare a channel', (name: string, config) => channels.declare(name, config, Date.now())),
     getChannel: sync('read', 'read a channel', (name: string) => channels.get(name)),
     listChannels: sync('read', 'list channels', () => channels.list()),
@@ -180,4 +221,5 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       pool.end().catch(() => {})
     },
   }
+  return { store, node }
 }
