@@ -5,6 +5,7 @@
 // kill, never because a batch was forwarded twice.
 
 import { readFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
@@ -15,8 +16,9 @@ import { postgresUrl, useSchemas } from '../support/postgres.js'
 useProcesses()
 beforeAll(ensureBuilt, 120_000)
 
-const NODES = 2
-const RUN_MS = 12_000
+// The issue's shape: three nodes, a killer loop for 60 s, then a drain.
+const NODES = 3
+const RUN_MS = 60_000
 const channelOptions = { leaseMs: 3000, concurrency: 4 }
 
 describe('SIGKILL of store-and-forward nodes', () => {
@@ -82,5 +84,14 @@ describe('SIGKILL of store-and-forward nodes', () => {
     const redelivered = [...delivered.values()].filter((n) => n > 1).length
     console.info(`forwarding crash: ${kills} kills, ${sent.length} sends, ${redelivered} redelivered (each from its one message)`)
     expect(stderr).not.toMatch(/TypeError|RangeError|ReferenceError/)
-  }, 90_000)
+    // Every node's file came through the kills intact.
+    for (const path of files) {
+      const db = new Database(path, { readonly: true })
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      } finally {
+        db.close()
+      }
+    }
+  }, 180_000)
 })
