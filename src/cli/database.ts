@@ -39,16 +39,6 @@ export function commandTarget(command: string, parsed: ParsedCommand): ToolTarge
   }
 }
 
-/**
- * Refuses a PostgreSQL store for a command that only works on a SQLite file (exit code 2).
- *
- * @example
- * requireFile('vacuum', target)
- */
-export function requireFile(command: string, target: ToolTarget): asserts target is Extract<ToolTarget, { kind: 'file' }> {
-  if (target.kind !== 'file') throw new UsageError(command, `works on a SQLite database file only, not on a PostgreSQL store (${target.label})`)
-}
-
 // Checked before SQLite sees the path: its messages for these ("unable to open database file",
 // "disk I/O error" for a directory) do not say what is wrong.
 function checkFile(path: string): void {
