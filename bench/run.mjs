@@ -6,6 +6,7 @@ import { durableBench } from './durable.mjs'
 import { jobsBench } from './jobs.mjs'
 import { progressBench } from './progress.mjs'
 import { boardBench } from './board.mjs'
+import { postgresBench } from './postgres.mjs'
 import { workerSendsBench } from './workerSends.mjs'
 
 const results = {}
@@ -40,4 +41,10 @@ console.log('# the web board (bench/board.mjs): server time per endpoint with 1M
 results.board = boardBench()
 console.table(results.board.endpoints)
 console.table([results.board.throughput])
+console.log('# job queues on PostgreSQL (bench/postgres.mjs): our store vs pg-boss and graphile-worker, default durability, jobs/s')
+results.postgres = await postgresBench()
+if (results.postgres !== undefined) {
+  console.table([results.postgres.versions])
+  console.table(results.postgres.rows)
+}
 console.log(JSON.stringify({ node: process.version, ...results }))

@@ -12,7 +12,10 @@ import { openReader } from './reader.js'
 import { openSource } from './source.js'
 import { boardActions } from './extraActions.js'
 
-/** What the board shows: a database file it opens itself, or a running broker's store. */
+/**
+ * What the board shows: a database file it opens itself (or, a postgres:// URL in its place, that
+ * PostgreSQL store, its schema in `?schema=`), or a running broker's store.
+ */
 export type BoardTarget = { path: string } | { broker: Broker }
 
 /** How the board behaves. */
@@ -53,6 +56,7 @@ const OPTION_KEYS = new Set(['readOnly', 'token', 'basePath', 'metricsNeedToken'
  * import http from 'node:http'
  * import { createBoard } from 'durable-ipc/board'
  * const board = createBoard({ path: 'app.db' }, { readOnly: true })
+ * // or: createBoard({ path: 'postgres://app:secret@db:5432/app?schema=jobs' })
  * http.createServer(board.handler).listen(4545, '127.0.0.1')
  * console.log(board.url('http://127.0.0.1:4545'))
  */

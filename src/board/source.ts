@@ -1,15 +1,17 @@
 // What the board looks at and repairs: a database file it opens itself (readonly, or as a
-// maintenance session that changes nothing but the rows a repair writes), or the store of a broker
-// it is given. Reads go to the store; each repair is one store transaction, through the
+// maintenance session that changes nothing but the rows a repair writes), a PostgreSQL store named
+// by a postgres:// URL in place of the file (target.ts), or the store of a broker it is given. Reads go to the store; each repair is one store transaction, through the
 // maintenance session for a file, and through the broker's own API for a broker (so that its
 // consumers hear of it at once: a store's own writes do not change its change token).
 import { boardAccessOf } from '../api/boardAccess.js'
 import type { Broker } from '../api/brokerInterface.js'
 import { InvalidArgumentError } from '../errors.js'
 import { decodeEnvelope } from '../protocol/envelope.js'
-import { openForMaintenance, openSqliteStore } from '../store/index.js'
+import { openForMaintenance, openPostgresStore, openSqliteStore } from '../store/index.js'
 import type { Store } from '../store/index.js'
 import type { SqliteBoardReads } from '../store/sqlite/boardReads.js'
+import { toolTarget } from './target.js'
+import type { ToolTarget } from './target.js'
 
 /** The board's view of a store, and the repairs it can make. */
 export interface BoardSource {
@@ -36,16 +38,29 @@ export interface BoardSource {
 }
 
 /**
- * Opens the source for `createBoard`'s first argument: `{ path }` opens that file (readonly when
- * `readOnly`, which never writes to it), `{ broker }` uses that broker's store.
+ * Opens the source for `createBoard`'s first argument: `{ path }` opens that file, or the
+ * PostgreSQL store a postgres:// URL there names (readonly when `readOnly`, which never writes to
+ * it); `{ broker }` uses that broker's store.
  *
  * @example
  * const source = openSource({ path: 'app.db' }, { readOnly: true })
  */
 export function openSource(target: { path: string } | { broker: Broker }, options: { readOnly: boolean }): BoardSource {
   if ('broker' in target) return brokerSource(target.broker)
-  if (typeof target.path !== 'string' || target.path === '') throw new InvalidArgumentError('Expected createBoard({ path }) to name a database file')
+  if (typeof target.path !== 'string' || target.path === '') throw new InvalidArgumentError('Expected createBoard({ path }) to name a database file or a postgres:// URL')
+  const place = toolTarget(target.path)
+  if (place.kind === 'postgres') return postgresSource(place, options.readOnly)
   return options.readOnly ? fileSource(openSqliteStore({ path: target.path, readonly: true }), undefined) : maintenanceSource(target.path)
+}
+
+// Each store call is one transaction on PostgreSQL, and each repair here is one call (running a
+// schedule now reads it, then publishes: two). Unless readOnly, the schema is checked readonly
+// first, so that a mistyped schema is refused rather than created, and an older one not migrated.
+function postgresSource(place: Extract<ToolTarget, { kind: 'postgres' }>, readOnly: boolean): BoardSource {
+  const options = { connectionString: place.connectionString, ...(place.schema === undefined ? {} : { schema: place.schema }) }
+  if (readOnly) return fileSource(openPostgresStore({ ...options, readonly: true }), undefined)
+  openPostgresStore({ ...options, readonly: true }).close()
+  return fileSource(openPostgresStore(options), (fn) => fn())
 }
 
 function fileSource(store: Store, transaction: (<R>(fn: () => R) => R) | undefined): BoardSource {

@@ -22,10 +22,15 @@ export interface ParsedCommand {
   positionals: string[]
 }
 
-/** The options every command takes. */
+/** The options every command takes: --schema goes with a postgres:// URL in place of the file. */
 export const commonOptions: OptionsConfig = {
   help: { type: 'boolean', short: 'h' },
+  schema: { type: 'string' },
 }
+
+/** The help line of --schema, which every command takes. */
+export const schemaHelp = `  --schema <name>    with a postgres:// URL for <db>: the store's schema (default public, or the
+                     URL's ?schema=)`
 
 /**
  * Parses `argv` (the words after the command's name). Returns undefined when `--help` was given:

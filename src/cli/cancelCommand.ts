@@ -1,9 +1,9 @@
 // `durable-ipc cancel`: cancels one job by id, also while the application runs. The store does it
 // in one transaction; a consumer running the job in another process sees it at its next control
 // read (within about a second) and aborts the delivery's signal.
-import { integerOption, parseCommand, stringOption } from './args.js'
+import { integerOption, parseCommand, schemaHelp, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForRepair, operationFailure } from './database.js'
+import { commandTarget, openForRepair, operationFailure } from './database.js'
 import { EXIT_FAILED, EXIT_OK, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
 
@@ -16,6 +16,7 @@ waitForJob reject with JobCancelledError. Safe while the application runs.
 
 Options:
   --busy-timeout <ms>  how long to wait for the application's write lock (default 5000)
+${schemaHelp}
   -h, --help           show this help
 
 Exit codes: 0 cancelled, 1 not cancellable (no such job, or it already ended), 2 bad usage.`
@@ -38,12 +39,13 @@ export async function cancelCommand(argv: readonly string[], io: CliIo): Promise
     println(io.stdout, cancelHelp)
     return EXIT_OK
   }
-  const [path, idText] = parsed.positionals as [string, string]
+  const [, idText] = parsed.positionals as [string, string]
+  const target = commandTarget('cancel', parsed)
   const id = Number(idText)
   if (!/^\d+$/.test(idText) || !Number.isSafeInteger(id) || id < 1) throw new UsageError('cancel', `'${idText}' is not a job id`)
   const busyTimeoutMs = integerOption('cancel', 'busy-timeout', stringOption(parsed, 'busy-timeout'), 0) ?? 5000
 
-  const session = openForRepair(path, busyTimeoutMs)
+  const session = openForRepair(target, busyTimeoutMs)
   try {
     let cancelled: boolean
     let ended: string | undefined

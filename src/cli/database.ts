@@ -1,11 +1,43 @@
-// How the command-line tool opens a database file: readonly for everything that only looks, a
-// maintenance session for replay and purge. Any file it cannot use ends the command with one
-// line on stderr and exit code 2, and is left exactly as it was.
+// How the command-line tool opens a database file or, given a postgres:// URL in its place, a
+// PostgreSQL store: readonly for everything that only looks, a repair session for the commands that
+// write. Any database it cannot use ends the command with one line on stderr and exit code 2, and
+// is left exactly as it was. What it prints names a URL by its label, never the URL itself.
 import { statSync } from 'node:fs'
+import { toolTarget } from '../board/target.js'
+import type { ToolTarget } from '../board/target.js'
 import { DurableIpcError } from '../errors.js'
-import { openForMaintenance, openSqliteStore } from '../store/index.js'
-import type { MaintenanceSession, Store } from '../store/index.js'
-import { CliError, EXIT_FAILED, EXIT_USAGE } from './io.js'
+import { openForMaintenance, openPostgresStore, openSqliteStore } from '../store/index.js'
+import type { Store } from '../store/index.js'
+import { stringOption } from './args.js'
+import type { ParsedCommand } from './args.js'
+import { CliError, EXIT_FAILED, EXIT_USAGE, UsageError } from './io.js'
+
+export type { ToolTarget } from '../board/target.js'
+
+/**
+ * A store opened for a repair: its writes, and `transaction(fn)` to make several of them one. On
+ * PostgreSQL every store call is already one transaction of its own, and a repair's batches are
+ * one call each.
+ */
+export interface RepairSession {
+  readonly store: Store
+  transaction<R>(fn: () => R): R
+  close(): void
+}
+
+/**
+ * The database a command names: its first positional, a file or a postgres:// URL, with --schema.
+ *
+ * @example
+ * const target = commandTarget('stats', parsed) // { kind: 'file', path: 'app.db', label: 'app.db' }
+ */
+export function commandTarget(command: string, parsed: ParsedCommand): ToolTarget {
+  try {
+    return toolTarget(parsed.positionals[0]!, stringOption(parsed, 'schema'))
+  } catch (err) {
+    throw new UsageError(command, (err as Error).message)
+  }
+}
 
 // Checked before SQLite sees the path: its messages for these ("unable to open database file",
 // "disk I/O error" for a directory) do not say what is wrong.
@@ -32,37 +64,50 @@ function openFailure(err: unknown): CliError {
 }
 
 /**
- * Opens `path` readonly: never creates, migrates or alters it, and does not block the
- * application (WAL readers never wait for the writer, nor it for them). In a directory that
- * cannot be written the store reads it as immutable (see src/store/openDatabase.ts).
+ * Opens the target readonly: never creates, migrates or alters it, and does not block the
+ * application (WAL readers never wait for the writer, nor it for them; a PostgreSQL session in
+ * read-only transactions). In a directory that cannot be written the store reads a file as
+ * immutable (see src/store/openDatabase.ts).
  *
  * @example
- * const store = openForReading('app.db')
+ * const store = openForReading(toolTarget('app.db'))
  * try { console.log(store.stats()) } finally { store.close() }
  */
-export function openForReading(path: string): Store {
-  checkFile(path)
+export function openForReading(target: ToolTarget): Store {
+  if (target.kind === 'file') checkFile(target.path)
   try {
-    return openSqliteStore({ path, readonly: true })
+    if (target.kind === 'postgres') return openPostgresStore({ connectionString: target.connectionString, readonly: true, ...schemaOf(target) })
+    return openSqliteStore({ path: target.path, readonly: true })
   } catch (err) {
     throw openFailure(err)
   }
 }
 
 /**
- * Opens `path` for a repair (replay, purge): refused like openForReading when unusable, and
- * otherwise changes nothing about the file but the rows the repair writes.
+ * Opens the target for a repair (replay, purge, pause, cancel): refused like openForReading when
+ * unusable, and otherwise changes nothing but the rows the repair writes. A PostgreSQL schema is
+ * checked readonly first, so that a mistyped schema is refused rather than created, and an older
+ * one is not migrated; `busyTimeoutMs` bounds its waits for a row lock as it does SQLite's for the
+ * write lock (each call's deadline is twice that, and at least 2 s).
  *
  * @example
- * const session = openForRepair('app.db', 5000)
+ * const session = openForRepair(toolTarget('app.db'), 5000)
  */
-export function openForRepair(path: string, busyTimeoutMs: number): MaintenanceSession {
-  checkFile(path)
+export function openForRepair(target: ToolTarget, busyTimeoutMs: number): RepairSession {
+  if (target.kind === 'file') checkFile(target.path)
   try {
-    return openForMaintenance({ path, busyTimeoutMs })
+    if (target.kind === 'file') return openForMaintenance({ path: target.path, busyTimeoutMs })
+    const options = { connectionString: target.connectionString, timeoutMs: Math.max(2_000, 2 * busyTimeoutMs), ...schemaOf(target) }
+    openPostgresStore({ ...options, readonly: true }).close()
+    const store = openPostgresStore(options)
+    return { store, transaction: (fn) => fn(), close: () => store.close() }
   } catch (err) {
     throw openFailure(err)
   }
+}
+
+function schemaOf(target: Extract<ToolTarget, { kind: 'postgres' }>): { schema?: string } {
+  return target.schema === undefined ? {} : { schema: target.schema }
 }
 
 /**
@@ -70,16 +115,16 @@ export function openForRepair(path: string, busyTimeoutMs: number): MaintenanceS
  * otherwise look like an empty queue.
  *
  * @example
- * requireChannel(store, 'app.db', 'jobs')
+ * requireChannel(store, target.label, 'jobs')
  */
-export function requireChannel(store: Pick<Store, 'getChannel'>, path: string, channel: string): void {
+export function requireChannel(store: Pick<Store, 'getChannel'>, label: string, channel: string): void {
   let found
   try {
     found = store.getChannel(channel)
   } catch (err) {
     throw operationFailure(err)
   }
-  if (found === undefined) throw new CliError(`${path} has no durable channel '${channel}'`, EXIT_USAGE)
+  if (found === undefined) throw new CliError(`${label} has no durable channel '${channel}'`, EXIT_USAGE)
 }
 
 /**

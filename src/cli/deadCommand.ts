@@ -1,9 +1,9 @@
 // `durable-ipc dead <db> [channel]`: the dead letters, oldest first, with their attempts, the
 // first line of their last error and a preview of their arguments.
 import type { DeadLetterRow } from '../store/index.js'
-import { flag, integerOption, parseCommand, stringOption } from './args.js'
+import { flag, integerOption, parseCommand, schemaHelp, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForReading, operationFailure, requireChannel } from './database.js'
+import { commandTarget, openForReading, operationFailure, requireChannel } from './database.js'
 import { count, decode, duration, firstLine, preview, table, truncate } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
@@ -25,6 +25,7 @@ Options:
                      bytes, a repeated object...) is tagged: {"$type":"Date","value":"..."}
                      (see the README). A payload that cannot be decoded has args null and
                      'undecodable', the reason
+${schemaHelp}
   -h, --help         show this help`
 
 const spec: CommandSpec = {
@@ -52,15 +53,16 @@ export async function deadCommand(argv: readonly string[], io: CliIo): Promise<n
     println(io.stdout, deadHelp)
     return EXIT_OK
   }
-  const [path, channel] = parsed.positionals as [string, string | undefined]
+  const [, channel] = parsed.positionals as [string, string | undefined]
+  const target = commandTarget('dead', parsed)
   const limit = integerOption('dead', 'limit', stringOption(parsed, 'limit'), 1) ?? 50
   const after = integerOption('dead', 'after', stringOption(parsed, 'after'), 0) ?? 0
 
-  const store = openForReading(path)
+  const store = openForReading(target)
   let rows: DeadLetterRow[]
   let total: number
   try {
-    if (channel !== undefined) requireChannel(store, path, channel)
+    if (channel !== undefined) requireChannel(store, target.label, channel)
     // Two reads, two snapshots: a count that moved in between only makes the footer slightly off.
     rows = store.deadLettersAfter(after, channel, limit)
     total = store.stats().filter((s) => channel === undefined || s.channel === channel).reduce((n, s) => n + s.dead, 0)

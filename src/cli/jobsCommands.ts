@@ -5,9 +5,9 @@ import type { JobRow } from '../store/index.js'
 import { decodeValue } from '../protocol/envelope.js'
 import { argsToJson } from '../protocol/jsonArgs.js'
 import type { JobState } from '../types.js'
-import { flag, integerOption, parseCommand, stringOption } from './args.js'
+import { flag, integerOption, parseCommand, schemaHelp, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForReading, openForRepair, operationFailure, requireChannel } from './database.js'
+import { commandTarget, openForReading, openForRepair, operationFailure, requireChannel } from './database.js'
 import { decode, duration, firstLine, preview, table, timestamp, truncate } from './format.js'
 import { CliError, EXIT_FAILED, EXIT_OK, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
@@ -25,6 +25,7 @@ Options:
   --limit <n>        show at most n (default 50)
   --after <id>       start after this id (the next page)
   --json             print JSON (arguments and progress as JSON values, see 'dead --help')
+${schemaHelp}
   -h, --help         show this help`
 
 export const jobHelp = `Usage: durable-ipc job <db> <id> [--json]
@@ -54,15 +55,16 @@ export async function jobsCommand(argv: readonly string[], io: CliIo): Promise<n
   const spec: CommandSpec = { name: 'jobs', positionals: ['<db>', '<channel>'], options: { state: { type: 'string' }, limit: { type: 'string' }, after: { type: 'string' }, json: { type: 'boolean' } } }
   const parsed = parseCommand(spec, argv)
   if (parsed === undefined) return help(io, jobsHelp)
-  const [path, channel] = parsed.positionals as [string, string]
+  const [, channel] = parsed.positionals as [string, string]
+  const target = commandTarget('jobs', parsed)
   const state = stringOption(parsed, 'state')
   if (state !== undefined && !STATES.includes(state as JobState)) throw new UsageError('jobs', `--state must be one of ${STATES.join(', ')}`)
   const limit = integerOption('jobs', 'limit', stringOption(parsed, 'limit'), 1) ?? 50
   const afterId = integerOption('jobs', 'after', stringOption(parsed, 'after'), 0) ?? 0
-  const store = openForReading(path)
+  const store = openForReading(target)
   let rows: JobRow[]
   try {
-    requireChannel(store, path, channel)
+    requireChannel(store, target.label, channel)
     rows = store.jobs(channel, { ...(state === undefined ? {} : { state: state as JobState }), limit, afterId }, Date.now())
   } catch (err) {
     throw operationFailure(err)
@@ -107,9 +109,10 @@ export async function jobCommand(argv: readonly string[], io: CliIo): Promise<nu
   const spec: CommandSpec = { name: 'job', positionals: ['<db>', '<id>'], options: { json: { type: 'boolean' } } }
   const parsed = parseCommand(spec, argv)
   if (parsed === undefined) return help(io, jobHelp)
-  const [path, idText] = parsed.positionals as [string, string]
+  const [, idText] = parsed.positionals as [string, string]
+  const target = commandTarget('job', parsed)
   const id = integerOption('job', 'id', idText, 1)!
-  const store = openForReading(path)
+  const store = openForReading(target)
   let row: JobRow | undefined
   try {
     row = store.job(id, Date.now())
@@ -119,7 +122,7 @@ export async function jobCommand(argv: readonly string[], io: CliIo): Promise<nu
     store.close()
   }
   if (row === undefined) {
-    println(io.stderr, `durable-ipc job: nothing is left of job ${id} in ${path} (acknowledged, past its retention, or never stored)`)
+    println(io.stderr, `durable-ipc job: nothing is left of job ${id} in ${target.label} (acknowledged, past its retention, or never stored)`)
     return EXIT_FAILED
   }
   if (flag(parsed, 'json')) {
@@ -152,11 +155,12 @@ export async function pauseCommand(verb: 'pause' | 'resume', argv: readonly stri
   const spec: CommandSpec = { name: verb, positionals: ['<db>', '<channel>'], options: { 'busy-timeout': { type: 'string' } } }
   const parsed = parseCommand(spec, argv)
   if (parsed === undefined) return help(io, verb === 'pause' ? pauseHelp : resumeHelp)
-  const [path, channel] = parsed.positionals as [string, string]
+  const [, channel] = parsed.positionals as [string, string]
+  const target = commandTarget(verb, parsed)
   const busyTimeoutMs = integerOption(verb, 'busy-timeout', stringOption(parsed, 'busy-timeout'), 0) ?? 5000
-  const session = openForRepair(path, busyTimeoutMs)
+  const session = openForRepair(target, busyTimeoutMs)
   try {
-    requireChannel(session.store, path, channel)
+    requireChannel(session.store, target.label, channel)
     const was = session.store.isPaused(channel)
     session.store.setPaused(channel, verb === 'pause')
     const state = verb === 'pause' ? 'paused' : 'running'

@@ -36,6 +36,9 @@ const commands: Record<string, Command> = {
 export const mainHelp = `Usage: durable-ipc <command> <db> [options]
 
 Looks into and repairs the SQLite file of a durable-ipc broker, also while the application runs.
+<db> may be a postgres:// (or postgresql://) URL instead, for a PostgreSQL store: its schema in
+?schema=<name> or --schema <name> (default public). Read commands open it read-only; what the
+tool prints names it without its user or password.
 
 Commands:
 ${Object.entries(commands)

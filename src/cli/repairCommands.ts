@@ -3,11 +3,11 @@
 // long enough to make the application's sends wait (one transaction over 600k rows took 6-8 s, and
 // the application's sends failed with ERR_STORE_BUSY meanwhile).
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { MaintenanceSession } from '../store/index.js'
-import { flag, integerOption, listOption, messageIds, parseCommand, stringOption } from './args.js'
+import { flag, integerOption, listOption, messageIds, parseCommand, schemaHelp, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
 import { confirm } from './confirm.js'
-import { openForRepair, operationFailure, requireChannel } from './database.js'
+import { commandTarget, openForRepair, operationFailure, requireChannel } from './database.js'
+import type { RepairSession } from './database.js'
 import { count } from './format.js'
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, println, UsageError } from './io.js'
 import type { CliIo } from './io.js'
@@ -39,6 +39,7 @@ dead letters there are when it starts.
 
 Options:
 ${idOptions}
+${schemaHelp}
   -h, --help         show this help`
 
 export const purgeHelp = `Usage: durable-ipc purge <db> <channel> (--id <n>... | --all) [options]
@@ -52,6 +53,7 @@ interrupted run (Ctrl-C, a failure) leaves the rest as dead letters; running it 
 Options:
 ${idOptions}
   -y, --yes          do not ask for confirmation
+${schemaHelp}
   -h, --help         show this help`
 
 const baseOptions: CommandSpec['options'] = {
@@ -94,7 +96,8 @@ async function repair(action: Action, argv: readonly string[], io: CliIo): Promi
     println(io.stdout, action === 'replay' ? replayHelp : purgeHelp)
     return EXIT_OK
   }
-  const [path, channel, ...extra] = parsed.positionals as [string, string, ...string[]]
+  const [, channel, ...extra] = parsed.positionals as [string, string, ...string[]]
+  const target = commandTarget(action, parsed)
   const idValues = listOption(parsed, 'id')
   if (extra.length > 0 && idValues === undefined) throw new UsageError(action, `unexpected argument '${extra[0]}'`)
   const ids = idValues === undefined ? undefined : messageIds(action, idValues, extra)
@@ -102,9 +105,9 @@ async function repair(action: Action, argv: readonly string[], io: CliIo): Promi
   if (ids !== undefined && ids.length === 0) throw new UsageError(action, '--id needs at least one id')
   const busyTimeoutMs = integerOption(action, 'busy-timeout', stringOption(parsed, 'busy-timeout'), 0) ?? 5000
 
-  const session = openForRepair(path, busyTimeoutMs)
+  const session = openForRepair(target, busyTimeoutMs)
   try {
-    requireChannel(session.store, path, channel)
+    requireChannel(session.store, target.label, channel)
     // What the command is about to touch, for the question and the progress. Each batch re-reads
     // it: anything that changed meanwhile is handled as it is then.
     let planned: number
@@ -131,7 +134,7 @@ async function repair(action: Action, argv: readonly string[], io: CliIo): Promi
       if (io.stdin.isTTY !== true) {
         throw new CliError(`refusing to purge ${count(planned)} dead letters of '${channel}' without confirmation: stdin is not a terminal; pass --yes`, EXIT_USAGE)
       }
-      const question = `Purge ${count(planned)} dead letter${planned === 1 ? '' : 's'} of '${channel}' from ${path}? This cannot be undone. [y/N] `
+      const question = `Purge ${count(planned)} dead letter${planned === 1 ? '' : 's'} of '${channel}' from ${target.label}? This cannot be undone. [y/N] `
       if (!(await confirm(io, question))) {
         println(io.stderr, 'Nothing purged.')
         return EXIT_FAILED
@@ -156,7 +159,7 @@ async function repair(action: Action, argv: readonly string[], io: CliIo): Promi
  * each one transaction, progress on stderr. Stops between batches on Ctrl-C.
  */
 async function run(
-  session: MaintenanceSession,
+  session: RepairSession,
   action: Action,
   channel: string,
   ids: number[] | undefined,

@@ -2,9 +2,9 @@
 // fires, the channel it enqueues to, its next slot and its last run; as a table or JSON. The
 // schedule table is also the last part of `stats`.
 import type { ScheduleRow, Store } from '../store/index.js'
-import { flag, parseCommand } from './args.js'
+import { flag, parseCommand, schemaHelp } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForReading, operationFailure } from './database.js'
+import { commandTarget, openForReading, operationFailure } from './database.js'
 import { duration, table, timestamp } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
@@ -21,6 +21,7 @@ Options:
   --json             print JSON: an array in the shape of broker.schedules() ({ name, cron,
                      everyMs, tz, channel, nextRunAt, lastRunAt }), times as epoch ms,
                      lastRunAt null before the first run
+${schemaHelp}
   -h, --help         show this help`
 
 const spec: CommandSpec = {
@@ -52,8 +53,8 @@ export async function schedulesCommand(argv: readonly string[], io: CliIo): Prom
     println(io.stdout, schedulesHelp)
     return EXIT_OK
   }
-  const path = parsed.positionals[0]!
-  const store = openForReading(path)
+  const target = commandTarget('schedules', parsed)
+  const store = openForReading(target)
   let schedules: ScheduleJson[]
   try {
     schedules = readSchedules(store)
@@ -61,7 +62,7 @@ export async function schedulesCommand(argv: readonly string[], io: CliIo): Prom
     store.close()
   }
   if (flag(parsed, 'json')) println(io.stdout, JSON.stringify(schedules, null, 2))
-  else println(io.stdout, schedules.length === 0 ? `No schedules in ${path}.` : scheduleTable(schedules, Date.now(), true))
+  else println(io.stdout, schedules.length === 0 ? `No schedules in ${target.label}.` : scheduleTable(schedules, Date.now(), true))
   return EXIT_OK
 }
 

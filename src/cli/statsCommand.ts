@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { summarizeStats } from '../protocol/stats.js'
 import type { DurableChannelStats, RendererInboxStats } from '../protocol/stats.js'
 import type { Store } from '../store/index.js'
-import { flag, integerOption, parseCommand, stringOption } from './args.js'
+import { flag, integerOption, parseCommand, schemaHelp, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForReading, operationFailure } from './database.js'
+import { commandTarget, openForReading, operationFailure } from './database.js'
 import { count, duration, table, timestamp } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
@@ -23,13 +23,15 @@ it reads the file as immutable: as it is when the command starts, also with --wa
 
 Options:
   --json             print JSON instead of a table: the shape of broker.stats() ({ at,
-                     durable, renderers, transient }, plus path), with null for what only a
+                     durable, renderers, transient }, plus path: the file, or a
+                     URL's label without its user and password), with null for what only a
                      running broker knows: each channel's delivered and failed (counts since
                      that broker opened), each renderer's open, and transient (listeners);
                      plus schedules, as 'durable-ipc schedules --json' prints them
   --watch            refresh until Ctrl-C (JSON: one object per line)
   --interval <ms>    time between refreshes with --watch (default 1000)
   --count <n>        with --watch: stop after n refreshes
+${schemaHelp}
   -h, --help         show this help`
 
 const spec: CommandSpec = {
@@ -65,16 +67,16 @@ interface StatsJson {
 export async function statsCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(spec, argv)
   if (parsed === undefined) return help(io)
-  const path = parsed.positionals[0]!
+  const target = commandTarget('stats', parsed)
   const json = flag(parsed, 'json')
   const watch = flag(parsed, 'watch')
   const interval = integerOption('stats', 'interval', stringOption(parsed, 'interval'), 10) ?? 1000
   const frames = integerOption('stats', 'count', stringOption(parsed, 'count'), 1)
 
-  const store = openForReading(path)
+  const store = openForReading(target)
   try {
     for (let frame = 1; ; frame++) {
-      const snapshot = read(store, path)
+      const snapshot = read(store, target.label)
       if (json) println(io.stdout, JSON.stringify(snapshot, null, watch ? undefined : 2))
       else render(io, snapshot, watch)
       if (!watch || (frames !== undefined && frame >= frames)) return EXIT_OK

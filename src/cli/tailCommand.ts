@@ -3,9 +3,9 @@
 // an id above the last one it printed.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { StoredMessage } from '../store/index.js'
-import { flag, integerOption, parseCommand, stringOption } from './args.js'
+import { flag, integerOption, parseCommand, schemaHelp, stringOption } from './args.js'
 import type { CommandSpec } from './args.js'
-import { openForReading, operationFailure, requireChannel } from './database.js'
+import { commandTarget, openForReading, operationFailure, requireChannel } from './database.js'
 import { decode, duration, preview } from './format.js'
 import { EXIT_OK, println } from './io.js'
 import type { CliIo } from './io.js'
@@ -24,6 +24,7 @@ Options:
                      'dead --json' where JSON cannot hold them; null when undecodable)
   --count <n>        stop after n messages
   --interval <ms>    how often to look (default 100)
+${schemaHelp}
   -h, --help         show this help`
 
 const spec: CommandSpec = {
@@ -52,14 +53,15 @@ export async function tailCommand(argv: readonly string[], io: CliIo): Promise<n
     println(io.stdout, tailHelp)
     return EXIT_OK
   }
-  const [path, channel] = parsed.positionals as [string, string | undefined]
+  const [, channel] = parsed.positionals as [string, string | undefined]
+  const target = commandTarget('tail', parsed)
   const limit = integerOption('tail', 'count', stringOption(parsed, 'count'), 1)
   const interval = integerOption('tail', 'interval', stringOption(parsed, 'interval'), 1) ?? 100
   const json = flag(parsed, 'json')
 
-  const store = openForReading(path)
+  const store = openForReading(target)
   try {
-    if (channel !== undefined) requireChannel(store, path, channel)
+    if (channel !== undefined) requireChannel(store, target.label, channel)
     let after = flag(parsed, 'existing') ? 0 : guard(() => store.lastMessageId())
     let printed = 0
     let version: number | undefined
