@@ -56,7 +56,9 @@ export async function postgresBench() {
   const server = await startPostgres()
   if (server === undefined) return undefined
   try {
-    const count = 20_000
+    // The one-at-a-time systems commit (and fsync) twice a job, ~100/s here: 2,000 jobs keep each
+    // of their runs under a minute; their rate is what is compared.
+    const countOf = (system) => (system === 'pg-boss' || system === 'store-1' ? 2_000 : 20_000)
     const reps = quick ? 1 : 3
     const rows = []
     const skipped = new Set()
@@ -66,7 +68,7 @@ export async function postgresBench() {
         const results = []
         let reason
         for (let i = 0; i < reps && reason === undefined; i++) {
-          const result = await run(server.url, system, mode, count)
+          const result = await run(server.url, system, mode, countOf(system))
           if (result.skipped === undefined) results.push(result)
           else reason = result.skipped
         }
@@ -75,7 +77,7 @@ export async function postgresBench() {
           console.error(`  ${system} left out: ${reason}`)
           continue
         }
-        const row = { count, mode, system, 'jobs/s': Math.round(median(results.map((r) => r.rate))) }
+        const row = { count: countOf(system), mode, system, 'jobs/s': Math.round(median(results.map((r) => r.rate))) }
         if (mode === 'backlog') {
           row['enqueue/s'] = Math.round(median(results.map((r) => r.enqueueRate)))
           row['drain/s'] = Math.round(median(results.map((r) => r.drainRate)))

@@ -7,6 +7,7 @@ import { jobsBench } from './jobs.mjs'
 import { progressBench } from './progress.mjs'
 import { boardBench } from './board.mjs'
 import { postgresBench } from './postgres.mjs'
+import { postgresWakeupBench } from './postgresWakeup.mjs'
 import { workerSendsBench } from './workerSends.mjs'
 
 const results = {}
@@ -47,4 +48,7 @@ if (results.postgres !== undefined) {
   console.table([results.postgres.versions])
   console.table(results.postgres.rows)
 }
+console.log('# cross-node wake-up on PostgreSQL (bench/postgresWakeup.mjs): one send every 50 ms, another node idle; target median < 50 ms')
+results.postgresWakeup = await postgresWakeupBench()
+if (results.postgresWakeup !== undefined) console.table([results.postgresWakeup])
 console.log(JSON.stringify({ node: process.version, ...results }))
