@@ -8,6 +8,7 @@ import { progressBench } from './progress.mjs'
 import { boardBench } from './board.mjs'
 import { postgresBench } from './postgres.mjs'
 import { postgresWakeupBench } from './postgresWakeup.mjs'
+import { postgresNodesBench } from './postgresNodes.mjs'
 import { workerSendsBench } from './workerSends.mjs'
 
 const results = {}
@@ -51,4 +52,7 @@ if (results.postgres !== undefined) {
 console.log('# cross-node wake-up on PostgreSQL (bench/postgresWakeup.mjs): one send every 50 ms, another node idle; target median < 50 ms')
 results.postgresWakeup = await postgresWakeupBench()
 if (results.postgresWakeup !== undefined) console.table([results.postgresWakeup])
+console.log('# 1 node vs 3 nodes on one PostgreSQL (bench/postgresNodes.mjs): 20k jobs end to end; target 3 nodes >= 1.8x')
+results.postgresNodes = await postgresNodesBench({ reps: process.argv.includes('--quick') ? 1 : 3 })
+if (results.postgresNodes !== undefined) console.table([results.postgresNodes])
 console.log(JSON.stringify({ node: process.version, ...results }))
