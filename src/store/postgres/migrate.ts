@@ -3,23 +3,16 @@
 // each re-reads the version inside it, so only the first one migrates), and refuses a schema from
 // a newer durable-ipc without touching it.
 
-import { readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { StoreError } from '../../errors.js'
+import { loadMigrationFiles } from '../migrationFiles.js'
+import type { Migration } from '../migrationFiles.js'
 import { first, run } from './program.js'
 import type { Program } from './program.js'
 
-/** One migration file. */
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-}
+export type { Migration } from '../migrationFiles.js'
 
 // Three levels below the package root as src/store/postgres/ (vitest) and dist/store/postgres/.
 const migrationsDir = new URL('../../../migrations/postgres/', import.meta.url)
-const fileName = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
-let cached: readonly Migration[] | undefined
 
 /**
  * The PostgreSQL migrations shipped with this version, by version; read once, then cached.
@@ -28,25 +21,7 @@ let cached: readonly Migration[] | undefined
  * loadPostgresMigrations().at(-1)?.version // 1
  */
 export function loadPostgresMigrations(): readonly Migration[] {
-  if (cached !== undefined) return cached
-  let names: string[]
-  try {
-    names = readdirSync(migrationsDir)
-  } catch (err) {
-    throw new StoreError('ERR_STORE', `Cannot read the migrations folder ${fileURLToPath(migrationsDir)}: ${(err as Error).message}`, { cause: err })
-  }
-  const migrations = names.flatMap((file) => {
-    const match = fileName.exec(file)
-    return match === null ? [] : [{ version: Number(match[1]), name: file, sql: readFileSync(new URL(file, migrationsDir), 'utf8') }]
-  })
-  migrations.sort((a, b) => a.version - b.version)
-  // A gap or a duplicate means a broken package; applying around it would corrupt the schema.
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new StoreError('ERR_STORE', `The migrations in ${fileURLToPath(migrationsDir)} are not numbered 1, 2, 3, ...: found ${m.name} at position ${i + 1}`)
-  })
-  if (migrations.length === 0) throw new StoreError('ERR_STORE', `No migrations found in ${fileURLToPath(migrationsDir)}`)
-  cached = migrations
-  return migrations
+  return loadMigrationFiles(migrationsDir)
 }
 
 /** Quotes an identifier for SQL text (the schema name). */

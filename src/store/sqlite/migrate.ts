@@ -1,24 +1,16 @@
 // Applies the numbered migrations/NNN_name.sql files to a database, in order, in one transaction,
 // and refuses a database from a newer durable-ipc rather than touching it.
 
-import { readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
+import { loadMigrationFiles } from '../migrationFiles.js'
+import type { Migration } from '../migrationFiles.js'
 
-/** One migration file. */
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-}
+export type { Migration } from '../migrationFiles.js'
 
 // Three levels below the package root both as src/store/sqlite/migrate.ts (vitest) and as
 // dist/store/sqlite/migrate.js (the build), and `migrations` ships in the package's "files".
 const migrationsDir = new URL('../../../migrations/sqlite/', import.meta.url)
-const fileName = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
-
-let cached: readonly Migration[] | undefined
 
 /**
  * The migrations shipped with this version, by version; read from disk once, then cached.
@@ -27,29 +19,7 @@ let cached: readonly Migration[] | undefined
  * loadMigrations().at(-1)?.version // 1
  */
 export function loadMigrations(): readonly Migration[] {
-  if (cached !== undefined) return cached
-  let names: string[]
-  try {
-    names = readdirSync(migrationsDir)
-  } catch (err) {
-    throw new StoreError('ERR_STORE', `Cannot read the migrations folder ${fileURLToPath(migrationsDir)}: ${(err as Error).message}`, { cause: err })
-  }
-  const migrations: Migration[] = []
-  for (const file of names) {
-    const match = fileName.exec(file)
-    if (match === null) continue
-    migrations.push({ version: Number(match[1]), name: file, sql: readFileSync(new URL(file, migrationsDir), 'utf8') })
-  }
-  migrations.sort((a, b) => a.version - b.version)
-  // A gap or a duplicate means a broken package, and applying around it would corrupt the schema.
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new StoreError('ERR_STORE', `The migrations in ${fileURLToPath(migrationsDir)} are not numbered 1, 2, 3, ...: found ${m.name} at position ${i + 1}`)
-    }
-  })
-  if (migrations.length === 0) throw new StoreError('ERR_STORE', `No migrations found in ${fileURLToPath(migrationsDir)}`)
-  cached = migrations
-  return migrations
+  return loadMigrationFiles(migrationsDir)
 }
 
 /**
