@@ -12,6 +12,7 @@ import { inboxOf, MAIN, subscriptionKey } from '../../protocol/subscriptions.js'
 import { toPromise } from 'xstate'
 import { startConsumerPool } from './consumerPoolMachine.js'
 import { handOff } from './handOff.js'
+import { Wakeups } from './wakeups.js'
 import type { ConsumerPoolActor } from './consumerPoolMachine.js'
 import type { ConsumerActor } from './consumerMachine.js'
 import type { ConsumerWork } from './consumerWork.js'
@@ -24,9 +25,8 @@ import type { SchedulerActor } from './schedulerMachine.js'
 import type { JobEnd } from './jobWaiters.js'
 import { startStoreWatch } from './storeWatchMachine.js'
 import type { StoreWatchActor } from './storeWatchMachine.js'
-import { TransactionWait } from './transactionWait.js'
 import type { WaitingWrite } from './transactionWait.js'
-import { GroupCommit } from './groupCommit.js'
+import { WorkerWrites } from './groupCommit.js'
 import { startForwarder } from './forwarderMachine.js'
 import type { ForwarderActor } from './forwarderMachine.js'
 import { onePerOutage } from './outageReports.js'
@@ -58,9 +58,9 @@ export class Dispatcher {
   readonly #configs = new Map<string, ChannelConfig>()
   /** One consumer actor per subscription with a receiver here, as children of one actor. */
   readonly #pool: ConsumerPoolActor
+  readonly #wakeups: Wakeups
+  readonly #workerWrites: WorkerWrites
   readonly #jobs = new JobWaiters(() => this.store)
-  #transactionWait: TransactionWait | undefined
-  #group: GroupCommit | undefined
   #closing = false
   /** Fires the persisted schedules' slots (schedulerMachine.ts). */
   #scheduler: SchedulerActor | undefined
@@ -75,6 +75,8 @@ export class Dispatcher {
     this.#hooks = hooks
     this.#reportError = hooks.reportError
     this.#pool = startConsumerPool(hooks.inspect)
+    this.#wakeups = new Wakeups(this.#pool)
+    this.#workerWrites = new WorkerWrites(() => this.store, hooks.busyTimeoutMs)
     if (openNow) this.#open()
   }
 
@@ -124,10 +126,10 @@ export class Dispatcher {
    * with nothing else to claim takes it as it is stored (handOff.ts: one commit in all).
    */
   publish(input: PublishInput): PublishResult {
-    const consumer = input.subscription === undefined ? this.#handOffTo(input.channel) : undefined
+    const consumer = input.subscription === undefined ? this.#wakeups.handOffTo(input.channel) : undefined
     const published = consumer && handOff(this.store, consumer.getSnapshot().context.work, input)
     if (published) {
-      if (published.claimed) this.#hand(consumer!)
+      if (published.claimed) this.#wakeups.hand(consumer!)
       else if (!published.duplicate) this.wake(input.channel, MAIN)
       return { id: published.id, duplicate: published.duplicate }
     }
@@ -157,25 +159,14 @@ export class Dispatcher {
     return this.#jobs.outcome(id)
   }
 
-  /**
-   * For durable writes from worker renderers: runs `write` once the application holds no
-   * transaction open on a shared database (at once when none is), never inside one.
-   */
+  /** A worker renderer's durable write: once no application transaction is open (groupCommit.ts). */
   afterTransaction(channel: string, write: WaitingWrite): void {
-    this.#waitForTransactions().run(channel, write)
+    this.#workerWrites.afterTransaction(channel, write)
   }
 
-  /**
-   * For the durable sends of worker renderers: stores `write` with the others that arrive in this
-   * turn, in one transaction (groupCommit.ts), once no application transaction is open.
-   */
+  /** A worker renderer's durable send: stored with the others of this turn, in one transaction. */
   storeTogether(channel: string, write: GroupedWrite): void {
-    this.#group ??= new GroupCommit(this.store, this.#waitForTransactions())
-    this.#group.add(channel, write)
-  }
-
-  #waitForTransactions(): TransactionWait {
-    return (this.#transactionWait ??= new TransactionWait(() => this.store.mayWrite(), this.#hooks.busyTimeoutMs))
+    this.#workerWrites.storeTogether(channel, write)
   }
 
   /**
@@ -229,34 +220,9 @@ export class Dispatcher {
     }
   }
 
-  // Wake-ups wait for the current burst of sends to end (one setImmediate), so that a loop of
-  // sends is claimed as one batch instead of one claim transaction per message.
+  /** Wakes the consumer of `channel`/`subscription` here, if any, after this burst of sends (wakeups.ts). */
   wake(channel: string, subscription: string): void {
-    const key = subscriptionKey(channel, subscription)
-    if (!this.#pool.getSnapshot().context.current.has(key) || this.#toWake.has(key)) return
-    this.#toWake.add(key)
-    this.#wakeSoon()
-  }
-
-  // The consumer of `channel`'s main subscription here, unless a wake for it is pending (a
-  // publish of this process waits to be claimed: a hand-off now would pass it).
-  #handOffTo(channel: string): ConsumerActor | undefined {
-    const key = subscriptionKey(channel, MAIN)
-    if (this.#toWake.has(key)) return undefined
-    const pool = this.#pool.getSnapshot()
-    const id = pool.context.current.get(key)
-    return id === undefined ? undefined : (pool.children as Record<string, ConsumerActor | undefined>)[id]
-  }
-
-  // A consumer took messages as they were published: it delivers them after this burst of sends,
-  // as a wake would (never inside send()).
-  #hand(consumer: ConsumerActor): void {
-    this.#toHand.add(consumer)
-    this.#wakeSoon()
-  }
-
-  #wakeSoon(): void {
-    if (this.#toWake.size + this.#toHand.size === 1) setImmediate(this.#wakeAll)
+    this.#wakeups.wake(channel, subscription)
   }
 
   // --- Job control: cancel, pause (the store's word holds for every process; this one hears at once) ---
@@ -302,8 +268,7 @@ export class Dispatcher {
     this.#closing = true
     // No slot fires once closing began: its message would wait for the next process anyway.
     this.#scheduler?.send({ type: 'stop' })
-    this.#group?.close()
-    this.#transactionWait?.close()
+    this.#workerWrites.close()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
     // A consumer still waiting at the timeout has written every answer that came in; what is left
     // in flight is handed back then, its attempt counted, so a broker reopened here gets it at once.
@@ -367,19 +332,5 @@ export class Dispatcher {
     this.#configs.set(name, config)
     if (known || this.#closing) return
     this.#hooks.onDeclared?.(name)
-  }
-
-  readonly #toWake = new Set<string>()
-  readonly #toHand = new Set<ConsumerActor>()
-  // Taken first: a listener that sends while being delivered to adds to the next burst, not this one.
-  readonly #wakeAll = (): void => {
-    const keys = [...this.#toWake]
-    const handed = [...this.#toHand]
-    this.#toWake.clear()
-    this.#toHand.clear()
-    // A close that went on past the pool (the forwarder's last batch) leaves no one to wake.
-    if (this.#pool.getSnapshot().status !== 'active') return
-    for (const key of keys) this.#pool.send({ type: 'wake', key })
-    for (const consumer of handed) consumer.send({ type: 'handed' })
   }
 }

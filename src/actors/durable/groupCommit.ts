@@ -7,7 +7,8 @@
 // outbox), the sends wait for it to end as before (transactionWait.ts), in arrival order.
 import { BrokerClosedError } from '../../errors.js'
 import type { Store } from '../../store/index.js'
-import type { TransactionWait } from './transactionWait.js'
+import { TransactionWait } from './transactionWait.js'
+import type { WaitingWrite } from './transactionWait.js'
 
 /** One write of a group: stored inside the group's transaction, answered after it ended. */
 export interface GroupedWrite {
@@ -91,5 +92,42 @@ export class GroupCommit {
       return
     }
     for (const [write, own] of ran) write.done(own)
+  }
+}
+
+/**
+ * The durable writes of worker renderers, as the dispatcher takes them: each waits out an open
+ * application transaction (transactionWait.ts); durable sends are stored together per turn.
+ */
+export class WorkerWrites {
+  readonly #store: () => Store
+  readonly #busyTimeoutMs: number
+  #wait: TransactionWait | undefined
+  #group: GroupCommit | undefined
+
+  constructor(store: () => Store, busyTimeoutMs: number) {
+    this.#store = store
+    this.#busyTimeoutMs = busyTimeoutMs
+  }
+
+  /** Runs `write` once no application transaction is open (at once when none is), never inside one. */
+  afterTransaction(channel: string, write: WaitingWrite): void {
+    this.#waitForTransactions().run(channel, write)
+  }
+
+  /** Stores `write` with the others that arrive in this turn, in one transaction. */
+  storeTogether(channel: string, write: GroupedWrite): void {
+    this.#group ??= new GroupCommit(this.#store(), this.#waitForTransactions())
+    this.#group.add(channel, write)
+  }
+
+  /** Refuses what waits, and every later write, with BrokerClosedError. */
+  close(): void {
+    this.#group?.close()
+    this.#wait?.close()
+  }
+
+  #waitForTransactions(): TransactionWait {
+    return (this.#wait ??= new TransactionWait(() => this.#store().mayWrite(), this.#busyTimeoutMs))
   }
 }
