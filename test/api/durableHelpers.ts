@@ -62,8 +62,10 @@ export function storedMessages(path: string, channel: string): Array<{ id: numbe
   const db = new Database(path, { readonly: true })
   try {
     return db
-      .prepare('SELECT id, subscription, attempts, key FROM durable_ipc_messages WHERE channel = ? ORDER BY id')
-      .all(channel) as Array<{ id: number; subscription: string; attempts: number; key: string | null }>
+      // With the messages in hand: taken by their consumer as they were stored (migration 009).
+      .prepare(`SELECT id, subscription, attempts, key FROM durable_ipc_messages WHERE channel = @channel
+        UNION ALL SELECT id, subscription, 0, NULL FROM durable_ipc_in_hand WHERE channel = @channel ORDER BY id`)
+      .all({ channel }) as Array<{ id: number; subscription: string; attempts: number; key: string | null }>
   } finally {
     db.close()
   }

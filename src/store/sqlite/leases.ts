@@ -1,8 +1,11 @@
 // Leases: claiming messages, settling them (ack, ack with a job result, fail) and handing back the
-// leases of owners that are done or dead. Each function runs inside one store transaction.
+// leases of owners that are done or dead. Each function runs inside one store transaction. A
+// message in hand (inHand.ts) is acknowledged where it is and moved into the queue before anything
+// else touches it.
 
 import type { Channels } from './channels.js'
 import { endLeases } from './endLeases.js'
+import { acknowledgeInHand, demoteExpired, demoteIds, demoteOwner } from './inHand.js'
 import { isOwnerGone } from './owners.js'
 import type { Statements } from './statements.js'
 import type { ClaimedMessage, FailInput } from '../types.js'
@@ -31,6 +34,7 @@ export function claim(
   limit: number,
   start: number = limit,
 ): ClaimedMessage[] {
+  demoteExpired(s, channel, subscription, owner, now)
   const expired = s.expiredLeases.all({ channel, subscription, owner, now })
   if (expired.length > 0) endLeases(s, channels, expired, 'expired', now)
   const state = s.claimState.get({ channel })
@@ -46,7 +50,7 @@ export function claim(
   const leaseUntil = now + leaseMs
   if (claimed.length === 1) s.lease.run({ id: claimed[0]!.id, owner, leaseUntil })
   else s.leaseMany.run({ ids: JSON.stringify(claimed.map((message) => message.id)), owner, leaseUntil })
-  if (start > 0) startDeliveries(s, claimed.slice(0, start).map((message) => message.id), owner)
+  if (start > 0) startQueued(s, claimed.slice(0, start).map((message) => message.id), owner)
   if (rateLimit !== null) s.recordRateStarts.run({ channel, now, ids: JSON.stringify(claimed.map((message) => message.id)) })
   return claimed
 }
@@ -82,7 +86,30 @@ function rateAllowance(s: Statements, channel: string, rateLimit: { max: number;
  */
 export function startDeliveries(s: Statements, ids: readonly number[], owner: string): number {
   if (ids.length === 0) return 0
+  demoteIds(s, ids, owner)
+  return startQueued(s, ids, owner)
+}
+
+// startDeliveries of messages known to be in the queue (just claimed from it).
+function startQueued(s: Statements, ids: readonly number[], owner: string): number {
   return ids.length === 1 ? s.start.run({ id: ids[0]!, owner }).changes : s.startMany.run({ ids: JSON.stringify(ids), owner }).changes
+}
+
+/**
+ * Writes a consumer's report: its acknowledgements, then the starts of deliveries still running
+ * (a start of one acknowledged in the same report has nothing left to count). Returns how many
+ * messages were acknowledged.
+ *
+ * @example
+ * recordReport(s, [41], [41, 42], owner) // 1: 41 deleted, 42's attempt counted
+ */
+export function recordReport(s: Statements, acks: readonly number[], starts: readonly number[], owner: string): number {
+  const acknowledged = ack(s, acks, owner)
+  if (starts.length > 0) {
+    const done = new Set(acks)
+    startDeliveries(s, acks.length === 0 ? starts : starts.filter((id) => !done.has(id)), owner)
+  }
+  return acknowledged
 }
 
 /**
@@ -96,8 +123,10 @@ export function ack(s: Statements, ids: readonly number[], owner: string): numbe
   if (ids.length === 0) return 0
   let highest = 0
   for (const id of ids) if (id > highest) highest = id
-  const deleted =
-    ids.length === 1 ? s.deleteLeased.run({ id: ids[0]!, owner }).changes : s.deleteLeasedMany.run({ ids: JSON.stringify(ids), owner }).changes
+  let deleted = acknowledgeInHand(s, ids, owner)
+  if (deleted < ids.length) {
+    deleted += ids.length === 1 ? s.deleteLeased.run({ id: ids[0]!, owner }).changes : s.deleteLeasedMany.run({ ids: JSON.stringify(ids), owner }).changes
+  }
   // Once per batch: keeps the ids just freed from ever being given again.
   if (deleted > 0) s.raiseHighWater.run({ id: highest })
   return deleted
@@ -111,6 +140,7 @@ export function ack(s: Statements, ids: readonly number[], owner: string): numbe
  * ackWithResult(s, id, owner, true, serialize(value), Date.now())
  */
 export function ackWithResult(s: Statements, id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): void {
+  demoteIds(s, [id], owner)
   if (s.upsertJobResult.run({ id, owner, ok: ok ? 1 : 0, payload, now, error: null }).changes === 0) return
   s.deleteLeased.run({ id, owner })
 }
@@ -126,6 +156,7 @@ export function ackWithResult(s: Statements, id: number, owner: string, ok: bool
  */
 export function fail(s: Statements, input: FailInput): void {
   const { id, owner, error, retryAt, now } = input
+  demoteIds(s, [id], owner)
   if (retryAt !== null) {
     s.reschedule.run({ id, owner, retryAt, error })
     return
@@ -144,6 +175,7 @@ export function fail(s: Statements, input: FailInput): void {
  * release(s, channels, 'other-host/4242/9f1c', Date.now())
  */
 export function release(s: Statements, channels: Channels, owner: string, now: number, subscription?: string): number {
+  demoteOwner(s, owner, subscription)
   const rows = subscription === undefined ? s.leasesOf.all({ owner }) : s.leasesOfInSubscription.all({ owner, subscription })
   return endLeases(s, channels, rows, 'crashed', now)
 }
@@ -168,6 +200,7 @@ export function handBack(
   detail?: string,
 ): number {
   if (ids.length === 0) return 0
+  demoteIds(s, ids, owner)
   const param = JSON.stringify(ids)
   if (!attempted) return s.handBackUnattempted.run({ ids: param, owner, now }).changes
   return endLeases(s, channels, s.leasesByIds.all({ ids: param, owner }), 'abandoned', now, detail)
@@ -183,7 +216,10 @@ export function handBack(
  */
 export function renew(s: Statements, ids: readonly number[], owner: string, leaseUntil: number): number[] {
   if (ids.length === 0) return []
-  return s.renewLeases.all({ ids: JSON.stringify(ids), owner, leaseUntil })
+  const params = { ids: JSON.stringify(ids), owner, leaseUntil }
+  const inHand = s.inHandRenew.all(params)
+  const queued = inHand.length < ids.length ? s.renewLeases.all(params) : []
+  return inHand.length === 0 ? queued : [...inHand, ...queued]
 }
 
 /**
@@ -194,7 +230,7 @@ export function renew(s: Statements, ids: readonly number[], owner: string, leas
  * deadOwners(s) // ['build-box/4242/9f1c2ab07d3e']
  */
 export function deadOwners(s: Statements): string[] {
-  return s.leaseOwners.all().filter(isOwnerGone)
+  return [...new Set([...s.leaseOwners.all(), ...s.inHandOwners.all()])].filter(isOwnerGone)
 }
 
 /**
@@ -207,7 +243,10 @@ export function deadOwners(s: Statements): string[] {
  */
 export function releaseDeadOwners(s: Statements, channels: Channels, now: number): number {
   let released = 0
-  for (const owner of deadOwners(s)) released += endLeases(s, channels, s.leasesOf.all({ owner }), 'crashed', now)
+  for (const owner of deadOwners(s)) {
+    demoteOwner(s, owner)
+    released += endLeases(s, channels, s.leasesOf.all({ owner }), 'crashed', now)
+  }
   return released
 }
 
@@ -224,6 +263,8 @@ export function nextVisibleAt(s: Statements, channels: Channels, channel: string
   const state = s.claimState.get({ channel })
   if (state?.paused === 1) return null
   let next = s.nextLeaseEnd.get({ channel, subscription, owner }) ?? null
+  const inHandEnd = s.inHandNextLeaseEnd.get({ channel, subscription, owner }) ?? null
+  if (inHandEnd !== null && (next === null || inHandEnd < next)) next = inHandEnd
   let priority = s.topPriority.get({ channel, subscription })
   while (priority !== undefined) {
     const at = s.nextUnleasedAt.get({ channel, subscription, priority })

@@ -66,7 +66,10 @@ function storeMessage(s: Statements, channels: Channels, input: PublishInput, ca
     const row = { channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt, priority: input.priority ?? 0 }
     let id: number
     if (claim !== undefined && claim.subscription === subscription) {
-      id = Number(s.insertLeasedMessage.run({ ...row, owner: claim.owner, leaseUntil: claim.leaseUntil }).lastInsertRowid)
+      // In hand (inHand.ts), outside the queue's indexes, unless a key or maxDepth check must find it there.
+      const leased = { ...row, owner: claim.owner, leaseUntil: claim.leaseUntil }
+      const statement = key === null && config.maxDepth === null ? s.inHandInsert : s.insertLeasedMessage
+      id = Number(statement.run(leased).lastInsertRowid)
       claimedId = id
     } else {
       id = ids === undefined ? Number(s.insertMessage.run(row).lastInsertRowid) : ids.take()

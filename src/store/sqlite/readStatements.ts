@@ -46,10 +46,15 @@ const sql = {
 
   // Read-only observers (the CLI's tail, dead): by id, which is store order. A search of the
   // primary key from @after, so polling for what is new reads only what is new.
-  messagesAfter: `SELECT id, channel, subscription, kind, payload, key, attempts, created_at AS createdAt,
-      CASE WHEN lease_owner IS NULL THEN visible_at ELSE MAX(visible_at, lease_until) END AS visibleAt,
-      lease_owner IS NOT NULL AS leased
-    FROM durable_ipc_messages WHERE id > @after AND (@channel IS NULL OR channel = @channel) ORDER BY id LIMIT @limit`,
+  // With the few messages in hand (inHand.ts: leased, no key, no attempt yet).
+  messagesAfter: `SELECT * FROM (SELECT id, channel, subscription, kind, payload, key, attempts, created_at AS createdAt,
+        CASE WHEN lease_owner IS NULL THEN visible_at ELSE MAX(visible_at, lease_until) END AS visibleAt,
+        lease_owner IS NOT NULL AS leased
+      FROM durable_ipc_messages WHERE id > @after AND (@channel IS NULL OR channel = @channel) ORDER BY id LIMIT @limit)
+    UNION ALL
+    SELECT id, channel, subscription, kind, payload, NULL, 0, created_at, MAX(visible_at, lease_until), 1
+      FROM durable_ipc_in_hand WHERE id > @after AND (@channel IS NULL OR channel = @channel)
+    ORDER BY id LIMIT @limit`,
   deadLettersAfter: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters WHERE id > @after ORDER BY id LIMIT @limit`,
   deadLettersAfterInChannel: `SELECT ${deadLetterColumns} FROM durable_ipc_dead_letters
     WHERE channel = @channel AND id > @after ORDER BY id LIMIT @limit`,

@@ -20,10 +20,10 @@ export interface Query<P, R> {
 export const deadLetterColumns = `id, channel, subscription, kind, payload, attempts, last_error AS lastError,
   created_at AS createdAt, failed_at AS failedAt`
 
-// The highest id a message ever had: in use by a message, a dead letter or a job result (each a
-// rowid: the last entry of its table, found in one step), or deleted (the high-water mark). A new
-// message's id is above it, so an id is never used twice.
-export const nextId = `max(coalesce((SELECT max(id) FROM durable_ipc_messages), 0),
+// The highest id a message ever had: in use by a message (queued or in hand), a dead letter or a
+// job result (each a rowid: the last entry of its table, found in one step), or deleted (the
+// high-water mark). A new message's id is above it, so an id is never used twice.
+export const nextId = `max(coalesce((SELECT max(id) FROM durable_ipc_messages), 0), coalesce((SELECT max(id) FROM durable_ipc_in_hand), 0),
     coalesce((SELECT max(id) FROM durable_ipc_dead_letters), 0), coalesce((SELECT max(id) FROM durable_ipc_job_results), 0),
     (SELECT id FROM durable_ipc_high_water))`
 

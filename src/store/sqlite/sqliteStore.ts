@@ -10,7 +10,8 @@ import { Checkpointer } from './checkpointer.js'
 import { listDeadLetters, pruneJobResults, purgeDeadLetters, replayDeadLetters } from './deadLetters.js'
 import { cancelJob, cancelledAmong, jobOutcomeRow, prepareJobControl, setProgress } from './jobControl.js'
 import type { JobControlStatements } from './jobControl.js'
-import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, release, releaseDeadOwners, renew, startDeliveries } from './leases.js'
+import { ack, ackWithResult, claim, deadOwners, fail, handBack, nextVisibleAt, recordReport, release, releaseDeadOwners, renew } from './leases.js'
+import { demoteId, demoteIds } from './inHand.js'
 import { prepareJobReads } from './jobReads.js'
 import type { JobReads } from './jobReads.js'
 import { deadLettersAfter, lastMessageId, messagesAfter } from './observe.js'
@@ -113,13 +114,12 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     // The acknowledgements go after the insert (the acknowledged ids are then below it: no
     // high-water write), unless a maxDepth must not count them.
     const acksFirst = channels.publishPlan(input.channel, true).config.maxDepth !== null
-    if (acksFirst) ack(s, report.acks, claim.owner)
+    if (acksFirst) recordReport(s, report.acks, report.starts, claim.owner)
     // In the transaction data_version costs next to nothing (outside, it takes a read lock). A
     // paused channel starts nothing, however empty it looked to the consumer.
     const unchanged = claim.token === undefined || (s.dataVersion.get() ?? 0) === claim.token
     const published = unchanged && !channels.isPaused(input.channel) ? publishClaimed(s, channels, input, claim) : { ...publish(s, channels, input, true), claimed: undefined }
-    if (!acksFirst) ack(s, report.acks, claim.owner)
-    startDeliveries(s, report.starts, claim.owner)
+    if (!acksFirst) recordReport(s, report.acks, report.starts, claim.owner)
     return published
   })
   const publishAllInTransaction = write('publish', (inputs: readonly PublishInput[], cached: boolean) => publishAll(s, channels, inputs, cached))
@@ -164,8 +164,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
       limit > 0 ? claim(s, channels, channel, subscription, owner, now, leaseMs, limit, start) : [],
     ),
     report: write('record deliveries', (owner: string, input: ReportInput) => {
-      ack(s, input.acks, owner)
-      startDeliveries(s, input.starts, owner)
+      recordReport(s, input.acks, input.starts, owner)
       return input.renew ? renew(s, input.renew.ids, owner, input.renew.leaseUntil) : []
     }),
     ack: write('ack', (ids: readonly number[], owner: string) => ack(s, ids, owner)),
@@ -208,11 +207,16 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     setPaused: write('pause a channel', (channel: string, paused: boolean) => channels.setPaused(channel, paused)),
     isPaused: read('read whether a channel is paused', (channel: string) => channels.isPaused(channel)),
     // --- Job control (jobControl.ts) ---
-    cancel: write('cancel a job', (id: number, now: number) => cancelJob(control, id, now)),
+    // A job in hand (inHand.ts) is moved into the queue first, where these find it.
+    cancel: write('cancel a job', (id: number, now: number) => {
+      demoteId(s, id)
+      return cancelJob(control, id, now)
+    }),
     cancelledAmong: read('read cancelled jobs', (ids: readonly number[]) => cancelledAmong(control, ids)),
-    setProgress: write('store progress', (owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>) =>
-      setProgress(control, owner, updates),
-    ),
+    setProgress: write('store progress', (owner: string, updates: ReadonlyArray<{ id: number; payload: Uint8Array }>) => {
+      demoteIds(s, updates.map((update) => update.id), owner)
+      return setProgress(control, owner, updates)
+    }),
 
     stats: snapshot('read stats', (now?: number) => collectStats(s, now ?? Date.now())),
     // Another connection's commit changes data_version; our own do not.

@@ -3,6 +3,7 @@
 
 import type Database from 'better-sqlite3'
 import type { DeadLetterRow, MessageKind, Payload } from '../types.js'
+import { prepareInHandStatements } from './inHand.js'
 import { prepareReadStatements } from './readStatements.js'
 import { deadLetterColumns, nextId, preparers } from './sqlFragments.js'
 export type { Command, Query } from './sqlFragments.js'
@@ -46,7 +47,9 @@ const sql = {
     WHERE channel = @channel AND subscription = @subscription LIMIT @max)`,
   insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
     VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
-  // Claim-at-publish (publishClaimed): the row goes in leased to the consumer that takes it, unstarted.
+  // Claim-at-publish (publishClaimed) of a keyed message, or on a channel with a maxDepth (whose
+  // checks read the queue): the row goes in leased to the consumer that takes it, unstarted. The
+  // others go in hand (inHand.ts).
   insertLeasedMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority, lease_owner, lease_until)
     VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority, @owner, @leaseUntil)`,
   // A bulk publish takes the next id once and counts on from it (four look-ups less per message).
@@ -162,7 +165,8 @@ const sql = {
   // Only when no message left holds a higher id (else the next id is above it anyway): an UPDATE
   // that matches no row writes no page, which keeps an acknowledgement's commit small.
   raiseHighWater: `UPDATE durable_ipc_high_water SET id = @id
-    WHERE id < @id AND @id > coalesce((SELECT max(id) FROM durable_ipc_messages), 0)`,
+    WHERE id < @id AND @id > coalesce((SELECT max(id) FROM durable_ipc_messages), 0)
+      AND @id > coalesce((SELECT max(id) FROM durable_ipc_in_hand), 0)`,
   deadMax: 'SELECT max(id) FROM durable_ipc_dead_letters WHERE channel = @channel',
   purge: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel',
   purgeByIds: 'DELETE FROM durable_ipc_dead_letters WHERE channel = @channel AND id IN (SELECT value FROM json_each(@ids))',
@@ -252,6 +256,7 @@ export function prepareStatements(db: Database.Database) {
     purgeByIds: command<Channel & { ids: string }>(sql.purgeByIds),
 
     ...prepareReadStatements(db),
+    ...prepareInHandStatements(db, nextId),
 
     // Changes whenever another connection commits: the cross-process wake-up probe.
     dataVersion: barePluck<number>('PRAGMA data_version'),

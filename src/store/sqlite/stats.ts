@@ -32,6 +32,14 @@ export function collectStats(s: Statements, now: number): SubscriptionStats[] {
     stats.inFlight = row.inFlight
     stats.oldestCreatedAt = row.oldestCreatedAt
   }
+  // Messages in hand (inHand.ts): in flight for as long as their lease lives.
+  for (const row of s.inHandCounts.all({ now })) {
+    const stats = entry(row.channel, row.subscription)
+    stats.ready += row.ready
+    stats.delayed += row.delayed
+    stats.inFlight += row.inFlight
+    if (row.oldestCreatedAt !== null && (stats.oldestCreatedAt === null || row.oldestCreatedAt < stats.oldestCreatedAt)) stats.oldestCreatedAt = row.oldestCreatedAt
+  }
   for (const row of s.deadCounts.all()) entry(row.channel, row.subscription).dead = row.dead
 
   return [...byKey.values()].sort((a, b) =>

@@ -124,4 +124,84 @@ describe.each(backends.filter((backend) => backend.claimsAtPublish))('$name stor
     const [again] = await store.claim('jobs', 'main', backend.ownerId(), t0 + 2, 30_000, 1, 0)
     expect(again).toMatchObject({ id: published.id, attempt: 1, careful: true, started: false })
   })
+
+  describe('a message taken at publish, touched before it is acknowledged', () => {
+    const take = (payload = 'a', at = t0) => store.publishClaimed!(message('jobs', payload, at), claim(), none).claimed!
+
+    it('is listed, tailed and counted with the queue, in id order', async () => {
+      const waiting = store.publish(message('jobs', 'waiting', t0)).id
+      const held = take('held').id
+      const later = store.publish(message('jobs', 'later', t0)).id
+      expect(store.jobs('jobs', { limit: 10, afterId: 0 }, t0).map((j) => [j.id, j.state])).toEqual([[waiting, 'waiting'], [held, 'active'], [later, 'waiting']])
+      expect(store.jobs('jobs', { state: 'active', limit: 10, afterId: 0 }, t0).map((j) => j.id)).toEqual([held])
+      expect(store.jobs('jobs', { state: 'waiting', limit: 10, afterId: 0 }, t0).map((j) => j.id)).toEqual([waiting, later])
+      expect(store.jobs('jobs', { limit: 1, afterId: waiting }, t0).map((j) => j.id)).toEqual([held])
+      expect(store.messagesAfter(0, 'jobs', 10).map((m) => [m.id, m.leased, m.attempts])).toEqual([[waiting, false, 0], [held, true, 0], [later, false, 0]])
+      expect(store.messagesAfter(waiting, undefined, 1).map((m) => m.id)).toEqual([held])
+      expect(store.lastMessageId()).toBe(later)
+      // Its lease run out, it counts as ready, and jobs() calls it waiting.
+      expect(store.stats(t0 + 30_000)[0]).toMatchObject({ ready: 3, inFlight: 0 })
+      expect(store.job(held, t0 + 30_000)).toMatchObject({ state: 'waiting' })
+    })
+
+    it('its start, a failure and a retry count as for any claimed message', async () => {
+      const held = take()
+      await store.report(owner, { acks: [], starts: [held.id] })
+      expect(store.job(held.id, t0)).toMatchObject({ state: 'active', attempts: 1 })
+      await store.fail({ id: held.id, owner, error: 'Error: boom', retryAt: t0 + 100, now: t0 + 1 })
+      expect(store.job(held.id, t0 + 1)).toMatchObject({ state: 'delayed', attempts: 1, lastError: 'Error: boom' })
+      const [again] = await store.claim('jobs', 'main', owner, t0 + 100, 30_000, 1)
+      expect(again).toMatchObject({ id: held.id, attempt: 2 })
+
+      // Failed before its start was recorded: the attempt is counted by the failure.
+      const other = take('b')
+      await store.fail({ id: other.id, owner, error: 'Error: last', retryAt: null, now: t0 + 2 })
+      expect(store.deadLetters('jobs').map((d) => [d.id, d.attempts])).toEqual([[other.id, 1]])
+    })
+
+    it('keeps its lease while renewed, and another owner claims it once the lease ran out: careful', async () => {
+      const held = take()
+      expect(await store.renew([held.id], owner, t0 + 60_000)).toEqual([held.id])
+      const otherOwner = backend.ownerId()
+      expect(await store.nextVisibleAt('jobs', 'main', otherOwner, t0)).toBe(t0 + 60_000)
+      expect(await store.claim('jobs', 'main', otherOwner, t0 + 59_999, 30_000, 1)).toEqual([])
+      const [taken] = await store.claim('jobs', 'main', otherOwner, t0 + 60_000, 30_000, 1, 0)
+      expect(taken).toMatchObject({ id: held.id, attempt: 1, careful: true })
+      expect(await store.ack([held.id], owner)).toBe(0) // no longer the first owner's
+      expect(await store.ack([held.id], otherOwner)).toBe(1)
+    })
+
+    it('handed back unattempted, waits in line again with nothing counted; released, it comes back careful', async () => {
+      const first = take('first')
+      expect(await store.handBack([first.id], owner, t0, false)).toBe(1)
+      expect(store.job(first.id, t0)).toMatchObject({ state: 'waiting', attempts: 0 })
+      const [line] = await store.claim('jobs', 'main', backend.ownerId(), t0, 30_000, 1, 0)
+      expect(line).toMatchObject({ id: first.id, careful: false, attempt: 1 })
+
+      const second = take('second')
+      expect(await store.release(owner, t0)).toBe(1)
+      const [back] = await store.claim('jobs', 'main', backend.ownerId(), t0, 30_000, 1, 0)
+      expect(back).toMatchObject({ id: second.id, careful: true, attempt: 1 })
+    })
+
+    it('can be cancelled, and its progress stored once it runs', async () => {
+      const running = take('running')
+      await store.report(owner, { acks: [], starts: [running.id] })
+      expect(await store.setProgress(owner, [{ id: running.id, payload: new Uint8Array([7]) }])).toBe(1)
+      expect(Array.from(store.job(running.id, t0)!.progress!)).toEqual([7])
+      const unstarted = take('unstarted')
+      expect(await store.setProgress(owner, [{ id: unstarted.id, payload: new Uint8Array([8]) }])).toBe(1)
+      expect(store.cancel(unstarted.id, t0)).toBe(true)
+      expect(store.job(unstarted.id, t0)).toMatchObject({ state: 'cancelled' })
+      expect(await store.ack([unstarted.id], owner)).toBe(0)
+      expect(store.publish(message('jobs', 'next', t0)).id).toBeGreaterThan(unstarted.id)
+    })
+
+    it('an invoke taken at publish stores its outcome with the attempt counted', async () => {
+      const job = store.publishClaimed!({ ...message('jobs', 'job', t0), kind: 'invoke' }, claim(), none).claimed!
+      await store.ackWithResult(job.id, owner, true, new Uint8Array([1]), t0 + 1)
+      expect(store.job(job.id, t0 + 1)).toMatchObject({ state: 'completed', attempts: 1 })
+      expect(store.jobResult(job.id)).toMatchObject({ ok: true })
+    })
+  })
 })
