@@ -34,6 +34,7 @@ export type {
   UntypedChannels,
   WaitForJobOptions,
   WebContents,
+  WebContentsModule,
 } from './types.js'
 export type { EnqueueManyItem, EnqueueManyOptions } from './api/jobOptions.js'
 export type { EnqueueOptions, EnqueueResult } from './api/enqueueOptions.js'

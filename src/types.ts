@@ -203,6 +203,26 @@ export interface WebContents<C extends ChannelMap = UntypedChannels> {
   isDestroyed(): boolean
 }
 
+/**
+ * `broker.webContents`: Electron's `webContents` module, as far as it applies here.
+ *
+ * @example
+ * const { webContents } = broker
+ * webContents.fromId('window-1').send('notice', { text: 'hi' })
+ */
+export interface WebContentsModule<C extends ChannelMap = UntypedChannels> {
+  /**
+   * The renderer with id `id`: its own webContents when it is open in this broker, else a stand-in
+   * (`isDestroyed()` true while it is not open here) whose sends on durable channels go into the
+   * id's durable inbox. The inbox is delivered to the renderer with that id wherever it opens: in
+   * this broker, in another process on the file, or (with `postgres`) on any node; until then it
+   * waits. Sends on transient channels reach only a renderer open here. Unlike Electron's (whose
+   * ids are numbers of live pages), never undefined: a renderer id is an address that outlives the
+   * renderer. Throws InvalidArgumentError for an id that is not a non-empty string.
+   */
+  fromId(id: string): WebContents<C>
+}
+
 export interface RendererOptions {
   /** The renderer's identity, generated when omitted. A durable inbox belongs to an id. */
   id?: string

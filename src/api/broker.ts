@@ -22,12 +22,14 @@ import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
 import { Schedules } from './schedules.js'
 import { Router } from '../ipc/router.js'
 import type { ScheduleInfo, ScheduleOptions } from '../types.js'
-import type { ChannelMap, JobInfo, JobResult, JobsOptions, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions, WebContents } from '../types.js'
+import type { ChannelMap, JobInfo, JobResult, JobsOptions, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions, WebContentsModule } from '../types.js'
 import { assertJobId } from './jobOptions.js'
 import type { EnqueueManyItem, EnqueueManyOptions } from './jobOptions.js'
 import { assertChannel, assertOptionalMs } from '../ipc/validation.js'
 import { closeBroker, startBrokerLifecycle } from '../actors/brokerMachine.js'
-import { WebContentsImpl } from '../ipc/webContents.js'
+import { assertRendererId, webContentsFor } from './rendererAddress.js'
+import type { RendererAddressHooks } from './rendererAddress.js'
+import type { WebContentsImpl } from '../ipc/webContents.js'
 import { WorkerRendererImpl } from '../ipc/worker/mainSide.js'
 import { registerBoardAccess } from './boardAccess.js'
 
@@ -46,6 +48,18 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   readonly #receiverChannels = new Set<string>()
   readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
   readonly #schedules = new Schedules(() => this.#durable.store, () => this.#durable.schedulesChanged())
+  readonly #address: RendererAddressHooks = {
+    live: (id) => (this.#renderers.get(id) ?? this.#workers.get(id))?.webContents,
+    knowsDurable: (channel) => this.#durable.knowsDurable(channel),
+    sendToInbox: (id, channel, args) => this.#durable.sendToInbox(id, channel, args),
+  }
+  readonly webContents: WebContentsModule<C> = {
+    fromId: (id) => {
+      this.#assertOpen()
+      assertRendererId(id)
+      return this.#webContentsFor(id)
+    },
+  }
 
   constructor(options: CreateBrokerOptions) {
     super()
@@ -293,18 +307,9 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     return true
   }
 
-  // event.sender of a stored message: the live renderer that sent it, or a stand-in whose durable
-  // sends still reach that renderer's inbox (it may have closed, or the process restarted since).
-  #webContentsFor(id: string | null): WebContents {
-    const live = id === null ? undefined : (this.#renderers.get(id) ?? this.#workers.get(id))
-    if (live) return live.webContents
-    const rendererId = id ?? ''
-    return new WebContentsImpl(rendererId, {
-      send: (channel, args) => {
-        if (id !== null) this.#sendToInbox(id, channel, args)
-      },
-      isDestroyed: () => true,
-    })
+  // event.sender of a stored message, and webContents.fromId: see api/rendererAddress.ts.
+  #webContentsFor(id: string | null): WebContentsImpl {
+    return webContentsFor(this.#address, id)
   }
 
   /** A listener's failure, or one the durable side survived: on the broker's 'error' event, or console.error when nobody listens. */

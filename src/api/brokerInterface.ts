@@ -8,7 +8,7 @@ import type { DurableChannelOptions } from './channelOptions.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import type { WorkerRenderer } from '../ipc/worker/mainSide.js'
 import type { EnqueueManyItem, EnqueueManyOptions } from './jobOptions.js'
-import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobInfo, JobResult, JobsOptions, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions } from '../types.js'
+import type { ArgsOf, ChannelMap, ChannelName, IpcMain, JobInfo, JobResult, JobsOptions, Renderer, RendererOptions, SpawnRendererOptions, UntypedChannels, WaitForJobOptions, WebContentsModule } from '../types.js'
 import type { ScheduleInfo, ScheduleOptions } from '../types.js'
 
 /**
@@ -22,6 +22,14 @@ import type { ScheduleInfo, ScheduleOptions } from '../types.js'
  */
 export interface Broker<C extends ChannelMap = UntypedChannels> extends EventEmitter {
   readonly ipcMain: IpcMain<C>
+  /**
+   * Addresses renderers by id, also those open in another process or on another node (see
+   * WebContentsModule.fromId).
+   *
+   * @example
+   * broker.webContents.fromId('window-1').send('notice', { text: 'hi' })
+   */
+  readonly webContents: WebContentsModule<C>
   /** Creates an in-process renderer endpoint. */
   createRenderer(options?: RendererOptions): Renderer<C>
   /**

@@ -61,6 +61,15 @@ export class DurableChannels {
     return this.#dispatcher.isDurable(channel)
   }
 
+  /**
+   * Durable here, or declared since by another process (another node, with postgres) and learnt
+   * now: a send to a renderer open elsewhere must not take such a channel for a transient one.
+   */
+  knowsDurable(channel: string): boolean {
+    // A store never opened (in memory, transient channels only) holds no declaration.
+    return this.#dispatcher.isDurable(channel) || (this.#dispatcher.opened && this.#dispatcher.knows(channel))
+  }
+
   /** The channels durable now (worker renderers are told, so their sends on them wait until stored). */
   names(): string[] {
     return this.#dispatcher.names()

@@ -121,6 +121,10 @@ describe('a typed broker', () => {
     win.webContents.send('notice', { txt: 'hi' })
     // @ts-expect-error wrong payload type
     win.webContents.send('log', 2)
+    // A renderer addressed by id (open here, in another process or on another node) is checked alike.
+    broker.webContents.fromId('window-1').send('notice', { text: 'hi' })
+    // @ts-expect-error wrong payload shape
+    broker.webContents.fromId('window-1').send('notice', { txt: 'hi' })
     win.ipcRenderer.on('notice', (event, notice) => {
       expectTypeOf(notice).toEqualTypeOf<{ text: string }>()
       expectTypeOf(event.sender).toEqualTypeOf(win.ipcRenderer)
