@@ -225,7 +225,10 @@ describe('rate limits', () => {
     broker.ipcMain.on('api', () => void starts.push(Date.now()))
     broker.enqueueMany('api', Array.from({ length: 9 }, (_, n) => ({ args: [n] })))
     await expect.poll(() => starts.length, { timeout: 3000 }).toBe(9)
-    for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(200 - 2)
+    // The store counts a start at its claim; the listener runs a little later, later still on a
+    // loaded machine, so the listener's clock may see a window up to that delay short. A broken
+    // limit starts the 9 at once: gaps of 0 ms, far below this bound.
+    for (let i = 3; i < starts.length; i++) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(200 - 50)
   })
 
   it('refuses a bad rate limit, with hints', () => {

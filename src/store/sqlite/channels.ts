@@ -8,10 +8,12 @@ import type { ChannelConfig } from '../types.js'
 /** The subscription every durable channel has: its main-side listeners, a fan-out one. */
 export const mainSubscription = 'main'
 
-/** What a publish to a channel reads: its config and the subscriptions a plain publish goes to. */
+/** What a publish to a channel reads: its config, the subscriptions a plain publish goes to, and whether it is paused. */
 export interface PublishPlan {
   config: ChannelConfig
   fanOut: readonly string[]
+  /** Read with the plan: a hand-off (publishClaimed) leases nothing on a paused channel. */
+  paused: boolean
 }
 
 /** Channel operations over the prepared statements; run inside the store's transactions. */
@@ -102,6 +104,7 @@ export function createChannels(s: Statements): Channels {
     require,
     parse,
     setPaused(name, paused) {
+      forget()
       if (s.setPaused.run({ channel: name, paused: paused ? 1 : 0 }).changes === 0) throw new UnknownChannelError(name)
     },
     isPaused(name) {
@@ -116,13 +119,14 @@ export function createChannels(s: Statements): Channels {
       s.upsertSubscription.run({ channel, name: subscription, fanOut: fanOut ? 1 : 0, now })
     },
     publishPlan(name, cached) {
-      if (!cached) return { config: require(name), fanOut: s.fanOutSubscriptions.all({ channel: name }) }
-      if (cacheValid()) {
+      if (cached && cacheValid()) {
         const hit = plans.get(name)
         if (hit !== undefined) return hit
       }
-      const plan = { config: require(name), fanOut: s.fanOutSubscriptions.all({ channel: name }) }
-      plans.set(name, plan)
+      const state = s.claimState.get({ channel: name })
+      if (state === undefined) throw new UnknownChannelError(name)
+      const plan = { config: parse(name, state.config), fanOut: s.fanOutSubscriptions.all({ channel: name }), paused: state.paused === 1 }
+      if (cached) plans.set(name, plan)
       return plan
     },
     touchSubscription(channel, subscription, fanOut, now, cached) {

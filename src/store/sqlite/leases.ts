@@ -97,14 +97,14 @@ function startQueued(s: Statements, ids: readonly number[], owner: string): numb
 
 /**
  * Writes a consumer's report: its acknowledgements, then the starts of deliveries still running
- * (a start of one acknowledged in the same report has nothing left to count). Returns how many
- * messages were acknowledged.
+ * (a start of one acknowledged in the same report has nothing left to count). `storedId`: a
+ * message this transaction stored (see ack). Returns how many messages were acknowledged.
  *
  * @example
  * recordReport(s, [41], [41, 42], owner) // 1: 41 deleted, 42's attempt counted
  */
-export function recordReport(s: Statements, acks: readonly number[], starts: readonly number[], owner: string): number {
-  const acknowledged = ack(s, acks, owner)
+export function recordReport(s: Statements, acks: readonly number[], starts: readonly number[], owner: string, storedId?: number): number {
+  const acknowledged = ack(s, acks, owner, storedId)
   if (starts.length > 0) {
     const done = new Set(acks)
     startDeliveries(s, acks.length === 0 ? starts : starts.filter((id) => !done.has(id)), owner)
@@ -114,12 +114,14 @@ export function recordReport(s: Statements, acks: readonly number[], starts: rea
 
 /**
  * Deletes the messages that `owner` still holds; a message whose lease passed to another owner is
- * left to that owner. Returns how many were deleted.
+ * left to that owner. `storedId`: the id of a message this transaction stored; while it is above
+ * every acknowledged one, new ids stay above them without a high-water write. Returns how many
+ * were deleted.
  *
  * @example
  * ack(s, [1, 2, 3], owner) // 3
  */
-export function ack(s: Statements, ids: readonly number[], owner: string): number {
+export function ack(s: Statements, ids: readonly number[], owner: string, storedId?: number): number {
   if (ids.length === 0) return 0
   let highest = 0
   for (const id of ids) if (id > highest) highest = id
@@ -128,7 +130,7 @@ export function ack(s: Statements, ids: readonly number[], owner: string): numbe
     deleted += ids.length === 1 ? s.deleteLeased.run({ id: ids[0]!, owner }).changes : s.deleteLeasedMany.run({ ids: JSON.stringify(ids), owner }).changes
   }
   // Once per batch: keeps the ids just freed from ever being given again.
-  if (deleted > 0) s.raiseHighWater.run({ id: highest })
+  if (deleted > 0 && !(storedId !== undefined && storedId > highest)) s.raiseHighWater.run({ id: highest })
   return deleted
 }
 
