@@ -7,6 +7,7 @@
 
 import type Database from 'better-sqlite3'
 import type { MessageKind, Payload } from '../types.js'
+import type { MessageCountsRow } from './readStatements.js'
 import { preparers } from './sqlFragments.js'
 
 // What a demotion writes: the row as publish would have leased it in the queue (no key, attempt
@@ -42,16 +43,6 @@ const sql = {
     FROM durable_ipc_in_hand GROUP BY channel, subscription`,
 } as const
 
-/** A subscription's rows in hand, as stats counts them. */
-export interface InHandCountsRow {
-  channel: string
-  subscription: string
-  ready: number
-  delayed: number
-  inFlight: number
-  oldestCreatedAt: number | null
-}
-
 type Row = { channel: string; subscription: string; kind: MessageKind; payload: Payload; now: number; visibleAt: number; priority: number }
 type Ids = { ids: string; owner: string }
 type Expired = { channel: string; subscription: string; owner: string; now: number }
@@ -79,7 +70,7 @@ export function prepareInHandStatements(db: Database.Database, nextId: string) {
     inHandDemoteById: demotion<{ id: number }>(sql.demoteById),
     inHandDemoteOwner: demotion<{ owner: string; subscription: string | null }>(sql.demoteOwner),
     inHandDemoteExpired: demotion<Expired>(sql.demoteExpired),
-    inHandCounts: query<{ now: number }, InHandCountsRow>(sql.counts),
+    inHandCounts: query<{ now: number }, MessageCountsRow>(sql.counts),
   }
 }
 
