@@ -78,6 +78,15 @@ export interface Store {
    */
   writeTogether?(fn: () => void): void
   /**
+   * `count` write transactions were committed to this store's file by other connections of this
+   * process (worker renderers storing their sends): paces the store's checkpoints as its own
+   * commits do. Optional: a store without a file of its own ignores it.
+   *
+   * @example
+   * store.noteCommits?.(12)
+   */
+  noteCommits?(count: number): void
+  /**
    * Leases up to `limit` visible messages of one subscription, oldest visible first (after ending
    * other owners' leases that ran out), and counts the attempt of the first `start` (default all).
    */

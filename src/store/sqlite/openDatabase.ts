@@ -19,6 +19,13 @@ export interface StoreOpenOptions {
   busyTimeoutMs?: number
   /** Open for reading only: never creates, migrates or alters the file (the CLI's read commands). */
   readonly?: boolean
+  /**
+   * false: no checkpoint thread of its own (a worker renderer's connection, whose commits the
+   * broker's store is told of with noteCommits). Default true.
+   */
+  backgroundCheckpoints?: boolean
+  /** A lock word (WriteLock.shared()) the process's connections to this file take around writes. */
+  writeLock?: SharedArrayBuffer
 }
 
 /** A handle ready for the store's statements. */

@@ -31,6 +31,7 @@ import { insideTransactionFunction } from './transactionScope.js'
 import type { SyncStore } from '../contract.js'
 import type { JobsQuery, PublishClaim, PublishInput, ReportInput, ScheduleInput, SubscriptionOptions } from '../types.js'
 import { prepareBoardReads } from './boardReads.js'
+import { WriteLock } from './writeLock.js'
 import type { BoardReads } from '../boardTypes.js'
 
 /**
@@ -65,7 +66,7 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
   }
   const channels = createChannels(s)
   // Our own file (not :memory:, not the application's handle): its WAL is copied back from a worker.
-  const checkpointer = opened.owned && !opened.readonly && !db.memory ? new Checkpointer(resolve(db.name)) : undefined
+  const checkpointer = opened.owned && !opened.readonly && !db.memory && options.backgroundCheckpoints !== false ? new Checkpointer(resolve(db.name)) : undefined
   let closed = false
   let boardReads: BoardReads | undefined
 
@@ -83,17 +84,21 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     }
   }
 
+  // Around a write at top level: the lock the process's other connections to this file take too.
+  const writeLock = options.writeLock && !opened.readonly ? new WriteLock(options.writeLock) : undefined
+  const locked = <R>(run: () => R): R => (writeLock && !db.inTransaction ? writeLock.hold(run) : run())
+
   // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes can
   // fail with SQLITE_BUSY_SNAPSHOT at once, past the busy timeout, when another process wrote first.
   const write = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) => {
     const transaction = db.transaction(fn)
     return (...args) =>
-      guard(operation, () => {
+      locked(() => guard(operation, () => {
         if (opened.readonly) throw new StoreError('ERR_STORE_READONLY', `Cannot ${operation}: the store was opened readonly`)
         const result = transaction.immediate(...args) as R
         checkpointer?.committed()
         return result
-      })
+      }))
   }
   // Several reads that must agree (stats) share one snapshot.
   const snapshot = <A extends unknown[], R>(operation: string, fn: (...args: A) => R): ((...args: A) => R) => {
@@ -144,18 +149,20 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
     writeTogether(fn: () => void) {
       if (opened.readonly) throw new StoreError('ERR_STORE_READONLY', 'Cannot store writes together: the store was opened readonly')
       if (db.inTransaction) throw new StoreError('ERR_STORE', 'writeTogether inside an application transaction: its writes would commit or roll back with it')
-      // Begun by hand, so that only the BEGIN waits out a busy file (retrying fn would store twice).
-      guard('store writes together', () => begin.run())
-      together = true
-      try {
-        fn()
-        guard('store writes together', () => commit.run())
-      } catch (err) {
-        if (db.inTransaction) rollback.run()
-        throw err
-      } finally {
-        together = false
-      }
+      locked(() => {
+        // Begun by hand, so that only the BEGIN waits out a busy file (retrying fn would store twice).
+        guard('store writes together', () => begin.run())
+        together = true
+        try {
+          fn()
+          guard('store writes together', () => commit.run())
+        } catch (err) {
+          if (db.inTransaction) rollback.run()
+          throw err
+        } finally {
+          together = false
+        }
+      })
       checkpointer?.committed()
     },
     publishClaimed: (input, claim, report) => {
@@ -237,6 +244,9 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
 
     // --- Board: prepared on first use (src/board/ only) ---
     boardReads: () => (boardReads ??= prepareBoardReads(db, (fn) => snapshot('read the board', fn)())),
+    noteCommits(count) {
+      for (let i = 0; i < count; i++) checkpointer?.committed()
+    },
     close() {
       if (closed) return
       closed = true
