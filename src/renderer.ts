@@ -5,10 +5,10 @@ import { connectWorkerRenderer } from './ipc/worker/workerSide.js'
 /**
  * This worker's ipcRenderer, connected to the main side at import: send, sendSync (which really
  * blocks this thread until a main-side listener assigns `event.returnValue`), invoke, and
- * EventEmitter's listener methods. A `send` on a durable channel blocks too, until the message is
- * stored (on a broker sharing the application's database, after any transaction the application
- * holds open there ended), and throws the store's error (QueueFullError, MessageTooLargeError,
- * StoreError) at the call. Outside a spawned renderer every call fails with `ERR_IPC_NOT_A_RENDERER`.
+ * EventEmitter's listener methods. A `send` on a durable channel returns once the message is stored
+ * (on a broker's own file this thread stores it itself; on a broker sharing the application's
+ * database, main does, after any transaction the application holds open there ended), and throws
+ * the store's error (QueueFullError, MessageTooLargeError, StoreError) at the call. Outside a spawned renderer every call fails with `ERR_IPC_NOT_A_RENDERER`.
  *
  * @example
  * import { ipcRenderer } from 'durable-ipc/renderer'
@@ -16,7 +16,11 @@ import { connectWorkerRenderer } from './ipc/worker/workerSide.js'
  * ipcRenderer.send('asynchronous-message', 'ping')
  * console.log(ipcRenderer.sendSync('synchronous-message', 'ping')) // 'pong'
  */
-export const ipcRenderer: IpcRenderer = connectWorkerRenderer()
+const connected = connectWorkerRenderer()
+export const ipcRenderer: IpcRenderer = connected.ipcRenderer
+// On a broker with a file, a worker stores its durable sends itself: its connection opens before
+// the script that imports this goes on (ipc/worker/directSends.ts).
+await connected.ready
 
 /**
  * This worker's ipcRenderer (the same object as `ipcRenderer`), typed by the channel map the main

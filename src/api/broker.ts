@@ -6,6 +6,7 @@ import { defaultBusyTimeoutMs, openForwardingStore, openSqliteStore } from '../s
 import type { StoreOpenOptions } from '../store/index.js'
 import { assertBrokerOptions } from './brokerOptions.js'
 import type { CreateBrokerOptions } from './brokerOptions.js'
+import type { DirectFile } from '../ipc/worker/protocol.js'
 import { summarizeStats } from '../protocol/stats.js'
 import type { BrokerStats } from '../protocol/stats.js'
 import type { Broker } from './brokerInterface.js'
@@ -16,7 +17,7 @@ import { DurableChannels } from './durableChannels.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import { IpcMainImpl } from '../ipc/ipcMain.js'
-import { checkRetention } from './brokerOptions.js'
+import { checkRetention, directFileOf } from './brokerOptions.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
 import { Schedules } from './schedules.js'
@@ -42,6 +43,8 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   readonly #renderers = new Map<string, InProcessRenderer<C>>()
   readonly #workers = new Map<string, WorkerRendererImpl>()
   readonly #options: CreateBrokerOptions
+  /** The broker's own SQLite file, which its worker renderers store their durable sends in too. */
+  readonly #file: DirectFile | undefined
   readonly #durable: DurableChannels
   readonly #counts = new Map<string, { delivered: number; failed: number }>()
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
@@ -80,6 +83,8 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
     if (options.database !== undefined) storeOptions.database = options.database
     if (options.synchronous !== undefined) storeOptions.synchronous = options.synchronous
     if (options.busyTimeoutMs !== undefined) storeOptions.busyTimeoutMs = options.busyTimeoutMs
+    this.#file = directFileOf(options)
+    if (this.#file) storeOptions.writeLock = this.#file.writeLock
     const { postgres } = options
     // A file or handle opens (and migrates) now, so a bad one fails createBroker itself; the
     // in-memory default opens on first use, so a broker with transient channels only needs no SQLite.
@@ -266,6 +271,8 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       onListenerError: (error, channel) => this.reportError(error, channel),
       sendToInbox: (id, channel, args) => this.#sendToInbox(id, channel, args),
       durableChannels: () => this.#durable.names(),
+      file: this.#file,
+      storedByWorker: (entries) => this.#durable.storedByWorker(entries),
       onExited: (r) => {
         if (this.#workers.get(r.id) !== r) return
         this.#workers.delete(r.id)
@@ -294,6 +301,8 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   }
 
   async #shutdown(): Promise<void> {
+    // Workers store their durable sends through main again, which refuses them once closing.
+    for (const worker of this.#workers.values()) worker.stopDirectSends()
     // Durable deliveries first: their listeners (and renderers) must still be there to finish.
     await this.#durable.close(this.#options.closeTimeoutMs ?? 10_000)
     for (const renderer of [...this.#renderers.values()]) renderer.close()

@@ -5,6 +5,9 @@ import { InvalidArgumentError } from '../errors.js'
 import { assertKnownKeys, optionKeys } from './optionKeys.js'
 import type { OptionHint } from './optionKeys.js'
 import { assertOptionalMs } from '../ipc/validation.js'
+import type { DirectFile } from '../ipc/worker/protocol.js'
+import { resolve } from 'node:path'
+import { WriteLock } from '../store/index.js'
 
 export interface CreateBrokerOptions {
   /** Rejects an invoke that has not settled after this many ms. Default: never, as Electron. */
@@ -135,3 +138,19 @@ export function checkRetention(ms: unknown): number {
 
 /** @deprecated The same options: use CreateBrokerOptions. */
 export type BrokerOptions = CreateBrokerOptions
+
+/**
+ * The broker's own SQLite file, as a worker renderer opens it to store its durable sends itself
+ * (src/ipc/worker/directSends.ts); undefined when there is none of its own: in memory, the
+ * application's handle (its transactions decide when a send may be stored), or PostgreSQL (the
+ * node's file is an outbox its forwarder drains).
+ */
+export function directFileOf(options: CreateBrokerOptions): DirectFile | undefined {
+  const { path } = options
+  if (typeof path !== 'string' || options.database !== undefined || options.postgres !== undefined) return undefined
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return undefined
+  const file: DirectFile = { path: resolve(path), writeLock: WriteLock.shared() }
+  if (options.synchronous !== undefined) file.synchronous = options.synchronous
+  if (options.busyTimeoutMs !== undefined) file.busyTimeoutMs = options.busyTimeoutMs
+  return file
+}

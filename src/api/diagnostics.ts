@@ -113,6 +113,21 @@ export function traceDelivery(what: 'deliver' | 'ack' | 'retry' | 'dead', messag
 }
 
 /**
+ * Announces sends a worker renderer stored itself, on its own connection (src/ipc/worker/
+ * directSends.ts), as the wrapped store announces its own: each entry is channel, id, visibleAt, bytes.
+ *
+ * @example
+ * traceStoredElsewhere([['jobs', 41, Date.now(), 57]])
+ */
+export function traceStoredElsewhere(entries: ReadonlyArray<readonly [string, number, number, number]>): void {
+  if (!publishChannel.hasSubscribers) return
+  for (const [channel, id, visibleAt, bytes] of entries) {
+    const event: PublishDiagnostic = { channel, subscription: undefined, id, duplicate: false, kind: 'message', key: null, visibleAt, bytes }
+    publishChannel.publish(event)
+  }
+}
+
+/**
  * Wraps a store so that every successful publish (send, enqueue, invoke, webContents.send to an
  * inbox) is announced on `durable-ipc:publish`. One place sees them all, whichever path stored them.
  *

@@ -24,6 +24,8 @@ import type { EnqueueManyOptions } from './jobOptions.js'
 import { invokeOutcome, toJobInfo, toJobResult, waitedOutcome } from './jobs.js'
 import type { PublishInput } from '../store/index.js'
 import type { JobInfo, JobResult } from '../types.js'
+import type { StoredEntry } from '../ipc/worker/protocol.js'
+import { traceStoredElsewhere } from './diagnostics.js'
 
 export interface DurableHooks extends DispatcherHooks {
   ipcMain: IpcMainImpl
@@ -165,6 +167,22 @@ export class DurableChannels {
   }
 
   /** For durable writes from worker renderers: `write` runs once no application transaction is open. */
+  /**
+   * Durable sends a worker renderer stored itself (ipc/worker/directSends.ts): announced on
+   * diagnostics_channel, their consumers here woken, the store's checkpoints paced.
+   */
+  storedByWorker(entries: readonly StoredEntry[]): void {
+    if (this.#dispatcher.closing || !this.#dispatcher.opened) return
+    traceStoredElsewhere(entries)
+    this.store.noteCommits?.(entries.length)
+    let woken: string | undefined
+    for (const [channel] of entries) {
+      if (channel === woken) continue
+      woken = channel
+      this.#dispatcher.wake(channel, MAIN)
+    }
+  }
+
   afterTransaction(channel: string, write: WaitingWrite): void {
     this.#dispatcher.afterTransaction(channel, write)
   }

@@ -9,10 +9,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { closeBrokers, newBroker } from '../api/helpers.js'
 import type { TestBroker } from '../api/helpers.js'
 import { spawnRemote } from './workerHelpers.js'
+import diagnosticsChannel from 'node:diagnostics_channel'
+import { diagnosticChannels } from '../../src/index.js'
+import type { PublishDiagnostic } from '../../src/index.js'
 
 const dirs: string[] = []
+const handles: Database.Database[] = []
 afterEach(async () => {
   await closeBrokers()
+  for (const handle of handles.splice(0)) handle.close()
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -20,6 +25,18 @@ function dbPath(): string {
   const dir = mkdtempSync(join(tmpdir(), 'durable-ipc-worker-send-'))
   dirs.push(dir)
   return join(dir, 'app.db')
+}
+
+/** The application's own handle on a new file (the outbox): the worker's sends go through main. */
+function openShared(): Database.Database {
+  const database = new Database(dbPath())
+  handles.push(database)
+  return database
+}
+
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
 }
 
 /** Every error the broker reports on its 'error' event: a store error must never land there. */
@@ -85,8 +102,72 @@ describe('a durable send from a worker renderer', () => {
     expect(errors).toEqual([])
   })
 
-  it('several workers sending at once share a transaction, and one bad send fails alone, at its call', async () => {
+  it('several workers sending at once each store their own, and one bad send fails alone, at its call', async () => {
     const broker = newBroker({ path: dbPath() })
+    const errors = brokerErrors(broker)
+    broker.channel('jobs', { durable: true, maxMessageBytes: 64 })
+    const remotes = Array.from({ length: 4 }, () => spawnRemote(broker))
+    await Promise.all(remotes.map((remote) => remote.ready))
+    const [a, bad, c, d] = await Promise.all(
+      remotes.map((remote, i) => (i === 1 ? remote.run('send', { channel: 'jobs', args: ['x'.repeat(200)] }) : remote.run('sendTimed', { channel: 'jobs', count: 50 }))),
+    )
+    expect([a?.ok, c?.ok, d?.ok]).toEqual([true, true, true])
+    expect(bad).toMatchObject({ ok: false, error: { className: 'MessageTooLargeError', code: 'ERR_MESSAGE_TOO_LARGE', isDurableIpcError: true } })
+    expect(broker.channel('jobs').stats()).toMatchObject({ ready: 150 })
+    expect(errors).toEqual([])
+  })
+
+  it('is announced on durable-ipc:publish in main, as a send main stored', async () => {
+    const broker = newBroker({ path: dbPath() })
+    broker.channel('jobs', { durable: true })
+    const events: PublishDiagnostic[] = []
+    const listener = (event: unknown): void => void events.push(event as PublishDiagnostic)
+    diagnosticsChannel.subscribe(diagnosticChannels.publish, listener)
+    try {
+      const remote = spawnRemote(broker)
+      await remote.ready
+      await remote.ok('sendTimed', { channel: 'jobs', count: 3 })
+      await until(() => events.length === 3)
+    } finally {
+      diagnosticsChannel.unsubscribe(diagnosticChannels.publish, listener)
+    }
+    const ids = broker.jobs('jobs', { state: 'waiting' }).map((job) => job.id)
+    expect(events.map((event) => event.id)).toEqual(ids)
+    for (const event of events) expect(event).toMatchObject({ channel: 'jobs', subscription: undefined, duplicate: false, kind: 'message', key: null })
+    expect(events.every((event) => event.bytes > 0)).toBe(true)
+  })
+
+  it('is stored by the worker itself: its sends return while main is busy', async () => {
+    const path = dbPath()
+    const broker = newBroker({ path })
+    broker.channel('jobs', { durable: true })
+    const heard: number[] = []
+    broker.ipcMain.on('jobs', (_event, n: number) => void heard.push(n))
+    const remote = spawnRemote(broker)
+    await remote.ready
+    const outcome = remote.run('sendTimed', { channel: 'jobs', count: 5 })
+    // Busy until the worker has sent them all (seen through a connection of this test's own).
+    const reader = new Database(path, { readonly: true })
+    const count = reader.prepare('SELECT count(*) AS n FROM durable_ipc_messages WHERE channel = ?')
+    const started = Date.now()
+    while ((count.get('jobs') as { n: number }).n < 5 && Date.now() - started < 10_000) {
+      // busy: this thread answers nothing
+    }
+    reader.close()
+    const busyUntil = Date.now()
+    const result = await outcome
+    if (!result.ok) throw new Error(`the sends failed: ${result.error.message}`)
+    const returned = result.result as number[]
+    expect(returned).toHaveLength(5)
+    for (const at of returned) expect(at).toBeLessThanOrEqual(busyUntil)
+    // Main is told, and its consumer delivers them, in order.
+    await until(() => heard.length === 5)
+    expect(heard).toEqual([0, 1, 2, 3, 4])
+  })
+
+  it('on a shared database, several workers sending at once share a transaction, and one bad send fails alone, at its call', async () => {
+    const database = openShared()
+    const broker = newBroker({ database })
     const errors = brokerErrors(broker)
     broker.channel('jobs', { durable: true, maxMessageBytes: 64 })
     const remotes = Array.from({ length: 4 }, () => spawnRemote(broker))
@@ -139,8 +220,9 @@ describe('a durable send from a worker renderer', () => {
     expect(errors).toEqual([])
   })
 
-  it('throws ERR_IPC_SYNC_TIMEOUT when main does not store it within syncTimeoutMs, and then it is not stored', async () => {
-    const broker = newBroker({ path: dbPath(), syncTimeoutMs: 50 })
+  // On a broker's own file the worker stores by itself; on the application's handle main does.
+  it('on a shared database, throws ERR_IPC_SYNC_TIMEOUT when main does not store it within syncTimeoutMs, and then it is not stored', async () => {
+    const broker = newBroker({ database: openShared(), syncTimeoutMs: 50 })
     broker.channel('jobs', { durable: true })
     const remote = spawnRemote(broker)
     await remote.ready

@@ -14,8 +14,8 @@ import type { InvokeResult, Router } from '../router.js'
 import { cloneArgs } from '../clone.js'
 import type { ChannelMap, UntypedChannels, WebContents } from '../../types.js'
 import { WebContentsImpl } from '../webContents.js'
-import { fromWireError, isConnectMessage, postChecked, ToMainKind, ToWorkerKind, toWireError } from './protocol.js'
-import type { ConnectMessage, ToMain, ToWorker, WorkerSetup } from './protocol.js'
+import { DIRECT_NOTICE, DIRECT_OFF, fromWireError, isConnectMessage, postChecked, ToMainKind, ToWorkerKind, toWireError } from './protocol.js'
+import type { ConnectMessage, DirectFile, StoredEntry, ToMain, ToWorker, WorkerSetup } from './protocol.js'
 import { answerSync, storeSend } from './syncAnswers.js'
 import type { Connection, SyncAnswers } from './syncAnswers.js'
 import { spawnWithSetup } from './spawn.js'
@@ -55,6 +55,10 @@ export interface WorkerRendererContext {
   durableChannels: () => readonly string[]
   /** Called once the renderer exited, before its `exit` event. */
   onExited: (renderer: WorkerRendererImpl) => void
+  /** The broker's own SQLite file, if any: the worker stores its durable sends there itself. */
+  file: DirectFile | undefined
+  /** The worker stored these durable sends itself (directSends.ts): wake their consumers. */
+  storedByWorker: (entries: readonly StoredEntry[]) => void
 }
 
 export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, InboxEndpoint {
@@ -75,6 +79,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
   #destroyed = false
   #exitCode: number | undefined
   #durableSeq = 0
+  #directOff = false
   readonly #syncAnswers: SyncAnswers = {
     router: () => this.#context.router,
     webContents: () => this.webContents,
@@ -99,6 +104,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
       invokeTimeoutMs: context.invokeTimeoutMs,
       durable: [...context.durableChannels()],
     }
+    if (context.file) setup.file = context.file
     const workerOptions: WorkerOptions = 'workerData' in options ? { workerData: options.workerData } : {}
     this.#worker = spawnWithSetup(script, workerOptions, setup)
     this.#actor = startWorkerRendererActor<ToWorker>(
@@ -112,6 +118,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
           },
           post: (message) => this.#port?.postMessage(message),
           terminate: () => {
+            this.stopDirectSends()
             this.#destroyed = true
             this.#worker.terminate().catch(() => {})
           },
@@ -143,6 +150,12 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
     const exited = new Promise<number>((resolve) => this.#exitWaiters.push(resolve))
     this.#actor.send({ type: 'terminate' })
     return exited
+  }
+
+  /** From now on the worker's durable sends are round trips to main again (the broker is closing). */
+  stopDirectSends(): void {
+    if (this.#connection) Atomics.store(this.#connection.sync, DIRECT_OFF, 1)
+    else this.#directOff = true
   }
 
   /** True while the worker's ipcRenderer has a listener on `channel`. */
@@ -188,6 +201,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
     if (this.#connection) return
     const { port, syncPort, shared } = message
     this.#connection = { port, syncPort, sync: new Int32Array(shared) }
+    if (this.#directOff) Atomics.store(this.#connection.sync, DIRECT_OFF, 1)
     port.on('message', (m: ToMain) => this.#receive(m))
     port.on('close', () => this.#actor.send({ type: 'portClosed' }))
     // The Worker keeps the process alive while it runs; its port need not.
@@ -244,6 +258,10 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
       }
       case ToMainKind.listenerError:
         return this.#context.onListenerError(fromWireError(message[2]), message[1])
+      case ToMainKind.stored:
+        // Read: the worker's next direct send posts a notice again.
+        Atomics.store(this.#connection!.sync, DIRECT_NOTICE, 0)
+        return this.#context.storedByWorker(message.slice(1) as StoredEntry[])
     }
   }
 

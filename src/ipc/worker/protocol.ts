@@ -26,7 +26,24 @@ export interface WorkerSetup {
    * rather than in a first message, so a send at the top of the worker's script is durable already.
    */
   durable: readonly string[]
+  /**
+   * The broker's own SQLite file, when it has one (not the application's handle, not PostgreSQL):
+   * the worker stores its durable sends there itself, on a connection of its own (directSends.ts).
+   */
+  file?: DirectFile
 }
+
+/** How a worker renderer opens the broker's file for its durable sends. */
+export interface DirectFile {
+  path: string
+  /** The write lock all of the process's connections to the file take (store/sqlite/writeLock.ts). */
+  writeLock: SharedArrayBuffer
+  synchronous?: 'normal' | 'full'
+  busyTimeoutMs?: number
+}
+
+/** A durable send a worker stored itself, as main is told of it: channel, id, visibleAt, payload bytes. */
+export type StoredEntry = [channel: string, id: number, visibleAt: number, bytes: number]
 
 /**
  * The worker's first message, on `parentPort`: the main side's ends of two channels it made, and
@@ -38,7 +55,7 @@ export interface ConnectMessage {
   port: MessagePort
   /** Main's end of the sync channel: sendSync answers only, read with receiveMessageOnPort. */
   syncPort: MessagePort
-  /** Two Int32 slots, SYNC_STATE and SYNC_STATUS: see below. */
+  /** SYNC_SLOTS Int32 slots: SYNC_STATE, SYNC_STATUS, DIRECT_NOTICE, DIRECT_OFF (see below). */
   shared: SharedArrayBuffer
 }
 export const CONNECT_MARK = 'durable-ipc:connect'
@@ -58,7 +75,14 @@ export function isConnectMessage(value: unknown): value is ConnectMessage {
 // A durable send waits the same way (one blocking call at a time per thread, so they share the slots).
 export const SYNC_STATE = 0
 export const SYNC_STATUS = 1
-export const SYNC_SLOTS = 2
+// Direct sends (directSends.ts):
+//   DIRECT_NOTICE 1 while a `stored` notice is on its way to main (main stores 0 when it reads it),
+//                 so the worker posts at most one notice per turn of main's loop.
+//   DIRECT_OFF    1 once main no longer wants the worker to store by itself (the renderer is going,
+//                 the broker closing): its durable sends are round trips again.
+export const DIRECT_NOTICE = 2
+export const DIRECT_OFF = 3
+export const SYNC_SLOTS = 4
 /**
  * `stored`: a durable send is in SQLite (nothing posted). `failed`: it was not stored, and the
  * error, a WireError, is on the sync port, to be thrown by the send.
@@ -94,7 +118,7 @@ export type WireError =
 // All arguments of one message still cross in one clone, so shared and cyclic references survive.
 
 /** The first element of a worker-to-main message. */
-export const ToMainKind = { send: 0, sync: 1, invoke: 2, listen: 3, done: 4, listenerError: 5, durableSend: 6 } as const
+export const ToMainKind = { send: 0, sync: 1, invoke: 2, listen: 3, done: 4, listenerError: 5, durableSend: 6, stored: 7 } as const
 
 /** Worker to main, on the request port. */
 export type ToMain =
@@ -109,6 +133,8 @@ export type ToMain =
   | [kind: typeof ToMainKind.done, id: number, error: WireError | undefined, notListening: boolean]
   /** A renderer-side listener threw: reported on the broker's 'error' event. */
   | [kind: typeof ToMainKind.listenerError, channel: string, error: WireError]
+  /** Durable sends the worker stored itself since its last notice: main wakes their consumers. */
+  | [kind: typeof ToMainKind.stored, ...stored: StoredEntry[]]
 
 /** The first element of a main-to-worker message. */
 export const ToWorkerKind = { message: 0, resolved: 1, failed: 2, rejected: 3, durable: 4, durableChannels: 5 } as const

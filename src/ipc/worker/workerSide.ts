@@ -9,6 +9,7 @@ import { IpcRendererImpl } from '../ipcRenderer.js'
 import type { RendererTransport } from '../ipcRenderer.js'
 import { CONNECT_MARK, fromWireError, postChecked, SETUP_KEY, SYNC_SLOTS, SYNC_STATE, SYNC_STATUS, SyncStatus, ToMainKind, ToWorkerKind, toWireError } from './protocol.js'
 import type { ConnectMessage, SyncCloneFailure, ToMain, ToWorker, WireError, WorkerSetup } from './protocol.js'
+import { DirectSends } from './directSends.js'
 
 interface PendingInvoke {
   channel: string
@@ -21,10 +22,10 @@ interface PendingInvoke {
  * Builds this thread's ipcRenderer: connected to the main side when the thread was started by
  * `broker.spawnRenderer()`, otherwise one whose every call fails with `ERR_IPC_NOT_A_RENDERER`.
  */
-export function connectWorkerRenderer(): IpcRendererImpl {
+export function connectWorkerRenderer(): { ipcRenderer: IpcRendererImpl; ready: Promise<void> } {
   const setup = isMainThread || !parentPort ? undefined : (getEnvironmentData(SETUP_KEY) as WorkerSetup | undefined)
   if (setup === undefined) {
-    return new IpcRendererImpl(notARenderer, { id: 'none', onListenerError: (error) => console.error(error) })
+    return { ipcRenderer: new IpcRendererImpl(notARenderer, { id: 'none', onListenerError: (error) => console.error(error) }), ready: Promise.resolve() }
   }
   // Workers this thread starts itself inherit its environment data: they are not this renderer.
   setEnvironmentData(SETUP_KEY, undefined)
@@ -36,7 +37,7 @@ export function connectWorkerRenderer(): IpcRendererImpl {
     onListenersChanged: (channel) => transport.listenersChanged(channel),
   })
   transport.attach(ipcRenderer)
-  return ipcRenderer
+  return { ipcRenderer, ready: transport.ready }
 }
 
 class WorkerTransport implements RendererTransport {
@@ -49,6 +50,10 @@ class WorkerTransport implements RendererTransport {
   readonly #listening = new Set<string>()
   /** Channels main declared durable: sends on them wait until stored. */
   readonly #durable: Set<string>
+  /** Durable sends this thread stores itself, on a broker with a file of its own. */
+  readonly #direct: DirectSends | undefined
+  /** Resolves once durable sends can be stored here (or cannot be: then they are round trips). */
+  readonly ready: Promise<void>
   #ipcRenderer: IpcRendererImpl | undefined
   #syncSeq = 0
   #invokeSeq = 0
@@ -62,11 +67,20 @@ class WorkerTransport implements RendererTransport {
     const sync = new MessageChannel()
     const shared = new SharedArrayBuffer(SYNC_SLOTS * Int32Array.BYTES_PER_ELEMENT)
     const connect: ConnectMessage = { [CONNECT_MARK]: true, port: requests.port2, syncPort: sync.port2, shared }
-    parent.postMessage(connect, [requests.port2, sync.port2])
     this.#port = requests.port1
     this.#syncPort = sync.port1
     this.#sync = new Int32Array(shared)
+    this.#direct = setup.file === undefined ? undefined : new DirectSends(setup.file, setup.id, this.#sync, (message) => this.post(message))
     this.#port.on('message', (message: ToWorker) => this.#receive(message))
+    // Durable channels already: the file opens before the script goes on (renderer.ts awaits it),
+    // and main is connected only then, so nothing it sends arrives before the script's listeners.
+    // None yet: it opens when the first is declared, and sends are round trips until then.
+    if (this.#durable.size > 0 && this.#direct) {
+      this.ready = this.#direct.open().then(() => parent.postMessage(connect, [requests.port2, sync.port2]))
+    } else {
+      parent.postMessage(connect, [requests.port2, sync.port2])
+      this.ready = Promise.resolve()
+    }
     this.#updateRef()
   }
 
@@ -104,9 +118,11 @@ class WorkerTransport implements RendererTransport {
   }
 
   // The durable contract holds in a worker too: the message is in SQLite when send returns, and a
-  // store error (QueueFullError, MessageTooLargeError, StoreError) is thrown here, at the call.
-  // So a durable send is a blocking round trip, as sendSync is, answered once main stored it.
+  // store error (QueueFullError, MessageTooLargeError, StoreError) is thrown here, at the call. On a
+  // broker's own file this thread stores it itself (directSends.ts); otherwise (the application's
+  // handle, PostgreSQL) it is a blocking round trip, as sendSync is, answered once main stored it.
   #sendDurable(channel: string, args: readonly unknown[]): void {
+    if (this.#direct?.send(channel, args)) return
     const status = this.#roundTrip(ToMainKind.durableSend, channel, args)
     switch (status) {
       case SyncStatus.stored:
@@ -192,6 +208,7 @@ class WorkerTransport implements RendererTransport {
   #receive(message: ToWorker): void {
     if (message[0] === ToWorkerKind.durableChannels) {
       for (const channel of message[1]) this.#durable.add(channel)
+      void this.#direct?.open()
       return
     }
     const ipcRenderer = this.#ipcRenderer
