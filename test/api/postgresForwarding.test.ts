@@ -91,6 +91,27 @@ describe('a broker with postgres', () => {
     expect(second.enqueue('jobs', ['y']).id).toBeGreaterThan(id)
   })
 
+  it('lists jobs still in its outbox after those in PostgreSQL, in one id order, page by page', async () => {
+    const broker = node(dbPath('node.db'), schema())
+    broker.channel('jobs', { durable: true })
+    const first = broker.enqueue('jobs', ['a']).id
+    await expect.poll(() => broker.stats().outbox?.pending).toBe(0)
+    // Forwarded: listed under PostgreSQL's id. The next two wait here until the forwarder's next turn.
+    const [forwarded] = broker.jobs('jobs', { state: 'waiting' })
+    expect(forwarded).toMatchObject({ channel: 'jobs', state: 'waiting' })
+    expect(forwarded!.id).not.toBe(first)
+    const b = broker.enqueue('jobs', ['b']).id
+    const c = broker.enqueue('jobs', ['c']).id
+    expect(broker.stats().outbox).toMatchObject({ pending: 2 })
+    const all = broker.jobs('jobs', { state: 'waiting' })
+    expect(all.map((job) => job.id)).toEqual([forwarded!.id, b, c])
+    expect(all.every((job) => job.state === 'waiting' && job.subscription === 'main')).toBe(true)
+    const page1 = broker.jobs('jobs', { state: 'waiting', limit: 2 })
+    const page2 = broker.jobs('jobs', { state: 'waiting', limit: 2, afterId: page1.at(-1)!.id })
+    expect([...page1, ...page2].map((job) => job.id)).toEqual([forwarded!.id, b, c])
+    expect(broker.jobs('jobs', { state: 'dead' })).toEqual([])
+  })
+
   it('refuses postgres without a file, and unknown postgres options, with InvalidArgumentError', () => {
     expect(() => openBroker({ postgres: { connectionString: postgresUrl() } })).toThrow(DurableIpcError)
     expect(() => openBroker({ path: dbPath(), postgres: { connectionString: postgresUrl(), scheme: 'x' } as never })).toThrow(/Unknown option 'scheme' in postgres options/)

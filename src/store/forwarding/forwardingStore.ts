@@ -189,7 +189,13 @@ export function openForwardingStore(options: ForwardingStoreOptions): Store {
         const found = pgId(id)
         return found === undefined ? undefined : asked(pg.job(found, now), id)
       },
-      jobs: (...args) => pg.jobs(...args),
+      // PostgreSQL's, then those still here (not forwarded yet): every local id is above every one
+      // of PostgreSQL's, so one id order pages through both.
+      jobs: (channel, query, now) => {
+        const shared = query.afterId < ID_BASE ? pg.jobs(channel, query, now) : []
+        if (shared.length >= query.limit || !local.getChannel(channel)) return shared
+        return [...shared, ...local.jobs(channel, { ...query, limit: query.limit - shared.length }, now)]
+      },
       // A job still here is cancelled here (its row deleted, never forwarded; the outcome stays here).
       cancel: (id, now) => {
         if (isLocal(id) && local.cancel(id, now)) return true
