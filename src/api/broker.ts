@@ -1,23 +1,23 @@
 // createBroker: the main side (ipcMain), its renderers, and the error reporting that keeps a
-// throwing listener from taking the process down.
+// throwing listener from taking the process down. Its durable side is wired in brokerDurable.ts,
+// its stats() read in brokerStats.ts.
 import { EventEmitter } from 'node:events'
-import { BrokerClosedError, InvalidArgumentError, StoreError } from '../errors.js'
-import { defaultBusyTimeoutMs, openForwardingStore, openSqliteStore } from '../store/index.js'
-import type { StoreOpenOptions } from '../store/index.js'
+import { BrokerClosedError, InvalidArgumentError } from '../errors.js'
 import { assertBrokerOptions } from './brokerOptions.js'
 import type { CreateBrokerOptions } from './brokerOptions.js'
 import type { DirectFile } from '../ipc/worker/protocol.js'
-import { summarizeStats } from '../protocol/stats.js'
 import type { BrokerStats } from '../protocol/stats.js'
 import type { Broker } from './brokerInterface.js'
+import { durableRouting, openDurableChannels } from './brokerDurable.js'
+import type { DeliveryCounts } from './brokerDurable.js'
+import { collectStats } from './brokerStats.js'
 import type { ChannelHandle } from './channelHandle.js'
 import type { DurableChannelOptions } from './channelOptions.js'
-import { traceDelivery, tracePublishes } from './diagnostics.js'
-import { DurableChannels } from './durableChannels.js'
+import type { DurableChannels } from './durableChannels.js'
 import type { EnqueueOptions, EnqueueResult } from './enqueueOptions.js'
 import type { InboxEndpoint } from '../ipc/durableDelivery.js'
 import { IpcMainImpl } from '../ipc/ipcMain.js'
-import { checkRetention, directFileOf } from './brokerOptions.js'
+import { directFileOf } from './brokerOptions.js'
 import { InProcessRenderer } from '../ipc/inProcessRenderer.js'
 import { assertRendererOptions, assertSpawnOptions } from './rendererOptions.js'
 import { Schedules } from './schedules.js'
@@ -46,7 +46,7 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
   /** The broker's own SQLite file, which its worker renderers store their durable sends in too. */
   readonly #file: DirectFile | undefined
   readonly #durable: DurableChannels
-  readonly #counts = new Map<string, { delivered: number; failed: number }>()
+  readonly #counts: DeliveryCounts = new Map()
   /** Channels with main-side listeners or a handler, for stats(): ipcMain lists handlers nowhere. */
   readonly #receiverChannels = new Set<string>()
   readonly #lifecycle = startBrokerLifecycle({ shutdown: () => this.#shutdown() })
@@ -78,49 +78,19 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
       },
     })
     this.#router = new Router(this.ipcMain)
-    const storeOptions: StoreOpenOptions = {}
-    if (options.path !== undefined) storeOptions.path = options.path
-    if (options.database !== undefined) storeOptions.database = options.database
-    if (options.synchronous !== undefined) storeOptions.synchronous = options.synchronous
-    if (options.busyTimeoutMs !== undefined) storeOptions.busyTimeoutMs = options.busyTimeoutMs
     this.#file = directFileOf(options)
-    if (this.#file) storeOptions.writeLock = this.#file.writeLock
-    const { postgres } = options
-    // A file or handle opens (and migrates) now, so a bad one fails createBroker itself; the
-    // in-memory default opens on first use, so a broker with transient channels only needs no SQLite.
-    this.#durable = new DurableChannels(
-      () => tracePublishes(postgres ? openForwardingStore({ local: storeOptions, postgres }) : openSqliteStore(storeOptions)),
-      {
-        ipcMain: this.ipcMain,
-        inspect: options.inspect,
-        reportError: (error, channel) => this.reportError(error, channel),
-        endpoint: (id) => this.endpoint(id),
-        webContentsFor: (id) => this.#webContentsFor(id),
-        jobResultRetentionMs: checkRetention(options.jobResultRetentionMs),
-        busyTimeoutMs: options.busyTimeoutMs ?? defaultBusyTimeoutMs,
-        trace: (what, message, error) => {
-          traceDelivery(what, message, error)
-          if (what === 'deliver') return
-          let counts = this.#counts.get(message.channel)
-          if (!counts) this.#counts.set(message.channel, (counts = { delivered: 0, failed: 0 }))
-          if (what === 'ack') counts.delivered++
-          else counts.failed++
-        },
-        // Worker renderers block their sends on durable channels until stored: they must know them.
-        onDeclared: (channel) => {
-          for (const worker of this.#workers.values()) worker.durableDeclared([channel])
-        },
+    this.#durable = openDurableChannels(options, {
+      ipcMain: this.ipcMain,
+      reportError: (error, channel) => this.reportError(error, channel),
+      endpoint: (id) => this.endpoint(id),
+      webContentsFor: (id) => this.#webContentsFor(id),
+      // Worker renderers block their sends on durable channels until stored: they must know them.
+      onDeclared: (channel) => {
+        for (const worker of this.#workers.values()) worker.durableDeclared([channel])
       },
-      options.path !== undefined || options.database !== undefined,
-    )
+    }, this.#counts, this.#file?.writeLock)
     const durable = this.#durable
-    this.#router.durable = {
-      isDurable: (channel) => durable.isDurable(channel),
-      send: (sender, channel, args) => void durable.publish(sender.id, channel, args),
-      invoke: (sender, channel, args) => durable.invoke(sender.id, channel, args),
-      afterTransaction: (channel, write) => durable.afterTransaction(channel, write),
-      storeTogether: (channel, write) => durable.storeTogether(channel, write),
-    }
+    this.#router.durable = durableRouting(durable)
     // --- The web board's way in (api/boardAccess.ts): not part of the public API ---
     registerBoardAccess(this, {
       store: () => durable.store,
@@ -179,37 +149,13 @@ class BrokerImpl<C extends ChannelMap> extends EventEmitter implements Broker<C>
 
   stats(): BrokerStats {
     this.#assertOpen()
-    const at = Date.now()
-    const stats: BrokerStats = { at, durable: {}, renderers: {}, transient: {} }
-    // A broker with transient channels only never opens its (in-memory) database for stats.
-    if (this.#durable.opened) {
-      const forwarding = this.#durable.store.forwarding
-      let rows
-      try {
-        rows = this.#durable.store.stats(at)
-      } catch (error) {
-        // With postgres, the outbox is what to look at while PostgreSQL cannot be read.
-        if (!forwarding || !(error instanceof StoreError)) throw error
-      }
-      if (forwarding) {
-        const { pending, oldestCreatedAt } = forwarding.backlog()
-        stats.outbox = { pending, oldestAgeMs: oldestCreatedAt === null ? null : Math.max(0, at - oldestCreatedAt), reachable: rows !== undefined }
-      }
-      const stored = summarizeStats(rows ?? [], at)
-      for (const [name, channel] of Object.entries(stored.channels)) {
-        stats.durable[name] = { ...channel, ...(this.#counts.get(name) ?? { delivered: 0, failed: 0 }) }
-      }
-      for (const [id, inbox] of Object.entries(stored.renderers)) {
-        stats.renderers[id] = { ...inbox, open: this.endpoint(id) !== undefined }
-      }
-    }
-    for (const name of this.#receiverChannels) {
-      if (this.#durable.isDurable(name)) continue
-      const listeners = this.ipcMain.listenerCount(name)
-      const handler = this.ipcMain.hasHandler(name)
-      if (listeners > 0 || handler) stats.transient[name] = { listeners, handler }
-    }
-    return stats
+    return collectStats({
+      durable: this.#durable,
+      ipcMain: this.ipcMain,
+      counts: this.#counts,
+      receiverChannels: this.#receiverChannels,
+      isOpen: (id) => this.endpoint(id) !== undefined,
+    }, Date.now())
   }
 
   // Schedules: checked and stored by api/schedules.ts, fired by the scheduler of every broker on the file.

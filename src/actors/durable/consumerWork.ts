@@ -1,22 +1,12 @@
-// The data side of one durable consumer: claiming batches, handing messages to the receiver,
-// buffering acknowledgements, recording starts, keeping leases and recording failures.
-// consumerMachine.ts decides when each runs.
+// The data side of one durable consumer: claiming batches (storeSteps.ts; the batch held:
+// heldBatch.ts), handing messages to the receiver, buffering acknowledgements, recording starts,
+// keeping leases and recording failures. consumerMachine.ts decides when each runs.
 //
 // Throughput comes from batching: one transaction claims a batch, one acknowledges a batch. A
 // receiver that answers synchronously is settled inline, so a batch of synchronous listeners costs
 // two transactions in all; only a late (async) answer becomes an event for the machine.
 //
-// Attempts count the deliveries that started, recorded in the transactions that run anyway, so a
-// crash charges no attempt to a message claimed ahead that never started:
-// - the claim counts the deliveries it starts at once;
-// - a delivery that takes LATE_ACK_MS or more (a job) has its start recorded before its receiver
-//   is called, in the transaction that acknowledges the previous ones (which such deliveries
-//   need one of each anyway): exact, whenever the crash comes;
-// - faster deliveries are recorded by the next report (acknowledgements, at most LATE_ACK_MS
-//   later): a delivery answered or started within that last millisecond before a crash goes
-//   uncounted, and its message is then marked careful by the store (store/sqlite/endLeases.ts). A
-//   careful message's start is always recorded before it is delivered, so a message that keeps
-//   taking the process down uses up its attempts and reaches the dead letters.
+// Attempts count the deliveries that started (storeSteps.ts says how, and what a crash costs).
 //
 // Leases: every message this consumer holds (waiting in its batch or being delivered) is renewed
 // in one transaction every leaseMs / 3, for as long as the process runs, so a long delivery is
@@ -25,17 +15,18 @@
 // Control (deliveryControl.ts): a delivery that times out, or whose job is cancelled, ends here
 // at once (its slot is free, its late answer ignored); a pause seen while a batch waits hands the
 // batch back, and no claim is made until the channel is resumed.
-import { step, whenAnswered } from './answer.js'
-import type { Answer, ClaimedMessage, ReportInput } from '../../store/index.js'
+import { whenAnswered } from './answer.js'
+import type { ClaimedMessage, ReportInput } from '../../store/index.js'
 import { BrokerClosedError } from '../../errors.js'
-import { claimLimit } from './claimLimit.js'
 import { realClock } from './consumerInput.js'
 import type { ConsumerInput, DeliveryOutcome, DurableClock } from './consumerInput.js'
 import { DeliveryControls } from './deliveryControl.js'
 import { Emptiness } from './handOff.js'
+import { HeldBatch } from './heldBatch.js'
 import { recordOutcome } from './recordOutcome.js'
 import { RenewalTimer } from './renewalTimer.js'
 import { LATE_ACK_MS, Reports, TRANSACTION_RETRY_MS } from './reports.js'
+import { StoreSteps } from './storeSteps.js'
 
 /** Messages delivered before the consumer yields the event loop. */
 const SLICE = 1024
@@ -45,8 +36,7 @@ export class ConsumerWork {
   readonly clock: DurableClock
   /** Deliveries handed to the receiver and not settled, by message id. */
   readonly #running = new Map<number, ClaimedMessage>()
-  #batch: ClaimedMessage[] = []
-  #head = 0
+  readonly #held = new HeldBatch()
   // A batch is claimed at once but delivered one slot at a time, and a delivery may run for much
   // longer than its lease: without renewals another process would take either over, a duplicate
   // with nothing crashed.
@@ -55,14 +45,10 @@ export class ConsumerWork {
   #deliveryMs: number | undefined
   /** Acknowledgements, starts and renewals, written together (reports.ts). */
   readonly #reports: Reports
+  /** Claims, start records and hand-backs, and whether one the store answers later is out. */
+  readonly #steps: StoreSteps
   #pumping = false
   #early: Array<[ClaimedMessage, DeliveryOutcome]> = []
-  // A store that answers later (a server): a claim or a start record in flight, and how the last
-  // one that came back went, for the pump that follows.
-  #awaitingStore = false
-  #answer: 'none' | 'empty' | 'failed' = 'none'
-  #stopping = false
-  #answered: () => void = () => {}
   #lateOutcome: (message: ClaimedMessage, outcome: DeliveryOutcome) => void = (m, o) => void this.#early.push([m, o])
   /** Signals, progress, timeouts, cancels and pauses of this consumer's deliveries. */
   readonly controls: DeliveryControls
@@ -75,28 +61,31 @@ export class ConsumerWork {
     this.controls = new DeliveryControls(input, this.clock, {
       isRunning: (message) => this.#running.get(message.id) === message,
       running: () => this.#running.values(),
-      waiting: () => this.#batch.slice(this.#head),
+      waiting: () => this.#held.waiting(),
       // As if it had answered: the machine records it (a failure) or drops it (a cancel).
       end: (message, outcome) => this.#lateOutcome(message, outcome),
-      drop: (ids) => {
-        this.#batch = this.#batch.slice(this.#head).filter((message) => !ids.has(message.id))
-        this.#head = 0
-      },
+      drop: (ids) => this.#held.drop(ids),
       releaseBatch: () => this.releaseBatch(),
     })
     this.#reports = new Reports(input, this.clock, {
-      waiting: () => this.#batch.slice(this.#head),
+      waiting: () => this.#held.waiting(),
       running: () => this.#running.keys(),
-      dropWaiting: (lost) => {
-        this.#batch = this.#batch.slice(this.#head).filter((m) => !lost.has(m.id))
-        this.#head = 0
-      },
+      dropWaiting: (lost) => this.#held.drop(lost),
       renewed: (now, leaseMs) => this.#renewal.renewed(now, leaseMs),
     })
     this.#renewal = new RenewalTimer(this.clock, () => {
       if (!this.input.store.mayWrite()) this.#renewal.at = this.clock.now() + TRANSACTION_RETRY_MS
       else this.flushAcks(true)
       this.#armRenewal()
+    })
+    this.#steps = new StoreSteps(input, this.clock, this.#held, this.#reports, {
+      inFlight: () => this.inFlight,
+      deliveryMs: () => this.#deliveryMs,
+      claimed: (now, leaseMs, count) => {
+        this.#renewal.renewed(now, leaseMs)
+        this.#armRenewal()
+        if (count > 0) this.controls.holding()
+      },
     })
   }
 
@@ -106,7 +95,7 @@ export class ConsumerWork {
 
   /** Called when a claim or a start record the store answered later has come back (pump again). */
   onAnswered(handler: () => void): void {
-    this.#answered = handler
+    this.#steps.onAnswered(handler)
   }
 
   /** Where answers that arrive after pump() returned go (the machine turns them into events). */
@@ -124,7 +113,7 @@ export class ConsumerWork {
   pump(): 'drained' | 'busy' | 'yield' | 'error' {
     const config = this.input.config()
     const { concurrency } = config
-    if (this.#awaitingStore) return 'busy'
+    if (this.#steps.awaiting) return 'busy'
     this.#pumping = true
     let delivered = 0
     try {
@@ -134,21 +123,20 @@ export class ConsumerWork {
         let message = this.#next()
         if (!message) {
           if (this.controls.pausedNow()) return 'drained'
-          const answer = this.#answer
-          this.#answer = 'none'
+          const answer = this.#steps.takeAnswer()
           if (answer === 'empty') return 'drained'
           if (answer === 'failed') return 'error'
           this.flushAcks()
-          const claimed = this.#claim()
+          const claimed = this.#steps.claim()
           if (claimed === undefined) return 'error'
           if (claimed === 'later') return 'busy'
           if (claimed === 0) return 'drained'
           message = this.#next()!
         }
         if (!message.started && (message.careful || this.#slow())) {
-          const recorded = this.#recordStart(message)
+          const recorded = this.#steps.recordStart(message)
           if (recorded !== true) {
-            this.#head-- // still ours: delivered once recorded, or tried again after the back-off
+            this.#held.putBack() // still ours: delivered once recorded, or tried again after the back-off
             return recorded === 'later' ? 'busy' : 'error'
           }
         }
@@ -170,9 +158,9 @@ export class ConsumerWork {
    * (whose window counts the starts of claims).
    */
   mayTakeHandOff(now: number): boolean {
-    if (this.#awaitingStore) return false
+    if (this.#steps.awaiting) return false
     const config = this.input.config()
-    if (config.rateLimit != null || this.#running.size + this.#batch.length - this.#head >= config.concurrency) return false
+    if (config.rateLimit != null || this.#running.size + this.#held.size >= config.concurrency) return false
     if (!this.input.hasReceiver() || this.controls.pausedNow()) return false
     return this.emptiness.known(now)
   }
@@ -190,9 +178,8 @@ export class ConsumerWork {
 
   /** A message leased to this consumer as it was published: next in its batch (delivered by deliverHanded or a pump). */
   accept(message: ClaimedMessage, now: number): void {
-    const holding = this.#running.size > 0 || this.#head < this.#batch.length
-    this.#batch = [...this.#batch.slice(this.#head), message]
-    this.#head = 0
+    const holding = this.#running.size > 0 || this.#held.size > 0
+    this.#held.append(message)
     // Renewals already due for what it held come as planned (the new lease is renewed with them).
     if (!holding) this.#renewal.renewed(now, this.input.config().leaseMs)
     this.#armRenewal()
@@ -263,99 +250,28 @@ export class ConsumerWork {
    * Deliveries in flight keep their leases until they settle.
    */
   releaseBatch(): void {
-    this.#stopping = true
+    this.#steps.stop()
     this.emptiness.forget()
     this.flushAcks()
-    const undelivered = this.#batch.slice(this.#head).map((m) => m.id)
-    this.#batch = []
-    this.#head = 0
-    if (undelivered.length > 0) this.#handBackLater(undelivered)
+    const undelivered = this.#held.clear()
+    if (undelivered.length > 0) this.#steps.handBackLater(undelivered)
     this.#armRenewal()
   }
 
-  // A listener removed inside the application's transaction stops the consumer there: a hand-back
-  // written then would roll back with it and leave the messages leased by a consumer that is gone.
-  #handBackLater(ids: number[]): void {
-    const { store, owner } = this.input
-    if (!store.mayWrite()) {
-      setTimeout(() => this.#handBackLater(ids), TRANSACTION_RETRY_MS)
-      return
-    }
-    whenAnswered(() => store.handBack(ids, owner, this.clock.now(), false), () => {}, this.input.onError) // or their leases expire
-  }
-
   #next(): ClaimedMessage | undefined {
-    if (this.#head >= this.#batch.length) return undefined
+    if (this.#held.size === 0) return undefined
     // A long slice of synchronous deliveries keeps the renewal timer from running.
     if (this.clock.now() >= this.#renewal.at) this.flushAcks(true)
-    return this.#head < this.#batch.length ? this.#batch[this.#head++] : undefined
+    return this.#held.take()
   }
 
   #armRenewal(): void {
-    this.#renewal.arm(this.#running.size > 0 || this.#head < this.#batch.length)
+    this.#renewal.arm(this.#running.size > 0 || this.#held.size > 0)
   }
 
   // Deliveries are jobs, not quick messages: an extra transaction before each costs them little.
   #slow(): boolean {
     return this.#deliveryMs === undefined || this.#deliveryMs >= LATE_ACK_MS
-  }
-
-  // A careful message's start is recorded before its receiver is called (with the acknowledgements
-  // waiting, in one transaction). False when the store failed: it is not delivered now. 'later':
-  // the store answers later (a server); the pump after that answer delivers it.
-  #recordStart(message: ClaimedMessage): boolean | 'later' {
-    const { store, owner, onError } = this.input
-    if (!store.mayWrite()) return false
-    const acks = this.#reports.takeAcks()
-    let recorded = false
-    const when = this.#step(() => store.report(owner, { acks, starts: [message.id] }), () => {
-      message.started = recorded = true
-    }, (error) => {
-      onError(error)
-      this.#reports.restoreAcks(acks)
-      if (this.#awaitingStore) this.#answer = 'failed'
-    })
-    return when === 'later' ? 'later' : recorded
-  }
-
-  // How many were claimed; undefined when the store failed; 'later' when it answers later (a
-  // server): the pump after that answer delivers them.
-  #claim(): number | undefined | 'later' {
-    const { store, channel, subscription, owner, onError } = this.input
-    if (!store.mayWrite()) return 0 // the application holds a transaction: our writes would join it
-    const config = this.input.config()
-    const limit = claimLimit(config.concurrency, this.inFlight, this.#deliveryMs)
-    const now = this.clock.now()
-    // The deliveries that start right after this claim have their attempt counted by it.
-    const starting = Math.max(0, config.concurrency - this.inFlight)
-    let claimed: number | undefined
-    const when = this.#step(() => store.claim(channel, subscription, owner, now, config.leaseMs, limit, starting), (batch) => {
-      // Stopped while the claim was out: back at once, never delivered.
-      if (this.#awaitingStore && this.#stopping) return void (batch.length > 0 && this.#handBackLater(batch.map((m) => m.id)))
-      this.#batch = batch
-      this.#head = 0
-      this.#renewal.renewed(now, config.leaseMs)
-      this.#armRenewal()
-      if (batch.length > 0) this.controls.holding()
-      else if (this.#awaitingStore) this.#answer = 'empty'
-      claimed = batch.length
-    }, (error) => {
-      onError(error)
-      this.#batch = []
-      this.#head = 0
-      if (this.#awaitingStore) this.#answer = 'failed'
-    })
-    return when === 'later' ? 'later' : claimed
-  }
-
-  // A store step the pump waits for; answered later, the consumer pumps again after it.
-  #step<T>(answer: () => Answer<T>, apply: (value: T) => void, failed: (error: unknown) => void): 'now' | 'later' {
-    const when = step(answer, apply, failed, () => {
-      this.#awaitingStore = false
-      this.#answered()
-    })
-    if (when === 'later') this.#awaitingStore = true
-    return when
   }
 
   #deliver(message: ClaimedMessage, timeoutMs: number | null | undefined): void {

@@ -1,9 +1,8 @@
 // The durable side of one broker: its store, the channels durable in it, one consumer actor per
 // subscription that has a receiver here (children of the consumer pool, consumerPoolMachine.ts:
 // spawned, woken and retired as receivers come and go),
-// the callers waiting for jobs, the store's housekeeping and its scheduler. It knows receivers only as the
+// the callers waiting for jobs, the store's housekeeping and its scheduler (storeServices.ts). It knows receivers only as the
 // callbacks the api layer hands it (api/durableChannels.ts): no ipcMain, no renderers.
-import { whenAnswered } from './answer.js'
 import type { InspectionEvent } from 'xstate'
 import { newOwnerId } from '../../store/index.js'
 import type { ChannelConfig, PublishInput, PublishResult, Store } from '../../store/index.js'
@@ -17,18 +16,11 @@ import type { ConsumerPoolActor } from './consumerPoolMachine.js'
 import type { ConsumerActor } from './consumerMachine.js'
 import type { ConsumerWork } from './consumerWork.js'
 import type { ConsumerInput } from './consumerInput.js'
-import { startHousekeeping } from './housekeepingMachine.js'
-import type { HousekeepingActor } from './housekeepingMachine.js'
 import { JobWaiters } from './jobWaiters.js'
-import { startScheduler } from './schedulerMachine.js'
-import type { SchedulerActor } from './schedulerMachine.js'
 import type { JobEnd } from './jobWaiters.js'
-import { startStoreWatch } from './storeWatchMachine.js'
-import type { StoreWatchActor } from './storeWatchMachine.js'
+import { StoreServices } from './storeServices.js'
 import type { WaitingWrite } from './transactionWait.js'
 import { WorkerWrites } from './groupCommit.js'
-import { startForwarder } from './forwarderMachine.js'
-import type { ForwarderActor } from './forwarderMachine.js'
 import { onePerOutage } from './outageReports.js'
 import type { GroupedWrite } from './groupCommit.js'
 
@@ -52,9 +44,8 @@ export class Dispatcher {
   readonly #openStore: () => Store
   readonly #hooks: DispatcherHooks
   #store: Store | undefined
-  #housekeeping: HousekeepingActor | undefined
-  /** One watcher of other processes' commits for all idle consumers of this store. */
-  #watch: StoreWatchActor | undefined
+  /** The store watch, housekeeping, the scheduler and the forwarder, from the store's opening. */
+  readonly #services = new StoreServices()
   readonly #configs = new Map<string, ChannelConfig>()
   /** One consumer actor per subscription with a receiver here, as children of one actor. */
   readonly #pool: ConsumerPoolActor
@@ -62,10 +53,6 @@ export class Dispatcher {
   readonly #workerWrites: WorkerWrites
   readonly #jobs = new JobWaiters(() => this.store)
   #closing = false
-  /** Fires the persisted schedules' slots (schedulerMachine.ts). */
-  #scheduler: SchedulerActor | undefined
-  /** Moves a store-and-forward store's local rows to PostgreSQL (forwarderMachine.ts). */
-  #forwarder: ForwarderActor | undefined
   /** Store failures and listeners' errors, as the hooks report them (one report per outage when forwarding). */
   #reportError: (error: unknown, channel: string) => void
 
@@ -194,7 +181,7 @@ export class Dispatcher {
     const receiver = make()
     const input: ConsumerInput = {
       store: this.store,
-      watch: this.#watch!,
+      watch: this.#services.watch,
       channel,
       subscription,
       owner: newOwnerId(),
@@ -267,7 +254,7 @@ export class Dispatcher {
   async close(timeoutMs: number, jobsCutShort: Error): Promise<void> {
     this.#closing = true
     // No slot fires once closing began: its message would wait for the next process anyway.
-    this.#scheduler?.send({ type: 'stop' })
+    this.#services.stopScheduler()
     this.#workerWrites.close()
     // Consumers stopped earlier (a listener removed mid-delivery) still finish their deliveries.
     // A consumer still waiting at the timeout has written every answer that came in; what is left
@@ -275,55 +262,31 @@ export class Dispatcher {
     this.#pool.send({ type: 'close', timeoutMs, detail: 'The broker closed (closeTimeoutMs)' })
     await toPromise(this.#pool)
     this.#jobs.abort(jobsCutShort)
-    this.#housekeeping?.send({ type: 'stop' })
-    this.#watch?.send({ type: 'stop' })
-    await this.#stopForwarder(timeoutMs)
+    await this.#services.stop(timeoutMs)
     // The store closes only a database it opened: an application's own handle stays open.
     this.#store?.close()
-  }
-
-  // What waits in the outbox is forwarded while PostgreSQL answers, within the close's time.
-  async #stopForwarder(timeoutMs: number): Promise<void> {
-    const forwarder = this.#forwarder
-    if (!forwarder) return
-    forwarder.send({ type: 'stop' })
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
-    await Promise.race([toPromise(forwarder), late])
-    clearTimeout(timer)
-    forwarder.stop()
   }
 
   #open(): Store {
     const store = this.#openStore()
     this.#store = store
-    if (store.forwarding) {
-      this.#reportError = onePerOutage(this.#hooks.reportError)
-      this.#forwarder = startForwarder({ forwarding: store.forwarding, onError: (error) => this.#reportError(error, '*') }, { inspect: this.#hooks.inspect })
-    }
-    for (const { name, config } of store.listChannels()) this.#configs.set(name, config)
-    this.#watch = startStoreWatch({ store, onError: (error) => this.#reportError(error, '*') }, this.#hooks.inspect)
-    // A restart takes back at once what this host's dead processes held, instead of after the lease.
-    // Best effort (a read-only handle, a busy file): those leases also expire by themselves.
-    whenAnswered(() => store.releaseDeadOwners(Date.now()), () => {}, () => {
-      // the store watch's sweeps try again
+    if (store.forwarding) this.#reportError = onePerOutage(this.#hooks.reportError)
+    this.#services.start(store, {
+      inspect: this.#hooks.inspect,
+      reportError: (error, channel) => this.#reportError(error, channel),
+      jobResultRetentionMs: this.#hooks.jobResultRetentionMs,
+      listed: (channels) => {
+        for (const { name, config } of channels) this.#configs.set(name, config)
+      },
+      learn: (name, config) => this.#learn(name, config),
+      fired: (channel) => this.wake(channel, MAIN),
     })
-    // Job results pruned at open and once a minute; channels declared since, by another process,
-    // learnt within a second.
-    this.#housekeeping = startHousekeeping(
-      { store, retentionMs: this.#hooks.jobResultRetentionMs, onChannel: (name, config) => this.#learn(name, config) },
-      { inspect: this.#hooks.inspect },
-    )
-    this.#scheduler = startScheduler(
-      { store, onFired: (channel) => this.wake(channel, MAIN), onError: (error, channel) => this.#reportError(error, channel) },
-      { inspect: this.#hooks.inspect },
-    )
     return store
   }
 
   /** A schedule was changed here: the scheduler reads the schedules again at once. */
   schedulesChanged(): void {
-    this.#scheduler?.send({ type: 'wake' })
+    this.#services.schedulesChanged()
   }
 
   // A declaration read from the file: a new one is announced, so its receivers here start consuming.

@@ -5,6 +5,7 @@ import { UnknownChannelError } from '../../errors.js'
 import { count, first, rows, run } from './program.js'
 import type { Program } from './program.js'
 import type { ChannelConfig } from '../types.js'
+import { configParser } from '../channelConfigText.js'
 
 /** The subscription every durable channel has: its main-side listeners, a fan-out one. */
 export const mainSubscription = 'main'
@@ -64,14 +65,7 @@ export interface Channels {
  * const config = yield* channels.require('jobs')
  */
 export function createChannels(): Channels {
-  const parsed = new Map<string, { text: string; config: ChannelConfig }>()
-  const parse = (name: string, text: string): ChannelConfig => {
-    const hit = parsed.get(name)
-    if (hit !== undefined && hit.text === text) return hit.config
-    const config = { timeoutMs: null, rateLimit: null, ...(JSON.parse(text) as Partial<ChannelConfig>) } as ChannelConfig
-    parsed.set(name, { text, config })
-    return config
-  }
+  const parse = configParser()
   function* get(name: string): Program<ChannelConfig | undefined> {
     const row = yield* first<{ config: string }>(sql.channelConfig, [name])
     return row === undefined ? undefined : parse(name, row.config)

@@ -4,22 +4,13 @@
 import { readPayload } from './payloads.js'
 import { first, rows } from './program.js'
 import type { Program } from './program.js'
-import type { JobRow, JobState, JobsQuery, MessageKind } from '../types.js'
+import type { JobRow, JobsQuery } from '../types.js'
+import { toJobRow } from '../jobRows.js'
+import type { JobColumns } from '../jobRows.js'
 
-interface JobDbRow {
-  id: number
-  channel: string | null
-  subscription: string | null
-  kind: MessageKind | null
+interface JobDbRow extends JobColumns {
   payload: Uint8Array | null
   payload_text: boolean | null
-  attempts: number
-  priority: number
-  progress: Uint8Array | null
-  createdAt: number | null
-  runAt: number | null
-  lastError: string | null
-  state: string
 }
 
 // $1: now. A live lease is 'active'; an expired one reads as waiting, since the next claim takes it.
@@ -57,7 +48,7 @@ const sql = {
 /** Job `id` wherever it is (queue first, then dead letters, then outcomes). */
 export function* job(id: number, now: number): Program<JobRow | undefined> {
   const row = yield* first<JobDbRow>(sql.job, [now, id])
-  return row && toJobRow(row)
+  return row && fromDb(row)
 }
 
 /** A page of a channel's jobs in id order (see Store.jobs); run it as a snapshot. */
@@ -68,24 +59,10 @@ export function* jobs(channel: string, { state, limit, afterId }: JobsQuery, now
   else if (state === 'active' || state === 'waiting' || state === 'delayed') lists.push(yield* rows(sql[state], p))
   else if (state === 'dead') lists.push(yield* rows(sql.dead, p), yield* rows(sql.outcome, [...p, 'failed']))
   else lists.push(yield* rows(sql.outcome, [...p, state]))
-  return lists.flat().sort((a, b) => a.id - b.id).slice(0, limit).map(toJobRow)
+  return lists.flat().sort((a, b) => a.id - b.id).slice(0, limit).map(fromDb)
 }
 
-function toJobRow(row: JobDbRow): JobRow {
-  const ended = row.runAt ?? 0
-  return {
-    id: row.id,
-    channel: row.channel ?? '',
-    subscription: row.subscription ?? '',
-    kind: row.kind,
-    payload: row.payload === null ? null : readPayload(row.payload, row.payload_text),
-    state: row.state as JobState,
-    attempts: row.attempts,
-    priority: row.priority,
-    // A plain Uint8Array, as SQLite's store gives it.
-    progress: row.progress === null ? null : new Uint8Array(row.progress.buffer, row.progress.byteOffset, row.progress.byteLength),
-    createdAt: row.createdAt ?? ended,
-    runAt: ended,
-    lastError: row.lastError,
-  }
+// Its payload decoded as written (text or bytes).
+function fromDb(row: JobDbRow): JobRow {
+  return toJobRow(row, row.payload === null ? null : readPayload(row.payload, row.payload_text))
 }

@@ -8,6 +8,7 @@ import { readPayload } from './payloads.js'
 import { first, rows } from './program.js'
 import type { Program } from './program.js'
 import type { DeadLetterRow, MessageKind, StoredMessage, SubscriptionStats } from '../types.js'
+import { statsTable } from '../subscriptionStats.js'
 
 const sql = {
   subscriptions: 'SELECT channel, name AS subscription FROM durable_ipc_subscriptions',
@@ -48,17 +49,8 @@ const sql = {
  * const stats = yield* collectStats(Date.now())
  */
 export function* collectStats(now: number): Program<SubscriptionStats[]> {
-  const byKey = new Map<string, SubscriptionStats>()
   const paused = new Set((yield* rows<{ name: string }>(sql.pausedChannels)).map((row) => row.name))
-  const entry = (channel: string, subscription: string): SubscriptionStats => {
-    const key = `${channel}\u0000${subscription}`
-    let stats = byKey.get(key)
-    if (stats === undefined) {
-      stats = { channel, subscription, ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: null, paused: paused.has(channel) }
-      byKey.set(key, stats)
-    }
-    return stats
-  }
+  const { entry, sorted } = statsTable(paused)
   for (const row of yield* rows<{ channel: string; subscription: string }>(sql.subscriptions)) entry(row.channel, row.subscription)
   for (const row of yield* rows<{ channel: string; subscription: string; ready: number; delayed: number; inFlight: number; oldestCreatedAt: number | null }>(sql.messageCounts, [now])) {
     const stats = entry(row.channel, row.subscription)
@@ -68,8 +60,7 @@ export function* collectStats(now: number): Program<SubscriptionStats[]> {
     stats.oldestCreatedAt = row.oldestCreatedAt
   }
   for (const row of yield* rows<{ channel: string; subscription: string; dead: number }>(sql.deadCounts)) entry(row.channel, row.subscription).dead = row.dead
-  const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-  return [...byKey.values()].sort((a, b) => (a.channel === b.channel ? compare(a.subscription, b.subscription) : compare(a.channel, b.channel)))
+  return sorted()
 }
 
 function checkPage(afterId: number, limit: number): void {

@@ -1,13 +1,13 @@
 // Storing messages: limits first, then idempotency, then one row per target subscription; a bulk
 // publish is the same for each input, in one transaction (all or nothing).
 
-import { MessageTooLargeError, QueueFullError, StoreError } from '../../errors.js'
+import { QueueFullError, StoreError } from '../../errors.js'
 import type { Channels } from './channels.js'
 import { payloadParams } from './payloads.js'
 import { first, rows, run } from './program.js'
 import type { Program } from './program.js'
-import { payloadBytes } from '../types.js'
 import type { PublishInput, PublishResult } from '../types.js'
+import { assertMessageSize } from '../messageSize.js'
 
 const sql = {
   idByKey: 'SELECT id FROM durable_ipc_messages WHERE channel = $1 AND subscription = $2 AND key = $3',
@@ -32,10 +32,7 @@ const sql = {
 export function* publish(channels: Channels, input: PublishInput): Program<PublishResult> {
   const { channel, payload, now } = input
   const { config, fanOut } = yield* channels.publishPlan(channel)
-  if (config.maxMessageBytes !== null) {
-    const bytes = payloadBytes(payload)
-    if (bytes > config.maxMessageBytes) throw new MessageTooLargeError(channel, bytes, config.maxMessageBytes)
-  }
+  assertMessageSize(input, config)
   let targets: readonly string[]
   if (input.subscription !== undefined) {
     yield* channels.touchSubscription(channel, input.subscription, input.fanOut ?? true, now)
@@ -112,10 +109,7 @@ export function* publishMany(channels: Channels, inputs: readonly PublishInput[]
     for (; i < inputs.length && i - start < ROWS_PER_INSERT; i++) {
       const input = inputs[i]!
       if (input.channel !== first.channel || !plain(input)) break
-      if (config.maxMessageBytes !== null) {
-        const bytes = payloadBytes(input.payload)
-        if (bytes > config.maxMessageBytes) throw new MessageTooLargeError(input.channel, bytes, config.maxMessageBytes)
-      }
+      assertMessageSize(input, config)
       const [bytes, isText] = payloadParams(input.payload)
       columns[0].push(input.kind)
       columns[1].push(bytes)

@@ -4,6 +4,7 @@
 import { UnknownChannelError } from '../../errors.js'
 import type { Statements } from './statements.js'
 import type { ChannelConfig } from '../types.js'
+import { configParser } from '../channelConfigText.js'
 
 /** The subscription every durable channel has: its main-side listeners, a fan-out one. */
 export const mainSubscription = 'main'
@@ -55,19 +56,11 @@ export interface Channels {
  * channels.require('jobs').maxAttempts
  */
 export function createChannels(s: Statements): Channels {
-  const parsed = new Map<string, { text: string; config: ChannelConfig }>()
   const plans = new Map<string, PublishPlan>()
   const knownSubscriptions = new Set<string>()
   let cacheVersion: number | null = null
 
-  const parse = (name: string, text: string): ChannelConfig => {
-    const hit = parsed.get(name)
-    if (hit !== undefined && hit.text === text) return hit.config
-    // Declared before schema 006: no timeout and no rate limit.
-    const config = { timeoutMs: null, rateLimit: null, ...(JSON.parse(text) as Partial<ChannelConfig>) } as ChannelConfig
-    parsed.set(name, { text, config })
-    return config
-  }
+  const parse = configParser()
 
   const get = (name: string): ChannelConfig | undefined => {
     const text = s.channelConfig.get({ name })

@@ -4,23 +4,14 @@
 // and merges them, so a page costs what it returns, not what the file holds.
 
 import type Database from 'better-sqlite3'
-import type { JobRow, JobState, JobsQuery, MessageKind, Payload } from '../types.js'
+import type { JobRow, JobsQuery, Payload } from '../types.js'
+import { toJobRow } from '../jobRows.js'
+import type { JobColumns } from '../jobRows.js'
 
 /** A job row as SQLite returns it, before its state is decided. */
-interface JobDbRow {
-  id: number
-  channel: string | null
-  subscription: string | null
-  kind: MessageKind | null
+interface JobDbRow extends JobColumns {
   payload: Payload | null
-  attempts: number
-  priority: number
   progress: Buffer | null
-  createdAt: number | null
-  runAt: number | null
-  lastError: string | null
-  /** Queue rows: 'active', 'delayed' or 'waiting'; dead letters 'dead'; outcomes their state. */
-  state: string
 }
 
 // A live lease is 'active'; an expired one reads as waiting, since the next claim takes it.
@@ -102,7 +93,7 @@ export function prepareJobReads(db: Database.Database): JobReads {
   return {
     job(id, now) {
       const row = queued.get({ id, now }) ?? inHand.get({ id, now }) ?? dead.get({ id }) ?? outcome.get({ id })
-      return row && toJobRow(row)
+      return row && toJobRow(row, row.payload)
     },
     jobs(channel, { state, limit, afterId }, now) {
       const p: Page = { channel, after: afterId, limit, now }
@@ -111,25 +102,7 @@ export function prepareJobReads(db: Database.Database): JobReads {
       else if (state === 'active' || state === 'waiting' || state === 'delayed') lists.push(pages[state].all(p), pages.inHand.all({ ...p, state }))
       else if (state === 'dead') lists.push(pages.dead.all(p), pages.outcome.all({ ...p, state: 'failed' }))
       else lists.push(pages.outcome.all({ ...p, state }))
-      return lists.flat().sort((a, b) => a.id - b.id).slice(0, limit).map(toJobRow)
+      return lists.flat().sort((a, b) => a.id - b.id).slice(0, limit).map((row) => toJobRow(row, row.payload))
     },
-  }
-}
-
-function toJobRow(row: JobDbRow): JobRow {
-  const ended = row.runAt ?? 0
-  return {
-    id: row.id,
-    channel: row.channel ?? '',
-    subscription: row.subscription ?? '',
-    kind: row.kind,
-    payload: row.payload,
-    state: row.state as JobState,
-    attempts: row.attempts,
-    priority: row.priority,
-    progress: row.progress === null ? null : new Uint8Array(row.progress.buffer, row.progress.byteOffset, row.progress.byteLength),
-    createdAt: row.createdAt ?? ended,
-    runAt: ended,
-    lastError: row.lastError,
   }
 }

@@ -1,10 +1,10 @@
 // Storing a message: limits first, then idempotency, then one row per target subscription.
 
-import { MessageTooLargeError, QueueFullError, StoreError } from '../../errors.js'
+import { QueueFullError, StoreError } from '../../errors.js'
 import type { Channels } from './channels.js'
 import type { Statements } from './statements.js'
-import { payloadBytes } from '../types.js'
 import type { ClaimedPublish, PublishClaim, PublishInput, PublishResult } from '../types.js'
+import { assertMessageSize } from '../messageSize.js'
 
 /** Ids for the messages of one bulk publish, taken in order inside its transaction. */
 export interface IdCounter {
@@ -33,10 +33,7 @@ export function publish(s: Statements, channels: Channels, input: PublishInput, 
 function storeMessage(s: Statements, channels: Channels, input: PublishInput, cached: boolean, ids?: IdCounter, claim?: PublishClaim): PublishResult & { claimedId: number | undefined } {
   const { channel, payload, now } = input
   const { config, fanOut } = channels.publishPlan(channel, cached)
-  if (config.maxMessageBytes !== null) {
-    const bytes = payloadBytes(payload)
-    if (bytes > config.maxMessageBytes) throw new MessageTooLargeError(channel, bytes, config.maxMessageBytes)
-  }
+  assertMessageSize(input, config)
 
   let targets: readonly string[]
   if (input.subscription !== undefined) {

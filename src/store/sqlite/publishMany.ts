@@ -4,13 +4,12 @@
 // ~5 µs for one INSERT per row; anything else goes through publish() one by one.
 
 import type Database from 'better-sqlite3'
-import { MessageTooLargeError } from '../../errors.js'
 import type { Channels } from './channels.js'
 import { publish } from './publish.js'
 import type { IdCounter } from './publish.js'
 import type { Statements } from './statements.js'
-import { payloadBytes } from '../types.js'
-import type { ChannelConfig, PublishInput, PublishResult } from '../types.js'
+import type { PublishInput, PublishResult } from '../types.js'
+import { assertMessageSize } from '../messageSize.js'
 
 const ROWS_PER_INSERT = 50
 const COLUMNS = '(id, channel, subscription, kind, payload, key, created_at, visible_at, priority)'
@@ -55,7 +54,7 @@ export function preparePublishAll(db: Database.Database): PublishAll {
       for (; i < inputs.length && values.length < ROWS_PER_INSERT * 9; i++) {
         const input = inputs[i]!
         if (input.channel !== first.channel || !plain(input)) break
-        checkSize(input, config)
+        assertMessageSize(input, config)
         const id = ids.take()
         values.push(id, input.channel, target, input.kind, input.payload, null, input.now, input.visibleAt, input.priority ?? 0)
         results[i] = { id, duplicate: false }
@@ -69,10 +68,4 @@ export function preparePublishAll(db: Database.Database): PublishAll {
 // Nothing to look up per message: no idempotency key, no subscription of its own.
 function plain(input: PublishInput): boolean {
   return (input.key === undefined || input.key === null) && input.subscription === undefined
-}
-
-function checkSize(input: PublishInput, config: ChannelConfig): void {
-  if (config.maxMessageBytes === null) return
-  const bytes = payloadBytes(input.payload)
-  if (bytes > config.maxMessageBytes) throw new MessageTooLargeError(input.channel, bytes, config.maxMessageBytes)
 }

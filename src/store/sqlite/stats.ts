@@ -2,6 +2,7 @@
 
 import type { Statements } from './statements.js'
 import type { SubscriptionStats } from '../types.js'
+import { statsTable } from '../subscriptionStats.js'
 
 /**
  * Counts of every subscription, including those with nothing in them, sorted by channel then
@@ -12,17 +13,8 @@ import type { SubscriptionStats } from '../types.js'
  * collectStats(s, Date.now()).find((x) => x.channel === 'jobs')?.ready
  */
 export function collectStats(s: Statements, now: number): SubscriptionStats[] {
-  const byKey = new Map<string, SubscriptionStats>()
   const paused = new Set(s.pausedChannels.all())
-  const entry = (channel: string, subscription: string): SubscriptionStats => {
-    const key = `${channel}\u0000${subscription}`
-    let stats = byKey.get(key)
-    if (stats === undefined) {
-      stats = { channel, subscription, ready: 0, delayed: 0, inFlight: 0, dead: 0, oldestCreatedAt: null, paused: paused.has(channel) }
-      byKey.set(key, stats)
-    }
-    return stats
-  }
+  const { entry, sorted } = statsTable(paused)
 
   for (const row of s.subscriptions.all()) entry(row.channel, row.subscription)
   for (const row of s.messageCounts.all({ now })) {
@@ -42,11 +34,5 @@ export function collectStats(s: Statements, now: number): SubscriptionStats[] {
   }
   for (const row of s.deadCounts.all()) entry(row.channel, row.subscription).dead = row.dead
 
-  return [...byKey.values()].sort((a, b) =>
-    a.channel === b.channel ? compare(a.subscription, b.subscription) : compare(a.channel, b.channel),
-  )
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
+  return sorted()
 }
