@@ -6,17 +6,17 @@ import type { MessagePort, Worker, WorkerOptions } from 'node:worker_threads'
 import type { InspectionEvent } from 'xstate'
 import { startWorkerRendererActor } from '../../actors/workerRendererMachine.js'
 import type { WorkerRendererActor } from '../../actors/workerRendererMachine.js'
-import { ChannelNotAllowedError } from '../../errors.js'
 import { DeliveryAborted } from '../durableDelivery.js'
 import type { InboxEndpoint } from '../durableDelivery.js'
-import { toInvokeFailure } from '../invokeErrors.js'
-import type { InvokeResult, Router } from '../router.js'
+import type { Router } from '../router.js'
 import { cloneArgs } from '../clone.js'
 import type { ChannelMap, UntypedChannels, WebContents } from '../../types.js'
 import { WebContentsImpl } from '../webContents.js'
-import { DIRECT_NOTICE, DIRECT_OFF, fromWireError, isConnectMessage, postChecked, ToMainKind, ToWorkerKind, toWireError } from './protocol.js'
+import { DIRECT_NOTICE, DIRECT_OFF, fromWireError, isConnectMessage, postChecked, ToMainKind, ToWorkerKind } from './protocol.js'
 import type { ConnectMessage, DirectFile, StoredEntry, ToMain, ToWorker, WorkerSetup } from './protocol.js'
 import { answerSync, storeSend } from './syncAnswers.js'
+import { answerInvoke } from './invokeAnswers.js'
+import type { InvokeAnswering } from './invokeAnswers.js'
 import type { Connection, SyncAnswers } from './syncAnswers.js'
 import { spawnWithSetup } from './spawn.js'
 import type { SpawnRendererOptions } from '../../types.js'
@@ -80,6 +80,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
   #exitCode: number | undefined
   #durableSeq = 0
   #directOff = false
+  readonly #invokes: InvokeAnswering
   readonly #syncAnswers: SyncAnswers = {
     router: () => this.#context.router,
     webContents: () => this.webContents,
@@ -97,6 +98,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
       send: (channel, args) => this.#sendToWorker(channel, args),
       isDestroyed: () => this.#destroyed,
     })
+    this.#invokes = { router: context.router, rendererId: this.id, webContents: this.webContents, allowed: (channel) => this.#allowed(channel), port: () => this.#port }
     const setup: WorkerSetup = {
       id: this.id,
       allow: options.allow ? [...options.allow] : undefined,
@@ -241,7 +243,7 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
       case ToMainKind.durableSend:
         return storeSend(this.#syncAnswers, message[1], message[2], message.slice(3))
       case ToMainKind.invoke:
-        return this.#answerInvoke(message[1], message[2], message.slice(3))
+        return answerInvoke(this.#invokes, message[1], message[2], message.slice(3))
       case ToMainKind.listen:
         if (message[2]) this.#listening.add(message[1])
         else this.#listening.delete(message[1])
@@ -262,44 +264,6 @@ export class WorkerRendererImpl extends EventEmitter implements WorkerRenderer, 
         // Read: the worker's next direct send posts a notice again.
         Atomics.store(this.#connection!.sync, DIRECT_NOTICE, 0)
         return this.#context.storedByWorker(message.slice(1) as StoredEntry[])
-    }
-  }
-
-  #answerInvoke(id: number, channel: string, args: unknown[]): void {
-    const router = this.#context.router
-    if (!this.#allowed(channel)) return this.#postResult(id, { ok: false, failure: toInvokeFailure(new ChannelNotAllowedError(channel, this.id)) })
-    if (!router.isDurable(channel)) return router.invoke(this.webContents, channel, args, (result) => this.#postResult(id, result))
-    // Stored once no application transaction is open on a shared database, as a durable send is.
-    router.afterTransaction(channel, (refused) => {
-      let stored: Promise<unknown> | undefined
-      try {
-        if (refused) throw refused
-        stored = router.invokeDurable(this.webContents, channel, args)
-      } catch (error) {
-        return this.#postRejection(id, error)
-      }
-      if (!stored) return router.invoke(this.webContents, channel, args, (result) => this.#postResult(id, result))
-      // A durable invoke settles from its stored outcome, whose error is already the caller's.
-      stored.then(
-        (value) => this.#postResult(id, { ok: true, value }),
-        (error: unknown) => this.#postRejection(id, error),
-      )
-    })
-  }
-
-  #postRejection(id: number, error: unknown): void {
-    this.#port?.postMessage([ToWorkerKind.rejected, id, toWireError(error)] satisfies ToWorker)
-  }
-
-  #postResult(id: number, result: InvokeResult): void {
-    const port = this.#port
-    // The worker is gone or going: its pending invoke is dropped with it.
-    if (!port) return
-    if (!result.ok) return port.postMessage([ToWorkerKind.failed, id, result.failure] satisfies ToWorker)
-    try {
-      postChecked(port, [ToWorkerKind.resolved, id, result.value] satisfies ToWorker, result.value, 'result')
-    } catch (error) {
-      port.postMessage([ToWorkerKind.failed, id, toInvokeFailure(error)] satisfies ToWorker)
     }
   }
 
