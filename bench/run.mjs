@@ -23,7 +23,7 @@ if (existsSync(new URL('./workers.mjs', import.meta.url))) {
   console.table(results.workers)
 }
 
-console.log('# durable sends from worker renderers flat out, 1 vs 4 workers (bench/workerSends.mjs): target 4 workers >= 3x one')
+console.log('# durable sends from worker renderers flat out (bench/workerSends.mjs): 1 worker through main (the path before), 1 and 4 storing themselves; target 4 workers >= 3x one through main')
 results.workerSends = await workerSendsBench()
 console.table([results.workerSends])
 
