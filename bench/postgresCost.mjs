@@ -4,7 +4,7 @@
 // rest). Two phases per run, each measured on its own: `forward` (the nodes enqueue their share with
 // no listener; done when PostgreSQL holds every job) and `consume` (the listeners attach and drain
 // it), then `end to end` (enqueue and drain at once, as bench/postgresNodes.mjs does).
-// Usage: node bench/postgresCost.mjs [--nodes 1,3] [--jobs 20000] [--dist ../other/dist] (after `npm run build`).
+// Usage: node bench/postgresCost.mjs [--nodes 1,3] [--jobs 20000] [--dist ../other/dist] [--json] (after `npm run build`).
 import { fork } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -104,8 +104,11 @@ if (role === 'node') {
     await admin.end()
     server.stop()
   }
-  console.log(`dist: ${dist}`)
-  console.table(rows)
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ dist, rows }))
+  else {
+    console.log(`dist: ${dist}`)
+    console.table(rows)
+  }
 
   async function run(nodes, mode) {
     const work = mkdtempSync(join(tmpdir(), 'durable-ipc-cost-'))
