@@ -136,6 +136,41 @@ export function* forwardBatch(channels: Channels, nodeId: string, batch: readonl
   return [...stored, ...again]
 }
 
+// One step of a node's sweep of its own origin rows: up to $4 of them above the cursor $2 and below
+// $3, the lowest id the node may still forward (its outbox's lowest row; above every id it gave
+// when the outbox is empty), so that no batch it could send again loses its keys. Of those, the
+// rows whose message is gone (no message, dead letter or job result has the id any more) go: no
+// forward needs them, and no id resolves through them to anything. last: the cursor's next value
+// (null: the sweep reached the end).
+const pruneSql = `WITH candidates AS (SELECT origin_id, message_id FROM durable_ipc_origins
+      WHERE origin_node = $1 AND origin_id > $2 AND origin_id < $3 ORDER BY origin_id LIMIT $4),
+    gone AS (DELETE FROM durable_ipc_origins AS o USING candidates AS c
+      WHERE o.origin_node = $1 AND o.origin_id = c.origin_id
+        AND NOT EXISTS (SELECT 1 FROM durable_ipc_messages WHERE id = c.message_id)
+        AND NOT EXISTS (SELECT 1 FROM durable_ipc_dead_letters WHERE id = c.message_id)
+        AND NOT EXISTS (SELECT 1 FROM durable_ipc_job_results WHERE id = c.message_id)
+      RETURNING 1)
+    SELECT (SELECT max(origin_id) FROM candidates) AS last, (SELECT count(*)::int FROM gone) AS pruned`
+
+/** What a step of the origin sweep did. */
+export interface PruneStep {
+  /** The cursor for the next step; null when this one reached the end (the next starts over). */
+  last: number | null
+  pruned: number
+}
+
+/**
+ * Deletes node `nodeId`'s origin rows in (after, below) whose message is gone, up to `limit` rows
+ * looked at (see pruneSql): `below` must be the lowest id the node may still forward.
+ *
+ * @example
+ * const { last, pruned } = yield* pruneOrigins(nodeId, 0, outbox.lowestPending(), 1000)
+ */
+export function* pruneOrigins(nodeId: string, after: number, below: number, limit: number): Program<PruneStep> {
+  const row = yield* first<PruneStep>(pruneSql, [nodeId, after, below, limit])
+  return { last: row?.last ?? null, pruned: row?.pruned ?? 0 }
+}
+
 /**
  * The id here of the message a node's send returned `originId` for; undefined when none forwarded it.
  *
