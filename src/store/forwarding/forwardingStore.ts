@@ -101,14 +101,19 @@ export function openForwardingStore(options: ForwardingStoreOptions): Store {
 
     // The sweep of this node's origin keys in PostgreSQL, a step on each forward that finds the
     // outbox empty (the forwarder's idle look), so that the keys do not grow without end; paused
-    // for a while each time it reaches the end.
+    // for a while each time it reaches the end. Housekeeping: a failure (PostgreSQL down) is no
+    // failure of the forward, which had nothing to do; the sweep pauses and tries again later.
     let sweptTo = 0
     let sweepAfter = 0
     const sweep = async (): Promise<void> => {
       if (Date.now() < sweepAfter) return
-      const { last } = await node.pruneOrigins(nodeId, sweptTo, outbox.lowestPending(), PRUNE_ROWS)
-      sweptTo = last ?? 0
-      if (last === null) sweepAfter = Date.now() + PRUNE_PAUSE_MS
+      try {
+        const { last } = await node.pruneOrigins(nodeId, sweptTo, outbox.lowestPending(), PRUNE_ROWS)
+        sweptTo = last ?? 0
+        if (last === null) sweepAfter = Date.now() + PRUNE_PAUSE_MS
+      } catch {
+        sweepAfter = Date.now() + PRUNE_PAUSE_MS
+      }
     }
 
     const forwarding: ForwardingSide = {
