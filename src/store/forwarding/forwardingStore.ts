@@ -24,6 +24,9 @@ import { openLocalOutbox } from './localOutbox.js'
 export const ID_BASE = 2 ** 50
 /** Ids per node. */
 export const NODE_RANGE = 2 ** 32
+/** Origin keys a step of the sweep looks at, and the pause after a sweep that reached the end. */
+const PRUNE_ROWS = 1000
+const PRUNE_PAUSE_MS = 10_000
 
 export interface ForwardingStoreOptions {
   /** The node's file: `path`, or the application's handle (`database`, the outbox) on a file. */
@@ -96,11 +99,31 @@ export function openForwardingStore(options: ForwardingStoreOptions): Store {
     const pgId = (id: number): number | undefined => (id >= ID_BASE ? node.resolveOrigin(id) : id)
     const asked = <T extends JobRow | JobResultRow>(row: T | undefined, id: number): T | undefined => (row === undefined ? undefined : { ...row, id })
 
+    // The sweep of this node's origin keys in PostgreSQL, a step on each forward that finds the
+    // outbox empty (the forwarder's idle look), so that the keys do not grow without end; paused
+    // for a while each time it reaches the end. Housekeeping: a failure (PostgreSQL down) is no
+    // failure of the forward, which had nothing to do; the sweep pauses and tries again later.
+    let sweptTo = 0
+    let sweepAfter = 0
+    const sweep = async (): Promise<void> => {
+      if (Date.now() < sweepAfter) return
+      try {
+        const { last } = await node.pruneOrigins(nodeId, sweptTo, outbox.lowestPending(), PRUNE_ROWS)
+        sweptTo = last ?? 0
+        if (last === null) sweepAfter = Date.now() + PRUNE_PAUSE_MS
+      } catch {
+        sweepAfter = Date.now() + PRUNE_PAUSE_MS
+      }
+    }
+
     const forwarding: ForwardingSide = {
       nodeId,
       forward: async (limit) => {
         const rows = outbox.read(limit)
-        if (rows.length === 0) return { forwarded: 0, more: false }
+        if (rows.length === 0) {
+          await sweep()
+          return { forwarded: 0, more: false }
+        }
         const done = await node.forward(nodeId, rows, Date.now())
         // Only after PostgreSQL committed: a crash before this line forwards the rows again, and
         // their origin keys store nothing twice.
@@ -111,7 +134,8 @@ export function openForwardingStore(options: ForwardingStoreOptions): Store {
       wasStored: (id) => {
         if (id < ID_BASE) return id <= pg.lastMessageId()
         if (isLocal(id) && (local.job(id, Date.now()) !== undefined || local.jobResult(id) !== undefined)) return true
-        return node.resolveOrigin(id) !== undefined
+        // Below the outbox's lowest row: forwarded (its origin key may be swept since) or cancelled here.
+        return node.resolveOrigin(id) !== undefined || (isLocal(id) && id < outbox.lowestPending())
       },
       onStored: (listener) => {
         listeners.push(listener)

@@ -43,6 +43,8 @@ const sql = {
   // Deleted rows must never give their ids again: a reused id would be taken for a forwarded one.
   raiseHighWater: 'UPDATE durable_ipc_high_water SET id = @id WHERE id < @id',
   backlog: 'SELECT count(*) AS pending, min(created_at) AS oldest FROM durable_ipc_messages',
+  // The lowest row, else one above every id forwarded (a send not committed yet gets a higher one).
+  lowestPending: 'SELECT coalesce((SELECT min(id) FROM durable_ipc_messages), (SELECT id FROM durable_ipc_high_water) + 1) AS id',
 } as const
 
 interface BatchRow {
@@ -68,6 +70,8 @@ export interface LocalOutbox {
   /** Deletes rows PostgreSQL committed, in one transaction. */
   remove(ids: readonly number[]): void
   backlog(): OutboxBacklog
+  /** The lowest id this node may still forward: every origin key below it is never needed again. */
+  lowestPending(): number
   close(): void
 }
 
@@ -133,6 +137,7 @@ export function openLocalOutbox(path: string, busyTimeoutMs: number): LocalOutbo
         const row = statements.backlog.get() as { pending: number; oldest: number | null }
         return { pending: row.pending, oldestCreatedAt: row.oldest }
       }),
+    lowestPending: () => guard('read the outbox', () => (statements.lowestPending.get() as { id: number }).id),
     close: () => {
       if (db.open) db.close()
     },

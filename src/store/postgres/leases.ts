@@ -10,6 +10,7 @@ import type { LeaseRow } from './endLeases.js'
 import { readPayload } from './payloads.js'
 import { count, first, rows, run } from './program.js'
 import type { Program } from './program.js'
+import { quickAck, quickAckWithResult, quickClaim, quickReport } from './quickLeases.js'
 import type { ClaimedMessage, FailInput, MessageKind, ReportInput } from '../types.js'
 
 const sql = {
@@ -42,9 +43,6 @@ const sql = {
   pruneRateStarts: 'DELETE FROM durable_ipc_rate_starts WHERE channel = $1 AND started_at <= $2',
   rateWindow: `SELECT count(*)::int AS n, min(started_at) AS oldest FROM durable_ipc_rate_starts WHERE channel = $1 AND started_at > $2`,
   recordRateStarts: 'INSERT INTO durable_ipc_rate_starts (channel, started_at) SELECT $1, $2::bigint FROM generate_series(1, $3::int)',
-  startMany: `UPDATE durable_ipc_messages SET attempts = attempts + 1, started = true
-    WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND NOT started`,
-  deleteLeasedMany: 'DELETE FROM durable_ipc_messages WHERE id = ANY($1::bigint[]) AND lease_owner = $2',
   deleteLeased: 'DELETE FROM durable_ipc_messages WHERE id = $1 AND lease_owner = $2',
   reschedule: `UPDATE durable_ipc_messages SET visible_at = $3, lease_owner = NULL, lease_until = NULL, last_error = $4,
       attempts = attempts + 1 - started::int, started = false
@@ -108,6 +106,15 @@ export function* claim(
   channels: Channels, channel: string, subscription: string, owner: string, now: number, leaseMs: number, limit: number, start: number = limit,
 ): Program<ClaimedMessage[]> {
   if (limit <= 0) return []
+  // The common case in one statement; 'full' (nothing done by it): the whole claim, below.
+  const quick = yield* quickClaim(channel, subscription, owner, now, now + leaseMs, limit, start)
+  if (quick === 'stop') return []
+  if (quick !== 'full') {
+    return quick.map((row) => ({
+      id: row.id!, channel, subscription, kind: row.kind, payload: readPayload(row.payload, row.payload_text),
+      attempt: row.attempts + 1, priority: row.priority, createdAt: row.created_at, started: row.n <= start, careful: row.careful,
+    }))
+  }
   const expired = yield* rows<LeaseRow>(sql.expiredLeases, [channel, subscription, now, owner])
   if (expired.length > 0) yield* endLeases(channels, expired, 'expired', now)
   let state = yield* channels.claimState(channel)
@@ -137,29 +144,21 @@ export function* claim(
   }))
 }
 
-/** Counts the attempt of deliveries that started and whose start is not counted yet; returns how many. */
-export function* startDeliveries(ids: readonly number[], owner: string): Program<number> {
-  if (ids.length === 0) return 0
-  return yield* count(sql.startMany, [ids, owner])
-}
-
-/** Deletes the messages `owner` still holds; returns how many. */
+/** Deletes the messages `owner` still holds (one statement); returns how many. */
 export function* ack(ids: readonly number[], owner: string): Program<number> {
   if (ids.length === 0) return 0
-  return yield* count(sql.deleteLeasedMany, [ids, owner])
+  return yield* quickAck(ids, owner)
 }
 
-/** Acknowledgements, starts and renewals in one transaction (see Store.report); returns the renewed ids. */
+/** Acknowledgements, starts and renewals in one statement (see Store.report); returns the renewed ids. */
 export function* report(owner: string, input: ReportInput): Program<number[]> {
-  yield* ack(input.acks, owner)
-  yield* startDeliveries(input.starts, owner)
-  return input.renew ? yield* renew(input.renew.ids, owner, input.renew.leaseUntil) : []
+  if (input.acks.length === 0 && input.starts.length === 0 && (input.renew?.ids.length ?? 0) === 0) return []
+  return yield* quickReport(owner, input)
 }
 
-/** Acknowledges an invoke request and stores its outcome; nothing when the lease passed to another owner. */
+/** Acknowledges an invoke request and stores its outcome (one statement); nothing when the lease passed to another owner. */
 export function* ackWithResult(id: number, owner: string, ok: boolean, payload: Uint8Array, now: number): Program<void> {
-  if ((yield* count(sql.upsertJobResult, [id, owner, ok, payload, now, null])) === 0) return
-  yield* run(sql.deleteLeased, [id, owner])
+  yield* quickAckWithResult(id, owner, ok, payload, now)
 }
 
 /** Records a failed attempt: back in line at retryAt, or to the dead letters (with a job's failure outcome). */

@@ -27,10 +27,14 @@ const translations: readonly Translation[] = [
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
 
-/** Whether a failure means the transaction can be run again as it was (a deadlock, a serialization failure). */
+/**
+ * Whether a failure means the transaction can be run again as it was: a deadlock, a serialization
+ * failure, or an origin key taken by a forward of the same rows that committed meanwhile (run again,
+ * the forward finds them stored and stores nothing twice: forward.ts).
+ */
 export function isRetryable(err: unknown): boolean {
-  const state = (err as { code?: unknown } | null)?.code
-  return state === '40001' || state === '40P01'
+  const { code: state, constraint } = (err ?? {}) as { code?: unknown; constraint?: unknown }
+  return state === '40001' || state === '40P01' || (state === '23505' && constraint === 'durable_ipc_origins_pkey')
 }
 
 /** Makes a scrubber for messages: removes the connection string and its password wherever they appear. */

@@ -26,7 +26,7 @@ export const CHANGES = 0
  * outside it) when that batch's connection was lost since.
  */
 export interface PgBatch {
-  batch: ReadonlyArray<{ text: string; values: readonly unknown[] }>
+  batch: ReadonlyArray<{ text: string; values: readonly unknown[]; name?: string }>
   continues: boolean
 }
 
@@ -78,7 +78,7 @@ async function handle(request) {
   if (!request.continues) transactionOn = c
   const out = []
   for (const q of request.batch) {
-    const r = await c.query({ text: q.text, values: q.values.map(bind) })
+    const r = await c.query({ name: q.name, text: q.text, values: q.values.map(bind) })
     out.push({ rows: r.rows, rowCount: r.rowCount ?? 0 })
   }
   return out

@@ -21,8 +21,8 @@ import type { PgBatch, PgWorkerData } from './pgWorker.js'
 import { secretScrubber, translatePgError } from './pgErrors.js'
 import type { Program, Result, Sql } from './program.js'
 import { publish, publishMany } from './publish.js'
-import { forwardBatch, registerNode, resolveOrigin } from './forward.js'
-import type { Forwarded, ForwardRow } from './forward.js'
+import { forwardBatch, pruneOrigins, registerNode, resolveOrigin } from './forward.js'
+import type { Forwarded, ForwardRow, PruneStep } from './forward.js'
 import { runAsync, runSync } from './runners.js'
 import type { Notice, RunKind } from './runners.js'
 import { deleteSchedule, fireSchedule, listSchedules, upsertSchedule } from './schedules.js'
@@ -61,6 +61,8 @@ export interface PostgresNodeSide {
   /** The message id here of a send's id, undefined when not forwarded. */
   resolveOrigin(originId: number): number | undefined
   forward(nodeId: string, batch: readonly ForwardRow[], now: number): Promise<Forwarded[]>
+  /** A step of the sweep of the node's origin rows (forward.ts, pruneOrigins), on the pool. */
+  pruneOrigins(nodeId: string, after: number, below: number, limit: number): Promise<PruneStep>
 }
 
 /**
@@ -144,6 +146,7 @@ export function openPostgresParts(options: PostgresStoreOptions): { store: Store
         throw translatePgError(err, 'forward messages', scrub)
       }
     },
+    pruneOrigins: async('write', 'prune origin keys', pruneOrigins),
   }
 
   const store: Store = {

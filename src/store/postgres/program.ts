@@ -8,6 +8,21 @@
 export interface Sql {
   text: string
   values: readonly unknown[]
+  /** Prepared once per connection under this name (pg's named statements): parsed and planned once. */
+  name?: string
+  /**
+   * A write complete on its own: run outside a transaction (one round trip, its own commit), with
+   * the store's notification inside it: its last two parameters are the notification's channel and
+   * payload, which the runner appends. Only as a program's first statement, and a program that
+   * goes on after it must not have changed anything with it (the rest runs in a transaction).
+   */
+  alone?: boolean
+}
+
+/** A hot statement: its SQL and the name it is prepared under. */
+export interface Prepared {
+  name: string
+  text: string
 }
 
 /** What a statement answers: rows (int8 parsed to number, bytea as bytes) and how many it touched. */
@@ -29,6 +44,16 @@ export type Program<R> = Generator<Sql, R, Result>
  */
 export function* run(text: string, values: readonly unknown[] = []): Generator<Sql, Result, Result> {
   return yield { text, values }
+}
+
+/**
+ * Runs a prepared statement that is a whole write on its own (see Sql.alone); gives back its rows.
+ *
+ * @example
+ * const acked = yield* alone<{ n: number }>(sql.ack, [ids, owner])
+ */
+export function* alone<T>(statement: Prepared, values: readonly unknown[]): Generator<Sql, T[], Result> {
+  return (yield { text: statement.text, values, name: statement.name, alone: true }).rows as T[]
 }
 
 /**

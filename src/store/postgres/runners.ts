@@ -31,11 +31,18 @@ function begin(kind: RunKind): Sql {
 }
 const commit: Sql = { text: 'COMMIT', values: [] }
 const rollback: Sql = { text: 'ROLLBACK', values: [] }
-const notify = (notice: Notice): Sql => ({ text: 'SELECT pg_notify($1, $2)', values: [notice.channel, notice.storeId] })
+// The notification and COMMIT in one simple query: one round trip (no parameters, so quoted here).
+const notifyAndCommit = (notice: Notice): Sql => ({
+  text: `NOTIFY "${notice.channel.replace(/"/g, '""')}", '${notice.storeId.replace(/'/g, "''")}'; COMMIT`,
+  values: [],
+})
+// A statement complete on its own (Sql.alone) carries the notification's channel and payload last.
+const withNotice = (sql: Sql, notice: Notice): Sql => ({ ...sql, values: [...sql.values, notice.channel, notice.storeId] })
 
 /**
  * Runs `make()`'s program synchronously. BEGIN goes with the first statement and the notification
- * with COMMIT, so a transaction of n statements costs n + 1 round trips.
+ * with COMMIT, so a transaction of n statements costs n + 1 round trips; a write whose statement is
+ * complete on its own (Sql.alone) costs one.
  *
  * @example
  * runSync(exec, 'write', notice, () => publish(input))
@@ -56,6 +63,9 @@ function runSyncOnce<R>(exec: SyncExec, kind: RunKind, notice: Notice, program: 
   let begun = false
   try {
     let step = program.next()
+    if (kind === 'write' && step.done !== true && step.value.alone === true) {
+      step = program.next(exec([withNotice(step.value, notice)], false)[0]!)
+    }
     while (step.done !== true) {
       pending.push(step.value)
       begun ||= inTransaction
@@ -63,7 +73,7 @@ function runSyncOnce<R>(exec: SyncExec, kind: RunKind, notice: Notice, program: 
       pending = []
       step = program.next(results[results.length - 1]!)
     }
-    if (begun) exec(kind === 'write' ? [notify(notice), commit] : [commit], true)
+    if (begun) exec([kind === 'write' ? notifyAndCommit(notice) : commit], true)
     return step.value
   } catch (err) {
     // After a timeout the worker (and its connection, and the transaction) is gone already.
@@ -107,11 +117,12 @@ async function runAsyncOnce<R>(pool: pg.Pool, kind: RunKind, notice: Notice, pro
   let begun = false
   let broken: Error | undefined
   const query = async (sql: Sql): Promise<Result> => {
-    const result = await client.query({ text: sql.text, values: sql.values as unknown[] })
+    const result = await client.query({ name: sql.name, text: sql.text, values: sql.values as unknown[] })
     return { rows: result.rows as Result['rows'], rowCount: result.rowCount ?? 0 }
   }
   try {
     let step = program.next()
+    if (kind === 'write' && step.done !== true && step.value.alone === true) step = program.next(await query(withNotice(step.value, notice)))
     while (step.done !== true) {
       if (inTransaction && !begun) {
         begun = true
@@ -119,10 +130,7 @@ async function runAsyncOnce<R>(pool: pg.Pool, kind: RunKind, notice: Notice, pro
       }
       step = program.next(await query(step.value))
     }
-    if (begun) {
-      if (kind === 'write') await query(notify(notice))
-      await query(commit)
-    }
+    if (begun) await query(kind === 'write' ? notifyAndCommit(notice) : commit)
     return step.value
   } catch (err) {
     if (begun) {
