@@ -125,6 +125,12 @@ export class ConsumerWork {
     const config = this.input.config()
     const { concurrency } = config
     if (this.#awaitingStore) return 'busy'
+    // A start record the store failed later: back off before trying that message again (its
+    // retry is next in the batch, so the check for a failed answer further down never sees it).
+    if (this.#answer === 'failed' && this.#head < this.#batch.length) {
+      this.#answer = 'none'
+      return 'error'
+    }
     this.#pumping = true
     let delivered = 0
     try {
