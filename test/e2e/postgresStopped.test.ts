@@ -5,8 +5,7 @@
 // server is back, every send is forwarded and delivered at least once, soon.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { countBySeq, ensureBuilt, killHard, readDeliveries, readSent, start, tempDir, useProcesses } from './durableProcesses.js'
-import type { Child } from './durableProcesses.js'
+import { countBySeq, ensureBuilt, killHard, readDeliveries, readSent, reports, start, tempDir, useProcesses } from './durableProcesses.js'
 import { startPostgresServer } from '../support/postgresServer.js'
 import type { PostgresServer } from '../support/postgresServer.js'
 import { countConnections } from '../support/connectionCounter.js'
@@ -18,28 +17,6 @@ beforeAll(ensureBuilt, 120_000)
 const NODES = 2
 const OUTAGE_MS = 10_000
 const SEND_EVERY_MS = 10
-
-interface Report {
-  sent: number
-  errors: number
-  maxSendMs: number
-  maxStallMs: number
-  outbox?: { pending: number; oldestAgeMs: number | null; reachable: boolean }
-}
-
-function report(child: Child): Promise<Report> {
-  return new Promise((resolve) => {
-    const onMessage = (message: { report?: Report }): void => {
-      if (message?.report === undefined) return
-      child.process.off('message', onMessage)
-      resolve(message.report)
-    }
-    child.process.on('message', onMessage)
-    child.process.send({ report: true })
-  })
-}
-
-const reports = (nodes: Child[]): Promise<Report[]> => Promise.all(nodes.map(report))
 
 describe('PostgreSQL stopped under running nodes', () => {
   // A server of this file's own (it is stopped), crash-safe: what it confirmed survives the stop.
