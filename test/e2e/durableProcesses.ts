@@ -169,6 +169,12 @@ export function readSent(log: string): number[] {
   return readFileSync(log, 'utf8').split('\n').filter((line) => /^\d+$/.test(line)).map(Number)
 }
 
+/** The seqs of `sent` not delivered yet (not in `deliveredLog`). */
+export function undelivered(sent: readonly number[], deliveredLog: string): number[] {
+  const delivered = countBySeq(readDeliveries(deliveredLog))
+  return sent.filter((seq) => !delivered.has(seq))
+}
+
 /** How many times each seq occurs. */
 export function countBySeq(deliveries: readonly Delivery[]): Map<number, number> {
   const counts = new Map<number, number>()

@@ -6,7 +6,7 @@
 
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { countBySeq, ensureBuilt, killHard, readDeliveries, readSent, report, start, tempDir, useProcesses } from './durableProcesses.js'
+import { countBySeq, ensureBuilt, killHard, readDeliveries, readSent, report, undelivered, start, tempDir, useProcesses } from './durableProcesses.js'
 import { postgresUrl, useSchemas } from '../support/postgres.js'
 import { startTcpProxy, throughProxy } from '../support/tcpProxy.js'
 import type { TcpProxy } from '../support/tcpProxy.js'
@@ -67,11 +67,7 @@ describe('a network partition of one node', () => {
     const healedAt = Date.now()
     const sent = sentLogs.flatMap((log) => readSent(log))
 
-    const missing = (): number[] => {
-      const delivered = countBySeq(readDeliveries(deliveredLog))
-      return sent.filter((seq) => !delivered.has(seq))
-    }
-    await expect.poll(() => missing().length, { timeout: 30_000, interval: 100 }).toBe(0)
+    await expect.poll(() => undelivered(sent, deliveredLog).length, { timeout: 30_000, interval: 100 }).toBe(0)
     const drainMs = Date.now() - healedAt
     await expect.poll(async () => (await report(cut)).outbox?.pending, { timeout: 10_000, interval: 200 }).toBe(0)
     await Promise.all([killHard(cut), killHard(other)])

@@ -5,7 +5,7 @@
 // server is back, every send is forwarded and delivered at least once, soon.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { countBySeq, ensureBuilt, killHard, readDeliveries, readSent, reports, start, tempDir, useProcesses } from './durableProcesses.js'
+import { countBySeq, ensureBuilt, killHard, readDeliveries, readSent, reports, undelivered, start, tempDir, useProcesses } from './durableProcesses.js'
 import { startPostgresServer } from '../support/postgresServer.js'
 import type { PostgresServer } from '../support/postgresServer.js'
 import { countConnections } from '../support/connectionCounter.js'
@@ -65,11 +65,7 @@ describe('PostgreSQL stopped under running nodes', () => {
     const sent = sentLogs.flatMap((log) => readSent(log))
 
     // Every send that returned until now is delivered, soon.
-    const missing = (): number[] => {
-      const delivered = countBySeq(readDeliveries(deliveredLog))
-      return sent.filter((seq) => !delivered.has(seq))
-    }
-    await expect.poll(() => missing().length, { timeout: 30_000, interval: 100 }).toBe(0)
+    await expect.poll(() => undelivered(sent, deliveredLog).length, { timeout: 30_000, interval: 100 }).toBe(0)
     const drainMs = Date.now() - restartedAt
     const after = await reports(nodes)
     await Promise.all(nodes.map((n) => killHard(n)))
