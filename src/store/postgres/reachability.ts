@@ -10,7 +10,7 @@ import { StoreError } from '../../errors.js'
 
 /** The first probe after a failure, and the longest wait between two. */
 export const PROBE_MIN_MS = 100
-export const PROBE_MAX_MS = 2000
+export const PROBE_MAX_MS = 1000
 
 const OUTAGE_CODES = new Set(['ERR_STORE_UNAVAILABLE', 'ERR_STORE_TIMEOUT'])
 
