@@ -115,6 +115,36 @@ export async function killHard(child: Child): Promise<number> {
   return Date.now()
 }
 
+/** What a forwarding node (fixtures/forwardingNode.mjs) says when asked { report: true }. */
+export interface NodeReport {
+  sent: number
+  errors: number
+  /** Since the previous report. */
+  maxSendMs: number
+  /** Since the previous report. */
+  maxStallMs: number
+  outbox?: { pending: number; oldestAgeMs: number | null; reachable: boolean }
+}
+
+/** Asks a forwarding node for its report. */
+export function report(child: Child): Promise<NodeReport> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { report?: NodeReport }): void => {
+      if (message?.report === undefined) return
+      child.process.off('message', onMessage)
+      resolve(message.report)
+    }
+    child.process.on('message', onMessage)
+    void child.exited.then(() => reject(new Error(`the node exited before it reported:\n${child.stderr()}`)))
+    child.process.send({ report: true })
+  })
+}
+
+/** Every node's report, in order. */
+export function reports(nodes: readonly Child[]): Promise<NodeReport[]> {
+  return Promise.all(nodes.map(report))
+}
+
 /** One delivery as a consumer fixture logged it. */
 export interface Delivery {
   pid: number
@@ -137,6 +167,12 @@ export function readDeliveries(log: string): Delivery[] {
 export function readSent(log: string): number[] {
   if (!existsSync(log)) return []
   return readFileSync(log, 'utf8').split('\n').filter((line) => /^\d+$/.test(line)).map(Number)
+}
+
+/** The seqs of `sent` not delivered yet (not in `deliveredLog`). */
+export function undelivered(sent: readonly number[], deliveredLog: string): number[] {
+  const delivered = countBySeq(readDeliveries(deliveredLog))
+  return sent.filter((seq) => !delivered.has(seq))
 }
 
 /** How many times each seq occurs. */

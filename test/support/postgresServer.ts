@@ -4,7 +4,8 @@
 // error), stopped and deleted at the end. Debian's `postgresql` package provides the binaries
 // (/usr/lib/postgresql/<version>/bin); initdb and postgres refuse to run as root, so as root they
 // run as the `postgres` user, in a directory it owns. DURABLE_IPC_PG_URL points the tests at an
-// existing server instead.
+// existing server instead. Fault tests start one of their own (`crashSafe` when they stop it hard
+// and count on what it confirmed) and kill() and restart() it.
 
 import { execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,7 +18,27 @@ export interface PostgresServer {
   /** postgres://user:password@127.0.0.1:port/postgres */
   url: string
   port: number
+  /** The server's log (with `logConnections`, a `connection received` line per connection). */
+  logFile: string
+  /** Stops it as a crash would (`pg_ctl stop -m immediate`); the data directory stays. */
+  kill(): void
+  /** Starts it again on the same data directory and port, waiting until it accepts connections. */
+  restart(): void
   stop(): void
+}
+
+/** How to start a server of a test's own. */
+export interface PostgresServerOptions {
+  /** The port; default a free one. */
+  port?: number
+  /**
+   * fsync on, synchronous_commit on: a commit it confirmed survives kill(). Off (the default),
+   * stop -m immediate loses commits it had confirmed: right for throwaway data, wrong for a test
+   * that stops it and then counts what was stored.
+   */
+  crashSafe?: boolean
+  /** log_connections=on: one `connection received` line in `logFile` per connection attempt. */
+  logConnections?: boolean
 }
 
 /** The line a test run without PostgreSQL fails with. */
@@ -55,11 +76,11 @@ export async function freePort(): Promise<number> {
  * `howToGetPostgres` when the binaries are missing.
  *
  * @example
- * const server = await startPostgresServer()
- * // ... server.url ...
+ * const server = await startPostgresServer({ crashSafe: true })
+ * // ... server.url ... server.kill() ... server.restart()
  * server.stop()
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir()
   if (bin === undefined) throw new Error(howToGetPostgres)
   const asRoot = process.getuid?.() === 0
@@ -80,35 +101,51 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir })
   }
   run('initdb', ['-D', data, '-U', user, '--pwfile', pwfile, '-A', 'scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale', 'C'])
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
+  const logFile = join(dir, 'server.log')
   const settings = [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
     `-c unix_socket_directories=${dir}`,
-    // Throwaway data: nothing needs to reach the disk.
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(options.crashSafe === true
+      ? // What a commit returned for must survive stop -m immediate (the WAL reaches the disk).
+        ['-c fsync=on', '-c synchronous_commit=on', '-c full_page_writes=on']
+      : // Throwaway data: nothing needs to reach the disk.
+        ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
+    ...(options.logConnections === true ? ['-c log_connections=on'] : []),
     // The contract suite opens many stores (a pool and a bridge connection each), some at once.
     '-c max_connections=400',
     '-c shared_buffers=32MB',
   ].join(' ')
+  const startServer = (): void => run('pg_ctl', ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '60', 'start'])
   try {
-    run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
+    startServer()
   } catch (err) {
-    const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8').slice(-2000) : ''
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : ''
     rmSync(dir, { recursive: true, force: true })
     throw new Error(`The test PostgreSQL server did not start: ${(err as Error).message}\n${log}`, { cause: err })
   }
   let stopped = false
+  let running = true
   return {
     url: `postgres://${user}:${testPassword}@127.0.0.1:${port}/postgres`,
     port,
+    logFile,
+    kill() {
+      if (stopped || !running) return
+      running = false
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+    },
+    restart() {
+      if (stopped || running) return
+      startServer()
+      running = true
+    },
     stop() {
       if (stopped) return
       stopped = true
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+        if (running) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }

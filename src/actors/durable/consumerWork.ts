@@ -114,6 +114,9 @@ export class ConsumerWork {
     const config = this.input.config()
     const { concurrency } = config
     if (this.#steps.awaiting) return 'busy'
+    // A start record the store failed later: back off before trying that message again (its
+    // retry is next in the batch, so the check for a failed answer further down never sees it).
+    if (this.#held.size > 0 && this.#steps.failedLater()) return 'error'
     this.#pumping = true
     let delivered = 0
     try {

@@ -5,8 +5,10 @@
 //               the application's own transactions in the outbox mode, or another process on the file)
 //   forwarding  one batch in flight (store.forwarding.forward, on the async pool, never the
 //               synchronous bridge); a full batch, or a wake meanwhile, goes straight on to the next
-//   backingOff  PostgreSQL failed: waits (100 ms doubling to 5 s), then tries again; wakes do not
-//               shorten it, so an outage costs one attempt per back-off, not one per send
+//   backingOff  PostgreSQL failed: waits (100 ms doubling to 1 s), then tries again; wakes do not
+//               shorten it, so an outage costs one attempt per back-off, not one per send (and
+//               while the store knows the server is out of reach, an attempt fails without a
+//               connection: the back-off bounds how long the backlog waits once it is back)
 //   stopped     the broker closed; on the way, what waits is forwarded while PostgreSQL answers
 // A failure is reported once per outage (until a batch goes through again), not once per retry. A
 // row PostgreSQL refuses (its queue full, say) stops the line there: rows are forwarded one at a
@@ -21,7 +23,7 @@ import type { DurableClock } from './consumerInput.js'
 export const BATCH_ROWS = 500
 export const IDLE_LOOK_MS = 250
 export const BACKOFF_MIN_MS = 100
-export const BACKOFF_MAX_MS = 5000
+export const BACKOFF_MAX_MS = 1000
 
 interface ForwarderInput {
   forwarding: ForwardingSide

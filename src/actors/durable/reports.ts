@@ -3,7 +3,8 @@
 // transaction (Store.report). Acknowledgements of synchronous answers wait at most one turn of the
 // event loop; those of async answers (which come one a turn), and the starts of deliveries still
 // running, up to LATE_ACK_MS, so that they share a transaction too. A crash redelivers only what
-// was answered in that window (at least once).
+// was answered in that window (at least once); a report the store failed is tried again after
+// REPORT_RETRY_MS.
 import type { ClaimedMessage } from '../../store/index.js'
 import { whenAnswered } from './answer.js'
 import { BATCH_SIZE } from './claimLimit.js'
@@ -14,6 +15,8 @@ import type { ConsumerInput, DurableClock } from './consumerInput.js'
  * per event-loop turn would be one transaction per delivery.
  */
 export const LATE_ACK_MS = 1
+/** How soon a report the store failed is tried again (not at once: a store that is down fails fast). */
+export const REPORT_RETRY_MS = 250
 /** How soon writes held back by an open application transaction are tried again. */
 export const TRANSACTION_RETRY_MS = 5
 
@@ -114,10 +117,17 @@ export class Reports {
       () => store.report(owner, { acks, starts, renew: { ids: renewed, leaseUntil: now + leaseMs } }),
       (held) => dropWaiting(new Set(held)),
       (error) => {
-        // Not acknowledged: the messages come back when their lease expires (at least once). Starts
-        // not recorded: the message is careful after a crash, as for one started just before it.
+        // Not written: tried again after a back-off (the store may answer by then), so that a short
+        // outage does not bring every answered message back. One whose lease passed to another
+        // owner meanwhile is not acknowledged by this one (the store ignores it): delivered again,
+        // at least once. Starts not recorded: the message is careful after a crash, as for one
+        // started just before it.
         this.#input.onError(error)
         dropWaiting(new Set())
+        this.restoreAcks(acks)
+        const running = new Set(this.#host.running())
+        for (const id of starts) if (running.has(id)) this.unstarted.add(id)
+        this.schedule(REPORT_RETRY_MS)
       },
     )
     if (renew) this.#host.renewed(now, leaseMs)

@@ -64,6 +64,13 @@ export class StoreSteps {
     return answer
   }
 
+  /** Whether the last step answered later failed; if so, that answer is taken (as takeAnswer). */
+  failedLater(): boolean {
+    if (this.#answer !== 'failed') return false
+    this.#answer = 'none'
+    return true
+  }
+
   /** Called when a step the store answered later has come back (pump again). */
   onAnswered(handler: () => void): void {
     this.#answered = handler

@@ -27,6 +27,7 @@ import { runAsync, runSync } from './runners.js'
 import type { Notice, RunKind } from './runners.js'
 import { deleteSchedule, fireSchedule, listSchedules, upsertSchedule } from './schedules.js'
 import { SyncBridge } from './syncBridge.js'
+import { watchReachability } from './reachability.js'
 
 /** How long opening waits for the migrations (one transaction) to be applied. */
 const MIGRATION_TIMEOUT_MS = 10 * 60_000
@@ -104,30 +105,39 @@ export function openPostgresParts(options: PostgresStoreOptions): { store: Store
     throw translatePgError(err, `open ${label}`, scrub)
   }
   const pool = openPool(driver, checked)
+  // While the server is out of reach, calls fail fast and one probe at a time reconnects.
+  const reach = watchReachability(() => pool.query('SELECT 1'))
   let closed = false
 
   const refuse = (operation: string, kind: RunKind): void => {
     if (closed) throw new StoreError('ERR_STORE_CLOSED', `Cannot ${operation}: the store is closed`)
     if (kind === 'write' && checked.readonly) throw new StoreError('ERR_STORE_READONLY', `Cannot ${operation}: the store was opened readonly`)
   }
+  const translate = (err: unknown, operation: string): Error => {
+    const error = translatePgError(err, operation, scrub)
+    reach.failed(err, error)
+    return error
+  }
   // The synchronous side: through the bridge, the caller blocked until it answers.
   const sync = <A extends unknown[], R>(kind: RunKind, operation: string, make: (...args: A) => Program<R>) =>
     (...args: A): R => {
       refuse(operation, kind)
+      reach.check(operation)
       try {
         return runSync(exec, kind, notice, () => make(...args))
       } catch (err) {
-        throw translatePgError(err, operation, scrub)
+        throw translate(err, operation)
       }
     }
   // The consumer side: on the pool, answered by a promise.
   const async = <A extends unknown[], R>(kind: RunKind, operation: string, make: (...args: A) => Program<R>) =>
     async (...args: A): Promise<R> => {
       refuse(operation, kind)
+      reach.check(operation)
       try {
         return await runAsync(pool, kind, notice, () => make(...args))
       } catch (err) {
-        throw translatePgError(err, operation, scrub)
+        throw translate(err, operation)
       }
     }
 
@@ -140,10 +150,11 @@ export function openPostgresParts(options: PostgresStoreOptions): { store: Store
     resolveOrigin: sync('read', 'resolve a job id', resolveOrigin),
     forward: async (nodeId, batch, now) => {
       refuse('forward messages', 'write')
+      reach.check('forward messages')
       try {
         return await runAsync(pool, 'write', forwardNotice, () => forwardBatch(channels, nodeId, batch, now))
       } catch (err) {
-        throw translatePgError(err, 'forward messages', scrub)
+        throw translate(err, 'forward messages')
       }
     },
     pruneOrigins: async('write', 'prune origin keys', pruneOrigins),
@@ -220,6 +231,7 @@ export function openPostgresParts(options: PostgresStoreOptions): { store: Store
     close() {
       if (closed) return
       closed = true
+      reach.close()
       bridge.close()
       pool.end().catch(() => {})
     },

@@ -13,6 +13,7 @@ import type { ConsumerActor } from '../../../src/actors/durable/consumerMachine.
 import type { ConsumerInput } from '../../../src/actors/durable/consumerInput.js'
 import { openSqliteStore } from '../../../src/store/index.js'
 import type { ChannelConfig, ClaimedMessage, Store, SyncStore } from '../../../src/store/index.js'
+import { StoreError } from '../../../src/errors.js'
 import { asyncStore } from '../../store/asyncStore.js'
 
 const config: ChannelConfig = {
@@ -98,6 +99,38 @@ describe('a consumer on a store that answers asynchronously', () => {
     await until(() => queued() === 0)
     expect(sync.job(id, Date.now())).toBeUndefined()
     expect(attemptsWhenDelivered).toBe(1)
+  })
+
+  it('backs off when recording a start fails, rather than retrying it at once, and writes the refused acknowledgements once the store answers', async () => {
+    const { store } = asyncStore(sync)
+    for (const text of ['a', 'b', 'c', 'd']) publish(text)
+    // The server is out of reach for a while: each report is refused at once (a store that knows
+    // it is down fails fast); claims still work. A consumer that retried a start record at once
+    // would spin without yielding: after 1,000 tries the store gives in, so that such a consumer
+    // ends the spin and fails below.
+    let reports = 0
+    let down = true
+    const failing: Store = {
+      ...store,
+      report: (owner, input) => (down && ++reports < 1000 ? Promise.reject(new StoreError('ERR_STORE_UNAVAILABLE', 'out of reach')) : store.report(owner, input)),
+    }
+    const got: string[] = []
+    // A slow listener (a few ms): the second claim takes the rest, and each start after the first
+    // is recorded on its own before its delivery.
+    consume(failing, (message, done) => {
+      got.push(JSON.parse(message.payload as string) as string)
+      setTimeout(() => done({ ok: true }), 3)
+    })
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    // A few acknowledgement flushes and about one start record per back-off (250 ms), not one per turn.
+    expect(reports).toBeGreaterThanOrEqual(1)
+    expect(reports).toBeLessThanOrEqual(10)
+    expect(got).toEqual(['a', 'b'])
+    // Back: the rest is delivered, and the acknowledgements of a and b, refused meanwhile, are
+    // written then (they were kept, not dropped until the lease ran out: 30 s).
+    down = false
+    await until(() => queued() === 0)
+    expect(got).toEqual(['a', 'b', 'c', 'd'])
   })
 
   it('stores a job’s outcome and tells its waiters only once it is stored', async () => {

@@ -1,6 +1,8 @@
 // The PostgreSQL store when its server stops answering, goes down, comes back, or refuses the
-// credentials: typed errors at the call (a synchronous call never blocks past timeoutMs), no
-// connection string or password in any of them, and calls that work again once the server is back.
+// credentials: typed errors at the call (a synchronous call never blocks past timeoutMs, and once
+// one found the server out of reach the next ones fail at once while the store reconnects in the
+// background), no connection string or password in any of them, and calls that work again soon
+// once the server is back.
 
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -26,6 +28,19 @@ function expectNoSecret(err: unknown, url: string): void {
   expect(text).not.toContain(url)
   const password = new URL(url).password
   if (password !== '') expect(text).not.toContain(decodeURIComponent(password))
+}
+
+/** Runs `run` until it stops throwing (the store reconnects in the background), at most `timeoutMs`. */
+async function worksAgain<T>(run: () => T, timeoutMs = 10_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    try {
+      return run()
+    } catch (err) {
+      if (performance.now() > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
 }
 
 function caught(run: () => unknown): unknown {
@@ -55,7 +70,7 @@ describe('the PostgreSQL store facing faults', () => {
     return { store, proxy, url }
   }
 
-  it('ends a synchronous call to a server that stopped answering after timeoutMs (ERR_STORE_TIMEOUT), and works again once it answers', async () => {
+  it('ends a synchronous call to a server that stopped answering after timeoutMs (ERR_STORE_TIMEOUT), fails the next ones at once, and works again once it answers', async () => {
     const { store, proxy, url } = await behindProxy(500)
     store.declareChannel('jobs', channelConfig())
     store.publish(message('jobs', 'before', t0))
@@ -68,14 +83,29 @@ describe('the PostgreSQL store facing faults', () => {
     expect(waited).toBeGreaterThanOrEqual(450)
     expect(waited).toBeLessThan(5000)
     expectNoSecret(err, url)
-    // The consumer side rejects too, within its own deadline.
+    // Known out of reach now: the next calls fail at once, on both sides, touching no connection.
+    for (let i = 0; i < 5; i++) {
+      const at = performance.now()
+      expect(caught(() => store.publish(message('jobs', 'while hung', t0)))).toMatchObject({ name: 'StoreError', code: 'ERR_STORE_UNAVAILABLE' })
+      expect(performance.now() - at).toBeLessThan(50)
+    }
+    const claimedAt = performance.now()
     const rejected = await Promise.resolve(store.claim('jobs', 'main', 'h/1/a', t0, 1000, 1)).catch((e: unknown) => e)
-    expect(rejected).toBeInstanceOf(StoreError)
-    expect((rejected as StoreError).code).toMatch(/^ERR_STORE_(TIMEOUT|UNAVAILABLE)$/)
+    expect(performance.now() - claimedAt).toBeLessThan(50)
+    expect(rejected).toMatchObject({ name: 'StoreError', code: 'ERR_STORE_UNAVAILABLE' })
     expectNoSecret(rejected, url)
+    // Still hung a while later: still failing fast (the background probe gets no answer either).
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    const later = performance.now()
+    expect(caught(() => store.stats(t0))).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' })
+    expect(performance.now() - later).toBeLessThan(50)
 
     proxy.forward()
-    store.publish(message('jobs', 'after', t0))
+    const backAt = performance.now()
+    await worksAgain(() => store.publish(message('jobs', 'after', t0)))
+    const backMs = performance.now() - backAt
+    // The probe waits at most PROBE_MAX_MS between tries, plus one timeoutMs for a try in flight.
+    expect(backMs).toBeLessThan(5000)
     expect(store.stats(t0).find((s) => s.channel === 'jobs')?.ready).toBe(2)
   })
 
@@ -92,7 +122,7 @@ describe('the PostgreSQL store facing faults', () => {
     expectNoSecret(rejected, url)
 
     proxy.forward()
-    const { id } = store.publish(message('jobs', 'back', t0))
+    const { id } = await worksAgain(() => store.publish(message('jobs', 'back', t0)))
     const [claimed] = await store.claim('jobs', 'main', 'h/1/a', t0, 1000, 1)
     expect(claimed?.id).toBe(id)
   })
