@@ -112,6 +112,9 @@ export function openPool(driver: PgDriver, options: CheckedOptions): pg.Pool {
   })
   const setup = sessionSetup(options).join('; ')
   pool.on('connect', (client) => {
+    // A connection lost while it is handed out fails its query; without a listener of its own its
+    // 'error' event would also be an uncaught exception (the pool listens only while it is idle).
+    client.on('error', () => {})
     client.query(setup).catch(() => {})
   })
   pool.on('error', () => {})
