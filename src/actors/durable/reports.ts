@@ -5,6 +5,7 @@
 // running, up to LATE_ACK_MS, so that they share a transaction too. A crash redelivers only what
 // was answered in that window (at least once); a report the store failed is tried again after
 // REPORT_RETRY_MS.
+import { StoreError } from '../../errors.js'
 import type { ClaimedMessage } from '../../store/index.js'
 import { whenAnswered } from './answer.js'
 import { BATCH_SIZE } from './claimLimit.js'
@@ -97,7 +98,17 @@ export class Reports {
     const { store, owner } = this.#input
     // Inside the application's own transaction (the outbox) an ack would commit or roll back with
     // it: a rollback would bring back messages already handled. Write it once that one is over.
-    if (!store.mayWrite()) return this.schedule(TRANSACTION_RETRY_MS)
+    let writable: boolean
+    try {
+      writable = store.mayWrite()
+    } catch (error) {
+      // A retry that came after the broker closed its store: nothing can be written any more, and
+      // what was buffered is delivered again (at least once). Any other failure: as a failed report.
+      if (error instanceof StoreError && error.code === 'ERR_STORE_CLOSED') return
+      this.#input.onError(error)
+      return this.schedule(REPORT_RETRY_MS)
+    }
+    if (!writable) return this.schedule(TRANSACTION_RETRY_MS)
     const acks = this.takeAcks()
     const starts = [...this.unstarted]
     this.unstarted.clear()
