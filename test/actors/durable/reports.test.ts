@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Reports, REPORT_RETRY_MS } from '../../../src/actors/durable/reports.js'
+import { realClock } from '../../../src/actors/durable/consumerInput.js'
 import type { ConsumerInput } from '../../../src/actors/durable/consumerInput.js'
 import { newOwnerId, openSqliteStore } from '../../../src/store/index.js'
 import type { ChannelConfig } from '../../../src/store/index.js'
@@ -36,7 +37,7 @@ describe('Reports', () => {
     expect(store.claim('jobs', 'main', owner, now, 30_000, 1)).toHaveLength(1)
     const errors: unknown[] = []
     const input = { store, owner, config: () => config, onError: (error: unknown) => errors.push(error) } as unknown as ConsumerInput
-    const reports = new Reports(input, { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) }, {
+    const reports = new Reports(input, realClock, {
       waiting: () => [],
       running: () => [],
       dropWaiting: () => {},
