@@ -3,7 +3,7 @@
 // node's send returned to the message's id here. Programs (program.ts), run by postgresStore.ts.
 
 import type { Channels } from './channels.js'
-import { payloadParams } from './payloads.js'
+import { newMessageColumns, pushMessage } from './payloads.js'
 import { alone, first, rows } from './program.js'
 import type { Program } from './program.js'
 import { publishMany } from './publish.js'
@@ -77,17 +77,11 @@ const forwardPlain = {
 function* forwardPlainBatch(nodeId: string, batch: readonly ForwardRow[], now: number): Program<Forwarded[] | undefined> {
   const channel = batch[0]?.input.channel
   if (batch.some(({ input }) => input.channel !== channel || (input.key ?? null) !== null || input.subscription !== undefined)) return undefined
-  const columns: [string[], Buffer[], boolean[], number[], number[], number[]] = [[], [], [], [], [], []]
+  const columns = newMessageColumns()
   let largest = 0
   for (const { input } of batch) {
-    const [bytes, isText] = payloadParams(input.payload)
     largest = Math.max(largest, payloadBytes(input.payload))
-    columns[0].push(input.kind)
-    columns[1].push(bytes)
-    columns[2].push(isText)
-    columns[3].push(input.now)
-    columns[4].push(input.visibleAt)
-    columns[5].push(input.priority ?? 0)
+    pushMessage(columns, input)
   }
   const answer = yield* alone<{ ok: boolean; origin_id: number | null; message_id: number | null; again: boolean }>(
     forwardPlain, [nodeId, batch.map((row) => row.originId), now, channel, ...columns, largest])

@@ -83,7 +83,8 @@ const sql = {
     WHERE lease_owner IS NOT NULL AND lease_owner <> $3 AND channel = $1 AND subscription = $2`,
 } as const
 
-interface ClaimableRow {
+/** A claimable row as the claim reads it. */
+export interface ClaimableRow {
   id: number
   kind: MessageKind
   payload: Uint8Array

@@ -21,3 +21,27 @@ export function readPayload(bytes: unknown, isText: unknown): Payload {
 export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
+
+/** The column arrays of a multi-row message insert (unnest): kind, payload, is-text, created, visible, priority. */
+export type MessageColumns = [kinds: string[], payloads: Buffer[], texts: boolean[], createdAt: number[], visibleAt: number[], priorities: number[]]
+
+/** Empty column arrays for messageColumns. */
+export function newMessageColumns(): MessageColumns {
+  return [[], [], [], [], [], []]
+}
+
+/**
+ * Appends one message to the column arrays of a multi-row insert.
+ *
+ * @example
+ * const columns = newMessageColumns(); pushMessage(columns, input)
+ */
+export function pushMessage(columns: MessageColumns, input: { kind: string; payload: Payload; now: number; visibleAt: number; priority?: number | undefined }): void {
+  const [bytes, isText] = payloadParams(input.payload)
+  columns[0].push(input.kind)
+  columns[1].push(bytes)
+  columns[2].push(isText)
+  columns[3].push(input.now)
+  columns[4].push(input.visibleAt)
+  columns[5].push(input.priority ?? 0)
+}

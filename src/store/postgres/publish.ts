@@ -3,7 +3,7 @@
 
 import { QueueFullError, StoreError } from '../../errors.js'
 import type { Channels } from './channels.js'
-import { payloadParams } from './payloads.js'
+import { newMessageColumns, payloadParams, pushMessage } from './payloads.js'
 import { first, rows, run } from './program.js'
 import type { Program } from './program.js'
 import type { PublishInput, PublishResult } from '../types.js'
@@ -105,18 +105,12 @@ export function* publishMany(channels: Channels, inputs: readonly PublishInput[]
       continue
     }
     const start = i
-    const columns: [string[], Buffer[], boolean[], number[], number[], number[]] = [[], [], [], [], [], []]
+    const columns = newMessageColumns()
     for (; i < inputs.length && i - start < ROWS_PER_INSERT; i++) {
       const input = inputs[i]!
       if (input.channel !== first.channel || !plain(input)) break
       assertMessageSize(input, config)
-      const [bytes, isText] = payloadParams(input.payload)
-      columns[0].push(input.kind)
-      columns[1].push(bytes)
-      columns[2].push(isText)
-      columns[3].push(input.now)
-      columns[4].push(input.visibleAt)
-      columns[5].push(input.priority ?? 0)
+      pushMessage(columns, input)
     }
     const ids = (yield* rows<{ id: number }>(insertRun, [first.channel, target, ...columns])).map((row) => row.id).sort((a, b) => a - b)
     ids.forEach((id, k) => {

@@ -7,7 +7,8 @@
 
 import { alone } from './program.js'
 import type { Prepared, Program } from './program.js'
-import type { MessageKind, ReportInput } from '../types.js'
+import type { ReportInput } from '../types.js'
+import type { ClaimableRow } from './leases.js'
 
 const prepared = <K extends string>(statements: Record<K, string>): Record<K, Prepared> =>
   Object.fromEntries(Object.entries<string>(statements).map(([key, text]) => [key, { name: `durable_ipc_${key}`, text }])) as Record<K, Prepared>
@@ -73,16 +74,9 @@ const sql = prepared({
 })
 
 /** A claimed row as the one-statement claim answers it (n: its place in the claim's order, from 1). */
-export interface QuickClaimRow {
+export interface QuickClaimRow extends Omit<ClaimableRow, 'id'> {
   mode: 'go' | 'stop' | 'full'
   id: number | null
-  kind: MessageKind
-  payload: Uint8Array
-  payload_text: boolean
-  attempts: number
-  created_at: number
-  careful: boolean
-  priority: number
   n: number
 }
 

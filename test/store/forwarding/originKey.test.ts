@@ -2,37 +2,19 @@
 // committed it and before its rows were deleted locally), or by two processes on one file at once,
 // is stored in PostgreSQL once. And the node's ids: a range of its own, kept across reopening.
 
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { openForwardingStore, openPostgresStore } from '../../../src/store/index.js'
+import { describe, expect, it } from 'vitest'
+import { openPostgresStore } from '../../../src/store/index.js'
 import type { Store } from '../../../src/store/index.js'
 import { openLocalOutbox } from '../../../src/store/forwarding/localOutbox.js'
 import { ID_BASE, NODE_RANGE } from '../../../src/store/forwarding/forwardingStore.js'
 import { openPostgresParts } from '../../../src/store/postgres/postgresStore.js'
 import { channelConfig, message, text } from '../helpers.js'
 import { postgresUrl, useSchemas } from '../../support/postgres.js'
+import { useForwardingParts } from './parts.js'
 
 describe('store and forward: the origin key', () => {
   const schema = useSchemas()
-  const dirs: string[] = []
-  const open: Array<{ close(): void }> = []
-  afterEach(() => {
-    for (const part of open.splice(0).reverse()) part.close()
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-  })
-  const file = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'durable-ipc-forward-'))
-    dirs.push(dir)
-    return join(dir, 'node.db')
-  }
-  const track = <T extends { close(): void }>(part: T): T => {
-    open.push(part)
-    return part
-  }
-  const forwardingStore = (path: string, pgSchema: string): Store =>
-    track(openForwardingStore({ local: { path }, postgres: { connectionString: postgresUrl(), schema: pgSchema } }))
+  const { file, track, forwardingStore } = useForwardingParts('durable-ipc-forward-')
   const inPostgres = (pgSchema: string): Store => track(openPostgresStore({ connectionString: postgresUrl(), schema: pgSchema }))
   const now = Date.now()
 

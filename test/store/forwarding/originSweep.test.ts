@@ -3,36 +3,17 @@
 // forwarding idempotent stays bounded; a batch PostgreSQL committed but the node did not delete
 // (a crash between the two) keeps its keys and is still stored once.
 
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { newOwnerId, openForwardingStore } from '../../../src/store/index.js'
-import type { Store } from '../../../src/store/index.js'
+import { describe, expect, it } from 'vitest'
+import { newOwnerId } from '../../../src/store/index.js'
 import { openLocalOutbox } from '../../../src/store/forwarding/localOutbox.js'
 import { openPostgresParts } from '../../../src/store/postgres/postgresStore.js'
 import { channelConfig, message } from '../helpers.js'
 import { pgModule, postgresUrl, useSchemas } from '../../support/postgres.js'
+import { useForwardingParts } from './parts.js'
 
 describe('store and forward: the sweep of origin keys', () => {
   const schema = useSchemas()
-  const dirs: string[] = []
-  const open: Array<{ close(): void }> = []
-  afterEach(() => {
-    for (const part of open.splice(0).reverse()) part.close()
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-  })
-  const file = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'durable-ipc-sweep-'))
-    dirs.push(dir)
-    return join(dir, 'node.db')
-  }
-  const track = <T extends { close(): void }>(part: T): T => {
-    open.push(part)
-    return part
-  }
-  const forwardingStore = (path: string, pgSchema: string): Store =>
-    track(openForwardingStore({ local: { path }, postgres: { connectionString: postgresUrl(), schema: pgSchema } }))
+  const { file, track, forwardingStore } = useForwardingParts('durable-ipc-sweep-')
   const origins = async (pgSchema: string): Promise<number> => {
     const client = new (pgModule().Client)({ connectionString: postgresUrl() })
     await client.connect()
