@@ -36,9 +36,10 @@ export interface Channels {
    * write transaction of its own, so a cached plan is safe to use when no other connection has
    * committed since it was read (PRAGMA data_version; the write lock keeps it so until commit).
    * Inside an application's transaction it is read afresh: a rollback there could undo a
-   * declaration the cache had seen.
+   * declaration the cache had seen. `version`: the data version the caller read in this
+   * transaction already (one read less).
    */
-  publishPlan(name: string, cached: boolean): PublishPlan
+  publishPlan(name: string, cached: boolean, version?: number): PublishPlan
   /**
    * Creates the subscription with `fanOut` if new (an inbox's first message); an existing one keeps
    * its own. Skips the write when known to exist.
@@ -79,8 +80,7 @@ export function createChannels(s: Statements): Channels {
     cacheVersion = null
   }
   // True when the cache may be used: it was filled at the data version the file has now.
-  const cacheValid = (): boolean => {
-    const version = s.dataVersion.get() ?? 0
+  const cacheValid = (version: number = s.dataVersion.get() ?? 0): boolean => {
     if (version === cacheVersion) return true
     forget()
     cacheVersion = version
@@ -111,8 +111,8 @@ export function createChannels(s: Statements): Channels {
       require(channel)
       s.upsertSubscription.run({ channel, name: subscription, fanOut: fanOut ? 1 : 0, now })
     },
-    publishPlan(name, cached) {
-      if (cached && cacheValid()) {
+    publishPlan(name, cached, version) {
+      if (cached && cacheValid(version)) {
         const hit = plans.get(name)
         if (hit !== undefined) return hit
       }

@@ -1,7 +1,7 @@
 // Storing a message: limits first, then idempotency, then one row per target subscription.
 
 import { QueueFullError, StoreError } from '../../errors.js'
-import type { Channels } from './channels.js'
+import type { Channels, PublishPlan } from './channels.js'
 import type { Statements } from './statements.js'
 import type { ClaimedPublish, PublishClaim, PublishInput, PublishResult } from '../types.js'
 import { assertMessageSize } from '../messageSize.js'
@@ -30,9 +30,9 @@ export function publish(s: Statements, channels: Channels, input: PublishInput, 
 }
 
 // publish's work; with `claim`, the id of the row leased to it (undefined when none was stored).
-function storeMessage(s: Statements, channels: Channels, input: PublishInput, cached: boolean, ids?: IdCounter, claim?: PublishClaim): PublishResult & { claimedId: number | undefined } {
+function storeMessage(s: Statements, channels: Channels, input: PublishInput, cached: boolean, ids?: IdCounter, claim?: PublishClaim, plan?: PublishPlan): PublishResult & { claimedId: number | undefined } {
   const { channel, payload, now } = input
-  const { config, fanOut } = channels.publishPlan(channel, cached)
+  const { config, fanOut } = plan ?? channels.publishPlan(channel, cached)
   assertMessageSize(input, config)
 
   let targets: readonly string[]
@@ -64,9 +64,11 @@ function storeMessage(s: Statements, channels: Channels, input: PublishInput, ca
     let id: number
     if (claim !== undefined && claim.subscription === subscription) {
       // In hand (inHand.ts), outside the queue's indexes, unless a key or maxDepth check must find it there.
-      const leased = { ...row, owner: claim.owner, leaseUntil: claim.leaseUntil }
-      const statement = key === null && config.maxDepth === null ? s.inHandInsert : s.insertLeasedMessage
-      id = Number(statement.run(leased).lastInsertRowid)
+      id = Number(
+        key === null && config.maxDepth === null
+          ? s.inHandInsert.run(channel, subscription, input.kind, payload, now, input.visibleAt, row.priority, claim.owner, claim.leaseUntil).lastInsertRowid
+          : s.insertLeasedMessage.run({ ...row, owner: claim.owner, leaseUntil: claim.leaseUntil }).lastInsertRowid,
+      )
       claimedId = id
     } else {
       id = ids === undefined ? Number(s.insertMessage.run(row).lastInsertRowid) : ids.take()
@@ -82,13 +84,14 @@ function storeMessage(s: Statements, channels: Channels, input: PublishInput, ca
  * Stores one message as publish does, the new row of `claim.subscription` leased to `claim.owner`
  * (unstarted: its attempt is counted when its delivery starts, by the owner's next report). Must
  * run inside the store's own transaction. `claimed` is undefined when that row was not stored (a
- * duplicate key) or the subscription is not among the targets.
+ * duplicate key) or the subscription is not among the targets. `plan`: the channel's publish plan
+ * as the caller read it in this transaction (else it is read here).
  *
  * @example
  * publishClaimed(s, channels, input, { subscription: 'main', owner, leaseUntil: now + 30_000 })
  */
-export function publishClaimed(s: Statements, channels: Channels, input: PublishInput, claim: PublishClaim): ClaimedPublish {
-  const { id: first, duplicate, claimedId: id } = storeMessage(s, channels, input, true, undefined, claim)
+export function publishClaimed(s: Statements, channels: Channels, input: PublishInput, claim: PublishClaim, plan?: PublishPlan): ClaimedPublish {
+  const { id: first, duplicate, claimedId: id } = storeMessage(s, channels, input, true, undefined, claim, plan)
   const result = { id: first, duplicate }
   if (id === undefined) return { ...result, claimed: undefined }
   const { channel, kind, payload, now } = input

@@ -11,6 +11,11 @@ export interface Command<P> {
   run(params: P): Database.RunResult
 }
 
+/** A statement that writes, with positional parameters (the hot ones: no property look-up per parameter). */
+export interface PositionalCommand<A extends unknown[]> {
+  run(...params: A): Database.RunResult
+}
+
 /** A statement that reads rows (or, plucked, single values). `void`: it takes no parameters. */
 export interface Query<P, R> {
   get(params: P): R | undefined
@@ -43,5 +48,6 @@ export function preparers(db: Database.Database) {
   const pluck = <P extends Params, R>(source: string): Query<P, R> => db.prepare<[P], R>(source).safeIntegers(false).pluck()
   const bare = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false)
   const barePluck = <R>(source: string): Query<void, R> => db.prepare<[], R>(source).safeIntegers(false).pluck()
-  return { command, query, rows, pluck, bare, barePluck }
+  const positional = <A extends unknown[]>(source: string): PositionalCommand<A> => db.prepare<A>(source).safeIntegers(false)
+  return { command, query, rows, pluck, bare, barePluck, positional }
 }

@@ -118,13 +118,14 @@ export function openSqliteStore(options: StoreOpenOptions = {}): SyncStore {
   const publishClaimedInTransaction = write('publish', (input: PublishInput, claim: PublishClaim, report: ReportInput) => {
     // The acknowledgements go after the insert (the acknowledged ids are then below it: no
     // high-water write), unless a maxDepth must not count them.
-    const plan = channels.publishPlan(input.channel, true)
+    // Read once: in the transaction only this connection writes, and its own writes leave it as is.
+    const version = s.dataVersion.get() ?? 0
+    const plan = channels.publishPlan(input.channel, true, version)
     const acksFirst = plan.config.maxDepth !== null
     if (acksFirst) recordReport(s, report.acks, report.starts, claim.owner)
-    // In the transaction data_version costs next to nothing (outside, it takes a read lock). A
-    // paused channel starts nothing, however empty it looked to the consumer.
-    const unchanged = claim.token === undefined || (s.dataVersion.get() ?? 0) === claim.token
-    const published = unchanged && !plan.paused ? publishClaimed(s, channels, input, claim) : { ...publish(s, channels, input, true), claimed: undefined }
+    // A paused channel starts nothing, however empty it looked to the consumer.
+    const unchanged = claim.token === undefined || version === claim.token
+    const published = unchanged && !plan.paused ? publishClaimed(s, channels, input, claim, plan) : { ...publish(s, channels, input, true), claimed: undefined }
     // Every id acknowledged here is below the one just stored: no high-water write needed.
     if (!acksFirst) recordReport(s, report.acks, report.starts, claim.owner, published.duplicate ? undefined : published.id)
     return published
