@@ -5,6 +5,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClaimedMessage, MessageKind, PublishInput, PublishResult, Store } from '../store/index.js'
 import { payloadBytes } from '../store/index.js'
+import type { StoredEntry } from '../ipc/worker/protocol.js'
 
 /**
  * The names of durable-ipc's diagnostics channels.
@@ -119,7 +120,7 @@ export function traceDelivery(what: 'deliver' | 'ack' | 'retry' | 'dead', messag
  * @example
  * traceStoredElsewhere([['jobs', 41, Date.now(), 57]])
  */
-export function traceStoredElsewhere(entries: ReadonlyArray<readonly [string, number, number, number]>): void {
+export function traceStoredElsewhere(entries: readonly StoredEntry[]): void {
   if (!publishChannel.hasSubscribers) return
   for (const [channel, id, visibleAt, bytes] of entries) {
     const event: PublishDiagnostic = { channel, subscription: undefined, id, duplicate: false, kind: 'message', key: null, visibleAt, bytes }
