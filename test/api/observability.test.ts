@@ -103,18 +103,23 @@ describe('createBroker({ inspect })', () => {
     const handled = nextMessage(broker.ipcMain, 'jobs')
     broker.enqueue('jobs', [1])
     await handled
+    // Published while its consumer is idle: handed to it at publish, through its idle deliverer.
+    const handedOver = nextMessage(broker.ipcMain, 'jobs')
+    broker.enqueue('jobs', [2])
+    await handedOver
     await expect(win.ipcRenderer.invoke('add', 1, 2)).resolves.toBe(3)
     win.ipcRenderer.send('ping')
     await flushToMain(broker, win)
     win.webContents.send('hello')
     const worker = broker.spawnRenderer(new URL('data:text/javascript,'))
 
-    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumerPool', 'consumer', 'storeWatch', 'housekeeping', 'scheduler', 'workerRenderer']))
+    expect(kinds('@xstate.actor')).toEqual(new Set(['callback', 'renderer', 'consumerPool', 'consumer', 'handedDeliverer', 'storeWatch', 'housekeeping', 'scheduler', 'workerRenderer']))
     // Events reach each kind too: deliveries to listeners, messages to renderers, wake-ups to consumers.
     const received = (kind: string): string[] => events.filter((e) => e.type === '@xstate.event' && kindOf(e) === kind).map((e) => (e as { event: { type: string } }).event.type)
     expect(received('callback')).toContain('deliver')
     await expect.poll(() => received('renderer')).toContain('message')
     expect(received('consumer')).toContain('xstate.init')
+    expect(received('handedDeliverer')).toContain('handed')
     expect(received('workerRenderer')).toContain('xstate.init')
     expect(received('storeWatch')).toContain('idle')
     expect(received('scheduler')).toContain('xstate.init')

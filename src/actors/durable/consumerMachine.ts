@@ -18,6 +18,7 @@ import type { ActorRefFrom, InspectionEvent } from 'xstate'
 import type { ClaimedMessage } from '../../store/index.js'
 import { ConsumerWork } from './consumerWork.js'
 import { Emptiness } from './handOff.js'
+import { handedDeliverer } from './handedDeliverer.js'
 import type { ConsumerInput, DeliveryOutcome } from './consumerInput.js'
 
 const STORE_RETRY_MS = 250
@@ -49,7 +50,8 @@ export interface ConsumerContext {
 }
 
 export const consumerMachine = setup({
-  types: {} as { input: ConsumerInput; context: ConsumerContext; events: ConsumerEvent },
+  types: {} as { input: ConsumerInput; context: ConsumerContext; events: ConsumerEvent; children: { handed: 'handedDeliverer' } },
+  actors: { handedDeliverer },
   actions: {
     connect: ({ context, self }) => {
       context.work.onLateOutcome((message, outcome) => self.send({ type: 'settled', message, outcome }))
@@ -94,11 +96,6 @@ export const consumerMachine = setup({
       context.work.emptiness.forget()
       context.work.input.watch.send({ type: 'busy', consumer: self })
     },
-    // A delivery that failed may come back (a retry): then the consumer looks again, as after a wake.
-    deliverHanded: ({ context, self }) => {
-      context.work.deliverHanded()
-      if (!context.work.emptiness.known(context.work.clock.now())) self.send({ type: 'wake' })
-    },
     markDrained: assign({ drained: ({ context }) => context.status === 'drained' }),
     clearDrained: assign({ drained: false }),
     releaseBatch: ({ context }) => context.work.releaseBatch(),
@@ -112,7 +109,6 @@ export const consumerMachine = setup({
     // Due now, and not just found unclaimable by the claim before.
     dueNow: ({ context }) => !context.drained && context.nextAt !== null && context.nextAt <= context.work.clock.now(),
     hasNextAt: ({ context }) => context.nextAt !== null,
-    handsInline: ({ context }) => context.work.handsInline(),
     // Nothing claimable came up meanwhile, as far as this consumer knows (handOff.ts): it may stay idle.
     settlesQuietly: ({ context, event }) => event.type === 'settled' && event.outcome.ok && context.work.emptiness.known(context.work.clock.now()),
   },
@@ -154,6 +150,10 @@ export const consumerMachine = setup({
     idle: {
       entry: ['watch', 'observe'],
       exit: ['unwatch', 'clearDrained'],
+      // Handed messages are delivered by this child while idle (handedDeliverer.ts); what it cannot
+      // deliver inline comes back as `handed`, and a delivery that failed (it may come back: a
+      // retry) as `wake`.
+      invoke: { id: 'handed', src: 'handedDeliverer', input: ({ context }) => context.work },
       initial: 'checking',
       states: {
         checking: {
@@ -168,8 +168,7 @@ export const consumerMachine = setup({
       },
       on: {
         wake: { target: 'running' },
-        // Delivered without a claim, staying idle (no transition: this is the trickle path's cost).
-        handed: [{ guard: 'handsInline', actions: 'deliverHanded' }, { target: 'running' }],
+        handed: { target: 'running' },
         // Another process committed or died: read again, without leaving idle (no churn at the watcher).
         recheck: { target: '.checking', actions: ['clearDrained', 'observe'] },
         observed: { target: '.checking', actions: 'observed' },

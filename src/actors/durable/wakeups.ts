@@ -54,6 +54,7 @@ export class Wakeups {
     // A close that went on past the pool (the forwarder's last batch) leaves no one to wake.
     if (this.#pool.getSnapshot().status !== 'active') return
     for (const key of keys) this.#pool.send({ type: 'wake', key })
-    for (const consumer of handed) consumer.send({ type: 'handed' })
+    // An idle consumer's deliverer takes them (handedDeliverer.ts); a busy consumer pumps them itself.
+    for (const consumer of handed) (consumer.getSnapshot().children.handed ?? consumer).send({ type: 'handed' })
   }
 }
