@@ -100,6 +100,7 @@ export const consumerMachine = setup({
     clearDrained: assign({ drained: false }),
     releaseBatch: ({ context }) => context.work.releaseBatch(),
     flush: ({ context }) => context.work.flushAcks(),
+    finish: ({ context }) => context.work.finish(),
   },
   guards: {
     drained: ({ context }) => context.status === 'drained',
@@ -184,7 +185,7 @@ export const consumerMachine = setup({
       // Written at once: close() may stop waiting for the rest, and what returned must be recorded.
       on: { settled: { actions: ['settle', 'flush'] } },
     },
-    stopped: { type: 'final', entry: 'flush' },
+    stopped: { type: 'final', entry: 'finish' },
   },
 })
 

@@ -224,6 +224,12 @@ export class ConsumerWork {
     this.#armRenewal()
   }
 
+  /** The consumer stopped: its acknowledgements are written and its renewal timer is cleared. */
+  finish(): void {
+    this.flushAcks()
+    this.#renewal.stop()
+  }
+
   /** Writes what is buffered now; with `renew`, also extends every lease this consumer holds. */
   flushAcks(renew = false): void {
     this.#reports.flush(renew)

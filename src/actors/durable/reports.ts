@@ -33,6 +33,8 @@ export interface ReportHost {
   renewed(now: number, leaseMs: number): void
 }
 
+const noStarts: readonly number[] = []
+
 export class Reports {
   /** Deliveries started whose start is not recorded yet: the next report records them. */
   readonly unstarted = new Set<number>()
@@ -66,7 +68,8 @@ export class Reports {
   }
 
   /** Takes the starts not recorded yet, to be written with something else (a publish). */
-  takeStarts(): number[] {
+  takeStarts(): readonly number[] {
+    if (this.unstarted.size === 0) return noStarts
     const starts = [...this.unstarted]
     this.unstarted.clear()
     return starts

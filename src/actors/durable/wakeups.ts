@@ -6,6 +6,8 @@ import { MAIN, subscriptionKey } from '../../protocol/subscriptions.js'
 import type { ConsumerActor } from './consumerMachine.js'
 import type { ConsumerPoolActor } from './consumerPoolMachine.js'
 
+const none: readonly never[] = []
+
 export class Wakeups {
   readonly #pool: ConsumerPoolActor
   readonly #toWake = new Set<string>()
@@ -47,8 +49,9 @@ export class Wakeups {
 
   // Taken first: a listener that sends while being delivered to adds to the next burst, not this one.
   readonly #all = (): void => {
-    const keys = [...this.#toWake]
-    const handed = [...this.#toHand]
+    // Mostly one consumer and no wake (the trickle path): no copies then.
+    const keys = this.#toWake.size === 0 ? none : [...this.#toWake]
+    const handed = this.#toHand.size === 0 ? none : [...this.#toHand]
     this.#toWake.clear()
     this.#toHand.clear()
     // A close that went on past the pool (the forwarder's last batch) leaves no one to wake.
