@@ -2,7 +2,9 @@
 // argv: system (durable-ipc | plainjob | raw | floor | bullmq: REDIS_PORT in the environment), mode (backlog | together | trickle | scale | ...),
 // count, db path. `trickle`: one message per turn of the event loop, the consumer in the same
 // process (the shape an IPC broker lives in); `floor` runs only that mode: one INSERT commit per
-// turn and no consumer, the least a durable send costs there.
+// turn and no consumer, the least a durable send costs there. `trickle-warm`: the same after WARM_UP
+// untimed messages through the same process (JIT compiled, WAL file grown): the steady rate of a
+// process that has been running a while, for every system alike.
 import Database from 'better-sqlite3'
 import { createBroker } from '../dist/index.js'
 
@@ -10,6 +12,9 @@ const [system, mode, countText, path] = process.argv.slice(2)
 const count = Number(countText)
 const payload = { id: 0, kind: 'order', customer: 'customer-0001', total: 1234.5, note: 'x'.repeat(24) } // ~100 bytes
 const CHUNK = 500 // messages the producer sends per turn of the event loop when running together
+const warm = mode === 'trickle-warm'
+const WARM_UP = warm ? 10_000 : 0
+const trickle = mode === 'trickle' || warm
 
 const done = (result) => {
   console.log(JSON.stringify(result))
@@ -26,17 +31,28 @@ async function durable() {
   let seen = 0
   let finish
   const finished = new Promise((resolve) => (finish = resolve))
-  const start = performance.now()
-  const listen = () => broker.ipcMain.on('jobs', () => { if (++seen === count) finish() })
-  if (mode === 'backlog') {
-    for (let i = 0; i < count; i++) win.ipcRenderer.send('jobs', { ...payload, id: i })
+  let warmedUp
+  const warmed = new Promise((resolve) => (warmedUp = resolve))
+  let start = performance.now()
+  const listen = () => broker.ipcMain.on('jobs', () => {
+    if (++seen === WARM_UP) warmedUp()
+    if (seen === WARM_UP + count) finish()
+  })
+  if (trickle) {
     listen()
-  } else if (mode === 'trickle') {
-    listen()
+    for (let i = 0; i < WARM_UP; i++) {
+      win.ipcRenderer.send('jobs', { ...payload, id: i })
+      await nextTurn()
+    }
+    if (WARM_UP > 0) await warmed
+    start = performance.now()
     for (let i = 0; i < count; i++) {
       win.ipcRenderer.send('jobs', { ...payload, id: i })
       await nextTurn()
     }
+  } else if (mode === 'backlog') {
+    for (let i = 0; i < count; i++) win.ipcRenderer.send('jobs', { ...payload, id: i })
+    listen()
   } else {
     listen()
     await produceInChunks((i) => win.ipcRenderer.send('jobs', { ...payload, id: i }))
@@ -144,17 +160,21 @@ async function raw() {
     ack(row.id)
     return true
   }
-  const start = performance.now()
-  if (mode === 'backlog') {
-    for (let i = 0; i < count; i++) send(JSON.stringify({ ...payload, id: i }))
-    while (consume());
-  } else if (mode === 'trickle') {
-    // The naive loop in the trickle shape: three commits a message, one message a turn.
-    for (let i = 0; i < count; i++) {
+  // The naive loop in the trickle shape: three commits a message, one message a turn.
+  const trickleLoop = async (n) => {
+    for (let i = 0; i < n; i++) {
       send(JSON.stringify({ ...payload, id: i }))
       consume()
       await nextTurn()
     }
+  }
+  if (trickle) await trickleLoop(WARM_UP)
+  const start = performance.now()
+  if (mode === 'backlog') {
+    for (let i = 0; i < count; i++) send(JSON.stringify({ ...payload, id: i }))
+    while (consume());
+  } else if (trickle) {
+    await trickleLoop(count)
   } else {
     for (let i = 0; i < count; i++) {
       send(JSON.stringify({ ...payload, id: i }))
@@ -178,18 +198,31 @@ async function bullmq() {
   let finish
   const finished = new Promise((resolve) => (finish = resolve))
   let worker
-  const startWorker = () => (worker = new Worker('jobs', async () => { if (++seen === count) finish() }, { connection, concurrency: 1 }))
+  let warmedUp
+  const warmed = new Promise((resolve) => (warmedUp = resolve))
+  const startWorker = () => (worker = new Worker('jobs', async () => {
+    if (++seen === WARM_UP) warmedUp()
+    if (seen === WARM_UP + count) finish()
+  }, { connection, concurrency: 1 }))
+  const trickleLoop = async (n) => {
+    for (let i = 0; i < n; i++) {
+      await queue.add('job', { ...payload, id: i })
+      await nextTurn()
+    }
+  }
+  if (trickle && WARM_UP > 0) {
+    startWorker()
+    await trickleLoop(WARM_UP)
+    await warmed
+  }
   const addChunk = (from) => Promise.all(Array.from({ length: Math.min(CHUNK, count - from) }, (_, j) => queue.add('job', { ...payload, id: from + j })))
   const start = performance.now()
   if (mode === 'backlog') {
     for (let i = 0; i < count; i += CHUNK) await addChunk(i)
     startWorker()
-  } else if (mode === 'trickle') {
-    startWorker()
-    for (let i = 0; i < count; i++) {
-      await queue.add('job', { ...payload, id: i })
-      await nextTurn()
-    }
+  } else if (trickle) {
+    if (!worker) startWorker()
+    await trickleLoop(count)
   } else {
     startWorker()
     for (let i = 0; i < count; i += CHUNK) await addChunk(i)
@@ -210,11 +243,15 @@ async function floor() {
   db.exec('CREATE TABLE q (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)')
   const insert = db.prepare('INSERT INTO q (payload) VALUES (?)')
   const send = db.transaction((text) => insert.run(text))
-  const start = performance.now()
-  for (let i = 0; i < count; i++) {
-    send(JSON.stringify({ ...payload, id: i }))
-    await nextTurn()
+  const trickleLoop = async (n) => {
+    for (let i = 0; i < n; i++) {
+      send(JSON.stringify({ ...payload, id: i }))
+      await nextTurn()
+    }
   }
+  await trickleLoop(WARM_UP)
+  const start = performance.now()
+  await trickleLoop(count)
   const ms = performance.now() - start
   db.close()
   done({ rate: (count * 1000) / ms, ms })

@@ -94,7 +94,7 @@ export class DurableChannels {
   }
 
   /** `ipcRenderer.send` or `broker.enqueue`: stored before this returns (see #refuseOutsideTransaction). */
-  publish(sender: string | null, channel: string, args: readonly unknown[], options: EnqueueOptions = {}): EnqueueResult {
+  publish(sender: string | null, channel: string, args: readonly unknown[], options?: EnqueueOptions): EnqueueResult {
     const now = Date.now()
     const { key, visibleAt, priority, joinTransaction } = parseEnqueueOptions(options, now)
     const payload = encodeEnvelope(sender, args)

@@ -64,6 +64,8 @@ const ENQUEUE_HINTS: Record<string, OptionHint> = {
   retryDelay: RETRIES_PER_CHANNEL,
 }
 
+const NO_OPTIONS: ParsedEnqueueOptions = Object.freeze({ key: null, visibleAt: undefined, priority: 0, joinTransaction: false })
+
 /** The latest time a JavaScript Date can hold: 8.64e15 ms after the epoch (year 275760). */
 const MAX_DATE_MS = 8.64e15
 
@@ -89,7 +91,9 @@ export interface ParsedEnqueueOptions {
   joinTransaction: boolean
 }
 
-export function parseEnqueueOptions(options: EnqueueOptions, now = Date.now()): ParsedEnqueueOptions {
+export function parseEnqueueOptions(options: EnqueueOptions | undefined, now = Date.now()): ParsedEnqueueOptions {
+  // A renderer's send (and an enqueue without options): nothing to check, nothing to allocate.
+  if (options === undefined) return NO_OPTIONS
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('Expected enqueue options to be an object')
   assertKnownKeys(options, ENQUEUE_OPTION_KEYS, 'enqueue options', ENQUEUE_HINTS)
   const { key, delayMs, runAt, priority, joinTransaction } = options
