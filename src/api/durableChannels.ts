@@ -166,7 +166,6 @@ export class DurableChannels {
     this.inboxChanged(rendererId, channel)
   }
 
-  /** For durable writes from worker renderers: `write` runs once no application transaction is open. */
   /**
    * Durable sends a worker renderer stored itself (ipc/worker/directSends.ts): announced on
    * diagnostics_channel, their consumers here woken, the store's checkpoints paced.
@@ -183,6 +182,7 @@ export class DurableChannels {
     }
   }
 
+  /** For durable writes from worker renderers: `write` runs once no application transaction is open. */
   afterTransaction(channel: string, write: WaitingWrite): void {
     this.#dispatcher.afterTransaction(channel, write)
   }
