@@ -60,19 +60,22 @@ function storeMessage(s: Statements, channels: Channels, input: PublishInput, ca
     if (config.maxDepth !== null && (s.depth.get({ channel, subscription, max: config.maxDepth }) ?? 0) >= config.maxDepth) {
       throw new QueueFullError(channel, config.maxDepth)
     }
-    const row = { channel, subscription, kind: input.kind, payload, key, now, visibleAt: input.visibleAt, priority: input.priority ?? 0 }
+    const { kind, visibleAt } = input
+    const priority = input.priority ?? 0
     let id: number
     if (claim !== undefined && claim.subscription === subscription) {
       // In hand (inHand.ts), outside the queue's indexes, unless a key or maxDepth check must find it there.
       id = Number(
         key === null && config.maxDepth === null
-          ? s.inHandInsert.run(channel, subscription, input.kind, payload, now, input.visibleAt, row.priority, claim.owner, claim.leaseUntil).lastInsertRowid
-          : s.insertLeasedMessage.run({ ...row, owner: claim.owner, leaseUntil: claim.leaseUntil }).lastInsertRowid,
+          ? s.inHandInsert.run(channel, subscription, kind, payload, now, visibleAt, priority, claim.owner, claim.leaseUntil).lastInsertRowid
+          : s.insertLeasedMessage.run({ channel, subscription, kind, payload, key, now, visibleAt, priority, owner: claim.owner, leaseUntil: claim.leaseUntil }).lastInsertRowid,
       )
       claimedId = id
+    } else if (ids === undefined) {
+      id = Number(s.insertMessage.run(channel, subscription, kind, payload, key, now, visibleAt, priority).lastInsertRowid)
     } else {
-      id = ids === undefined ? Number(s.insertMessage.run(row).lastInsertRowid) : ids.take()
-      if (ids !== undefined) s.insertMessageWithId.run({ ...row, id })
+      id = ids.take()
+      s.insertMessageWithId.run(id, channel, subscription, kind, payload, key, now, visibleAt, priority)
     }
     result ??= { id, duplicate: false }
   }

@@ -8,6 +8,9 @@ import { prepareReadStatements } from './readStatements.js'
 import { deadLetterColumns, nextId, preparers } from './sqlFragments.js'
 export type { Command, Query } from './sqlFragments.js'
 
+/** What a publish binds, in insertMessage's order. */
+type MessageColumns = [channel: string, subscription: string, kind: MessageKind, payload: Payload, key: string | null, now: number, visibleAt: number, priority: number]
+
 /** A claimable row as an array (id, kind, payload, attempts, created_at, careful): cheaper than an object per row. */
 export type ClaimableRow = [id: number, kind: MessageKind, payload: Payload, attempts: number, createdAt: number, careful: number]
 
@@ -45,8 +48,9 @@ const sql = {
   // LIMIT bounds the count's work to maxDepth index entries, however long the queue.
   depth: `SELECT COUNT(*) FROM (SELECT 1 FROM durable_ipc_messages
     WHERE channel = @channel AND subscription = @subscription LIMIT @max)`,
+  // Positional parameters, as the trickle path's insert (inHand.ts): a publish is the hot path.
   insertMessage: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
-    VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
+    VALUES (${nextId} + 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // Claim-at-publish (publishClaimed) of a keyed message, or on a channel with a maxDepth (whose
   // checks read the queue): the row goes in leased to the consumer that takes it, unstarted. The
   // others go in hand (inHand.ts).
@@ -54,7 +58,7 @@ const sql = {
     VALUES (${nextId} + 1, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority, @owner, @leaseUntil)`,
   // A bulk publish takes the next id once and counts on from it (four look-ups less per message).
   insertMessageWithId: `INSERT INTO durable_ipc_messages (id, channel, subscription, kind, payload, key, created_at, visible_at, priority)
-    VALUES (@id, @channel, @subscription, @kind, @payload, @key, @now, @visibleAt, @priority)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 
   claimState: 'SELECT paused, config FROM durable_ipc_channels WHERE name = @channel',
   setPaused: 'UPDATE durable_ipc_channels SET paused = @paused WHERE name = @channel',
@@ -181,7 +185,7 @@ const sql = {
  * s.channelConfig.get({ name: 'jobs' })
  */
 export function prepareStatements(db: Database.Database) {
-  const { command, query, rows, pluck, bare, barePluck } = preparers(db)
+  const { command, query, rows, pluck, bare, barePluck, positional } = preparers(db)
   type Channel = { channel: string }
   type Sub = { channel: string; subscription: string }
 
@@ -196,15 +200,11 @@ export function prepareStatements(db: Database.Database) {
 
     idByKey: pluck<Sub & { key: string }, number>(sql.idByKey),
     depth: pluck<Sub & { max: number }, number>(sql.depth),
-    insertMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
-      sql.insertMessage,
-    ),
+    insertMessage: positional<MessageColumns>(sql.insertMessage),
     insertLeasedMessage: command<Sub & { kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number; owner: string; leaseUntil: number }>(
       sql.insertLeasedMessage,
     ),
-    insertMessageWithId: command<Sub & { id: number; kind: MessageKind; payload: Payload; key: string | null; now: number; visibleAt: number; priority: number }>(
-      sql.insertMessageWithId,
-    ),
+    insertMessageWithId: positional<[id: number, ...MessageColumns]>(sql.insertMessageWithId),
 
     claimState: query<Channel, ClaimStateRow>(sql.claimState),
     setPaused: command<Channel & { paused: 0 | 1 }>(sql.setPaused),
