@@ -44,9 +44,11 @@ server.listen(0, '127.0.0.1', () => {
 })
 parentPort.on('message', (message) => {
   if (message === 'close') {
+    // Exits at once: server.close() would wait for every connection, and one accepted meanwhile (a
+    // store's reconnect still in flight) was never reset, so that wait could last for ever.
     for (const socket of sockets) socket.resetAndDestroy()
-    server.close(() => process.exit(0))
-    return
+    server.close()
+    process.exit(0)
   }
   if (mode() === ${REFUSE}) for (const socket of sockets) socket.resetAndDestroy()
   Atomics.store(shared, 2, message)
@@ -82,7 +84,10 @@ export function startTcpProxy(host: string, port: number): TcpProxy {
     async close() {
       const exited = new Promise((resolve) => worker.once('exit', resolve))
       worker.postMessage('close')
+      // A thread too busy to read its messages is stopped from outside.
+      const stuck = setTimeout(() => void worker.terminate(), 2000)
       await exited
+      clearTimeout(stuck)
     },
   }
 }
