@@ -72,15 +72,20 @@ export function typeParsers(driver: typeof pg): pg.CustomTypesConfig {
   return { getTypeParser: ((oid: number, format?: string) => (oid === 20 ? Number : driver.types.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'] }
 }
 
-/** The statements each connection of the store starts with: its schema, and read-only mode. */
-export function sessionSetup(options: CheckedOptions): string[] {
-  const setup = [`SET search_path TO ${quoteIdentifier(options.schema)}`]
+/** The settings each connection of the store starts with: its schema, timeouts and read-only mode. */
+function sessionSettings(options: CheckedOptions): Array<[name: string, value: string]> {
+  const settings: Array<[string, string]> = [['search_path', quoteIdentifier(options.schema)]]
   // A lock held by another transaction is waited for at most this long, then the call fails busy.
-  setup.push(`SET lock_timeout = ${Math.max(1, Math.floor(options.timeoutMs / 2))}`)
+  settings.push(['lock_timeout', String(Math.max(1, Math.floor(options.timeoutMs / 2)))])
   // The server gives up on a statement when the store does (the bridge's deadline, the pool's query_timeout).
-  setup.push(`SET statement_timeout = ${options.timeoutMs}`)
-  if (options.readonly) setup.push('SET default_transaction_read_only = on')
-  return setup
+  settings.push(['statement_timeout', String(options.timeoutMs)])
+  if (options.readonly) settings.push(['default_transaction_read_only', 'on'])
+  return settings
+}
+
+/** The statements each connection of the store starts with (sessionSettings as SET statements). */
+export function sessionSetup(options: CheckedOptions): string[] {
+  return sessionSettings(options).map(([name, value]) => `SET ${name} TO ${value}`)
 }
 
 /** The name of the store's change notifications: per schema, within PostgreSQL's 63 bytes. */
@@ -90,6 +95,21 @@ export function notifyChannel(schema: string): string {
   let hash = 0
   for (const char of schema) hash = (Math.imul(hash, 31) + char.codePointAt(0)!) | 0
   return `durable_ipc.${schema.slice(0, 30)}.${(hash >>> 0).toString(16)}`
+}
+
+/**
+ * The session settings as a connection's startup `options` (`-c name=value` each): a pool's
+ * connection has them from its first query. A setup query sent on 'connect' raced the pool's
+ * first query on it, which pg then queued (deprecated: pg 9 refuses it). Spaces and backslashes
+ * in a value are escaped with a backslash, as the server's option parser wants.
+ *
+ * @example
+ * startupOptions(options) // '-c search_path="jobs" -c lock_timeout=2500 -c statement_timeout=5000'
+ */
+export function startupOptions(options: CheckedOptions): string {
+  return sessionSettings(options)
+    .map(([name, value]) => `-c ${name}=${value.replace(/[\s\\]/g, '\\$&')}`)
+    .join(' ')
 }
 
 /**
@@ -109,13 +129,12 @@ export function openPool(driver: PgDriver, options: CheckedOptions): pg.Pool {
     query_timeout: options.timeoutMs,
     application_name: 'durable-ipc',
     allowExitOnIdle: true,
+    options: startupOptions(options),
   })
-  const setup = sessionSetup(options).join('; ')
   pool.on('connect', (client) => {
     // A connection lost while it is handed out fails its query; without a listener of its own its
     // 'error' event would also be an uncaught exception (the pool listens only while it is idle).
     client.on('error', () => {})
-    client.query(setup).catch(() => {})
   })
   pool.on('error', () => {})
   return pool
