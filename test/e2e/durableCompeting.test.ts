@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createBroker } from '../../src/index.js'
 import { countBySeq, ensureBuilt, killHard, prepare, readDeliveries, readSent, start, tempDir, useProcesses } from './durableProcesses.js'
@@ -20,6 +21,36 @@ function consumers(n: number, options: Record<string, unknown>, dir: string): Ar
     const log = join(dir, `consumer-${++started}.log`)
     return { child: start('durableConsumer.mjs', { channel: 'jobs', log, ...options }), log }
   })
+}
+
+const stopped = (pid: number): boolean => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] === 'T'
+
+/**
+ * SIGSTOPs `child` at a moment it holds no write transaction on `path`. A process that hangs
+ * inside one holds SQLite's write lock, and no other process can write until it goes on: SQLite
+ * has no lease on its lock (a hung writer is a different failure from the one tested here, a hung
+ * consumer between its transactions). Stopped inside one, it is let go on for a moment and stopped again.
+ */
+async function stopBetweenWrites(child: Child, path: string): Promise<void> {
+  const probe = new Database(path, { timeout: 0 })
+  try {
+    for (let tries = 0; ; tries++) {
+      child.process.kill('SIGSTOP')
+      // A signal is delivered asynchronously: go on only once it has really stopped.
+      await expect.poll(() => stopped(child.pid), { interval: 1 }).toBe(true)
+      try {
+        probe.exec('BEGIN IMMEDIATE')
+        probe.exec('ROLLBACK')
+        return
+      } catch (error) {
+        if (tries >= 50 || (error as { code?: string }).code !== 'SQLITE_BUSY') throw error
+      }
+      child.process.kill('SIGCONT')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  } finally {
+    probe.close()
+  }
 }
 
 const allDeliveries = (logs: ReadonlyArray<{ log: string }>) => logs.flatMap(({ log }) => readDeliveries(log))
@@ -82,9 +113,7 @@ describe('competing processes', () => {
     const path = prepare(dir, 40, { leaseMs })
     const [stuck] = consumers(1, { path, workMs: 20, channelOptions: { leaseMs } }, dir)
     await expect.poll(() => readDeliveries(stuck!.log).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
-    stuck!.child.process.kill('SIGSTOP')
-    // A signal is delivered asynchronously: read its log only once it has really stopped.
-    await expect.poll(() => readFileSync(`/proc/${stuck!.child.pid}/stat`, 'utf8').split(') ')[1]![0], { interval: 1 }).toBe('T')
+    await stopBetweenWrites(stuck!.child, path)
     const stoppedAt = Date.now()
     const beforeStop = readDeliveries(stuck!.log)
     const [rescuer] = consumers(1, { path, workMs: 1, channelOptions: { leaseMs } }, dir)
