@@ -39,17 +39,17 @@ async function durable() {
     if (seen === WARM_UP + count) finish()
   })
   if (trickle) {
-    listen()
-    for (let i = 0; i < WARM_UP; i++) {
-      win.ipcRenderer.send('jobs', { ...payload, id: i })
-      await nextTurn()
+    const trickleLoop = async (n) => {
+      for (let i = 0; i < n; i++) {
+        win.ipcRenderer.send('jobs', { ...payload, id: i })
+        await nextTurn()
+      }
     }
+    listen()
+    await trickleLoop(WARM_UP)
     if (WARM_UP > 0) await warmed
     start = performance.now()
-    for (let i = 0; i < count; i++) {
-      win.ipcRenderer.send('jobs', { ...payload, id: i })
-      await nextTurn()
-    }
+    await trickleLoop(count)
   } else if (mode === 'backlog') {
     for (let i = 0; i < count; i++) win.ipcRenderer.send('jobs', { ...payload, id: i })
     listen()

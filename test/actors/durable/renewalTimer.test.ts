@@ -9,23 +9,26 @@ import { RenewalTimer } from '../../../src/actors/durable/renewalTimer.js'
 const t0 = 1_700_000_000_000
 const leaseMs = 30_000
 
-function timer(): { clock: SimulatedClock; renewal: RenewalTimer; renewals: number[] } {
+function timer(): { clock: SimulatedClock; renewal: RenewalTimer; renewals: number[]; hold: () => void } {
   const clock = new SimulatedClock()
   clock.set(t0)
   const renewals: number[] = []
-  const renewal = new RenewalTimer(clock, () => {
-    renewals.push(clock.now() - t0)
+  // Leases of leaseMs taken (or renewed) now, something held.
+  const hold = (): void => {
     renewal.renewed(clock.now(), leaseMs)
     renewal.arm(true)
+  }
+  const renewal = new RenewalTimer(clock, () => {
+    renewals.push(clock.now() - t0)
+    hold()
   })
-  return { clock, renewal, renewals }
+  return { clock, renewal, renewals, hold }
 }
 
 describe('RenewalTimer', () => {
   it('renews every third of the lease while something is held', () => {
-    const { clock, renewal, renewals } = timer()
-    renewal.renewed(t0, leaseMs)
-    renewal.arm(true)
+    const { clock, renewal, renewals, hold } = timer()
+    hold()
     clock.increment(9_999)
     expect(renewals).toEqual([])
     clock.increment(1)
@@ -35,9 +38,8 @@ describe('RenewalTimer', () => {
   })
 
   it('renews nothing when it fires while nothing is held', () => {
-    const { clock, renewal, renewals } = timer()
-    renewal.renewed(t0, leaseMs)
-    renewal.arm(true)
+    const { clock, renewal, renewals, hold } = timer()
+    hold()
     clock.increment(1)
     renewal.arm(false)
     clock.increment(60_000)
@@ -45,14 +47,12 @@ describe('RenewalTimer', () => {
   })
 
   it('counts from the latest hold: let go and held again, it renews a third of a lease after that hold, not earlier', () => {
-    const { clock, renewal, renewals } = timer()
-    renewal.renewed(t0, leaseMs)
-    renewal.arm(true)
+    const { clock, renewal, renewals, hold } = timer()
+    hold()
     clock.increment(1)
     renewal.arm(false)
     clock.increment(4_999)
-    renewal.renewed(clock.now(), leaseMs) // held again at t0 + 5000
-    renewal.arm(true)
+    hold() // again, at t0 + 5000
     clock.increment(9_999) // t0 + 14999: the first timer fired at 10000 and waited on
     expect(renewals).toEqual([])
     clock.increment(1)
@@ -60,9 +60,8 @@ describe('RenewalTimer', () => {
   })
 
   it('comes sooner when the leases got shorter while it was set', () => {
-    const { clock, renewal, renewals } = timer()
-    renewal.renewed(t0, leaseMs)
-    renewal.arm(true)
+    const { clock, renewal, renewals, hold } = timer()
+    hold()
     renewal.renewed(t0, 3_000) // e.g. the channel's leaseMs was lowered
     renewal.arm(true)
     clock.increment(1_000)
@@ -70,9 +69,8 @@ describe('RenewalTimer', () => {
   })
 
   it('stop() clears it', () => {
-    const { clock, renewal, renewals } = timer()
-    renewal.renewed(t0, leaseMs)
-    renewal.arm(true)
+    const { clock, renewal, renewals, hold } = timer()
+    hold()
     renewal.stop()
     renewal.arm(false)
     clock.increment(60_000)

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openPostgresStore } from '../../../src/store/index.js'
 import type { Store } from '../../../src/store/index.js'
 import { postgresUrl, useSchemas } from '../../support/postgres.js'
+import { channelConfig, message } from '../helpers.js'
 
-const config = { maxAttempts: 3, backoffInitialMs: 100, backoffMaxMs: 1000, concurrency: 1, leaseMs: 30_000, maxMessageBytes: null, maxDepth: null, timeoutMs: null, rateLimit: null }
 const t0 = 1_700_000_000_000
 
 describe('the PostgreSQL pool', () => {
@@ -27,8 +27,8 @@ describe('the PostgreSQL pool', () => {
       const name = `${schema()} a\\b "c"`
       const store = openPostgresStore({ connectionString: postgresUrl(), schema: name, poolSize: 2 })
       stores.push(store)
-      store.declareChannel('jobs', config)
-      const { id } = store.publish({ channel: 'jobs', payload: '"job"', kind: 'message', visibleAt: t0, now: t0 })
+      store.declareChannel('jobs', channelConfig())
+      const { id } = store.publish(message('jobs', 'job', t0))
       // Claims go through the pool: two at once open both of its connections.
       const [first, second] = await Promise.all([store.claim('jobs', 'main', 'h/1/a', t0, 30_000, 1), store.claim('jobs', 'main', 'h/1/b', t0, 30_000, 1)])
       expect([...first, ...second].map((m) => m.id)).toEqual([id])
