@@ -27,7 +27,7 @@ function timer(): { clock: SimulatedClock; renewal: RenewalTimer; renewals: numb
 
 describe('RenewalTimer', () => {
   it('renews every third of the lease while something is held', () => {
-    const { clock, renewal, renewals, hold } = timer()
+    const { clock, renewals, hold } = timer()
     hold()
     clock.increment(9_999)
     expect(renewals).toEqual([])
